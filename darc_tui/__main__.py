@@ -1,0 +1,3 @@
+from darc_tui.cli import main
+
+raise SystemExit(main())

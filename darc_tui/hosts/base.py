@@ -1,0 +1,129 @@
+"""The one interface for "where a command or connection runs": the jump box itself or an SSH host."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+
+import httpx
+
+from darc_tui.model import HostState
+
+
+class HostError(Exception):
+    """The host itself cannot be used (unreachable, auth failed, host key unknown). One line."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """The outcome of one command. Never raised: failures are values (`error` says why)."""
+
+    argv: tuple[str, ...]
+    exit_status: int | None  # None when the command never ran or was killed by a deadline
+    stdout: bytes = b""
+    stderr: bytes = b""
+    error: str = ""  # "" when the command ran; else e.g. "timed out after 2.0s", "host down: …"
+    duration_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.exit_status == 0
+
+    @property
+    def ran(self) -> bool:
+        return not self.error
+
+    def text(self) -> str:
+        return self.stdout.decode("utf-8", "replace")
+
+    def err_text(self) -> str:
+        return self.stderr.decode("utf-8", "replace").strip()
+
+    def why(self) -> str:
+        """One line saying why it failed, for evidence."""
+        if self.error:
+            return self.error
+        msg = self.err_text().splitlines()
+        tail = msg[-1] if msg else ""
+        return f"exit {self.exit_status}" + (f": {tail}" if tail else "")
+
+
+@dataclass(frozen=True, slots=True)
+class TcpResult:
+    """A plain TCP connect attempt (the runbook's `nc -zv host port`)."""
+
+    host: str
+    port: int
+    ok: bool
+    connect_ms: float | None = None
+    error: str = ""  # "refused", "timeout", "unreachable", or the raw reason
+    via: str = ""  # "socket", "ssh direct-tcpip", "remote bash /dev/tcp"
+    observed_at: float = field(default_factory=time.time)
+
+
+class LineStream(ABC):
+    """Raw output of a long-running command, as bytes chunks; closing it ends the command."""
+
+    @abstractmethod
+    def __aiter__(self) -> AsyncIterator[bytes]: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @property
+    @abstractmethod
+    def stderr_text(self) -> str:
+        """What the command wrote to stderr so far (bounded)."""
+
+
+def shell_join(argv: Sequence[str]) -> str:
+    """argv → one POSIX shell command line where every element is a literal argument."""
+    return " ".join(shlex.quote(a) for a in argv)
+
+
+class Host(ABC):
+    """Where commands and connections run. Implementations: LocalHost, SshHost."""
+
+    name: str
+    kind: str  # "local" | "ssh"
+
+    @abstractmethod
+    async def run(
+        self, argv: Sequence[str], *, timeout: float, input: bytes | None = None
+    ) -> CommandResult:
+        """Run argv (each element a literal argument; never a shell string) with a deadline."""
+
+    @abstractmethod
+    def stream(self, argv: Sequence[str]) -> AbstractAsyncContextManager[LineStream]:
+        """Start a long-running argv (e.g. tail -F); leaving the context always ends it, remote too."""
+
+    @abstractmethod
+    async def open_tcp(self, host: str, port: int, *, timeout: float) -> TcpResult:
+        """TCP connect *from this host* to host:port, then close (nc -z)."""
+
+    @abstractmethod
+    def http_transport(self) -> httpx.AsyncBaseTransport:
+        """An httpx transport whose connections originate on this host."""
+
+    def http_client(self, *, timeout: float) -> httpx.AsyncClient:
+        """An httpx client over this host; proxies from the environment are ignored on purpose."""
+        return httpx.AsyncClient(
+            transport=self.http_transport(),
+            timeout=httpx.Timeout(timeout),
+            trust_env=False,
+            follow_redirects=False,
+        )
+
+    @abstractmethod
+    def state(self) -> HostState:
+        """Connection state for the header."""
+
+    async def connect(self) -> None:  # noqa: B027 - optional for hosts that need no setup
+        """Make the host usable (SSH: connect); raising HostError when it cannot be."""
+
+    async def close(self) -> None:  # noqa: B027
+        """Release connections and end every stream."""

@@ -1,0 +1,176 @@
+"""The typed, immutable data that flows between layers: evidence, findings, snapshots."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Vantage(StrEnum):
+    """Where an observation was made from."""
+
+    JUMP = "jump-box"  # the machine darc-tui runs on
+    ENVOY_HOST = "envoy-host"  # e.g. curl/nc run on the Envoy host (SSH direct-tcpip or command)
+    BACKEND_HOST = "backend-host"
+    THROUGH_ENVOY = "through-envoy"  # the public URL path, end to end
+
+
+class Status(StrEnum):
+    """A probe's outcome. UNKNOWN is "no data yet" and is never counted as healthy."""
+
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"  # the check ran and found a problem
+    ERROR = "error"  # the check could not run (host down, no permission, garbage output)
+    UNKNOWN = "unknown"
+
+
+class Verdict(StrEnum):
+    OK = "ok"
+    DEGRADED = "degraded"
+    DOWN = "down"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One timestamped observation made by one probe against one target.
+
+    `data` carries the probe's typed payload (a frozen dataclass from `darc_tui.parse` or the probe
+    module); rules match on its type. `facts` is a flat, JSON-friendly summary of the same
+    observation for `check --json`, reports and the UI (strings, numbers, bools only).
+    """
+
+    probe: str  # stable probe name, e.g. "backend.http"
+    target: str  # what was probed, e.g. "10.0.0.100:18443"
+    vantage: Vantage
+    status: Status
+    detail: str  # one human line with concrete values
+    command: str = ""  # the equivalent shell command an engineer would type
+    observed_at: float = field(default_factory=time.time)
+    latency_ms: float | None = None
+    via: str = ""  # how it was measured, e.g. "ssh direct-tcpip", "remote curl", "psutil"
+    facts: dict[str, Any] = field(default_factory=dict)
+    data: Any = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.probe, self.target)
+
+    def same_outcome(self, other: Evidence | None) -> bool:
+        """True when nothing a human would notice changed (status and detail)."""
+        return other is not None and other.status == self.status and other.detail == self.detail
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.probe,
+            "target": self.target,
+            "vantage": self.vantage.value,
+            "status": self.status.value,
+            "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 2),
+            "detail": self.detail,
+            "command": self.command,
+            "via": self.via,
+            "observed_at": self.observed_at,
+            "facts": self.facts,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRef:
+    """A piece of evidence as cited by a finding: which probe saw what, from where, when."""
+
+    probe: str
+    target: str
+    vantage: Vantage
+    observed_at: float
+    fact: str
+
+    @classmethod
+    def of(cls, ev: Evidence, fact: str | None = None) -> EvidenceRef:
+        return cls(ev.probe, ev.target, ev.vantage, ev.observed_at, fact or ev.detail)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "probe": self.probe,
+            "target": self.target,
+            "vantage": self.vantage.value,
+            "observed_at": self.observed_at,
+            "fact": self.fact,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A named root cause with its evidence, what was ruled out, and what to run next."""
+
+    cause: str  # stable id from the catalog, e.g. "backend.down"
+    title: str
+    confidence: float  # 0..1
+    summary: str  # one line with concrete values
+    evidence: tuple[EvidenceRef, ...] = ()
+    ruled_out: tuple[str, ...] = ()
+    next_steps: tuple[str, ...] = ()
+    severity: Verdict = Verdict.DOWN
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.cause,
+            "title": self.title,
+            "confidence": round(self.confidence, 2),
+            "summary": self.summary,
+            "severity": self.severity.value,
+            "evidence": [e.to_json() for e in self.evidence],
+            "ruled_out": list(self.ruled_out),
+            "next_steps": list(self.next_steps),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HostState:
+    """Connection state of one configured host, as shown in the header."""
+
+    name: str
+    kind: str  # "local" | "ssh"
+    connected: bool
+    detail: str = ""  # e.g. "connecting", "retry in 4s: Connection refused"
+    since: float = field(default_factory=time.time)
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    """One line from a followed log source (access, error, journal)."""
+
+    source: str  # "access" | "error" | "journal"
+    line: str  # display text (decoded with replacement, cut to a display limit)
+    observed_at: float
+    fields: dict[str, Any] = field(default_factory=dict)  # parsed fields (status, flags, ...)
+    size: int = 0  # real byte length of the line, even when `line` was cut
+    gap: bool = False  # a marker: data was really lost before this point
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    at: float
+    kind: str  # "probe" | "finding" | "host" | "action" | "log"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything the UI and reports render, as of one moment. Immutable; replaced, never edited."""
+
+    taken_at: float
+    evidence: tuple[Evidence, ...]
+    findings: tuple[Finding, ...]
+    hosts: tuple[HostState, ...]
+    verdict: Verdict
+    timeline: tuple[TimelineEvent, ...] = ()
+    rounds: int = 0  # completed probe rounds
+
+    def get(self, probe: str, target: str | None = None) -> Evidence | None:
+        for ev in self.evidence:
+            if ev.probe == probe and (target is None or ev.target == target):
+                return ev
+        return None

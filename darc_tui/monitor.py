@@ -1,0 +1,211 @@
+"""The engine: schedules probes and log streams on asyncio, feeds state, re-diagnoses, publishes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from darc_tui.config import Config
+from darc_tui.diagnosis import diagnose, verdict
+from darc_tui.hosts.base import Host
+from darc_tui.model import Evidence, LogRecord, Snapshot, Status
+from darc_tui.probes.base import Probe
+from darc_tui.state import State
+
+log = logging.getLogger(__name__)
+
+Subscriber = Callable[[Snapshot], None]
+PUBLISH_EVERY = 0.2  # seconds: coalesce bursts of probe results into one snapshot
+
+
+class LogSink(Protocol):
+    def records(self, records: Sequence[LogRecord]) -> None: ...
+    def evidence(self, ev: Evidence) -> None: ...
+
+
+class LogSource(Protocol):
+    """A followed log (journal, access, error): runs until cancelled, reconnecting by itself."""
+
+    name: str
+
+    async def follow(self, sink: LogSink) -> None: ...
+
+
+class Monitor:
+    """One engine for the console and for `check`."""
+
+    def __init__(
+        self,
+        config: Config,
+        hosts: dict[str, Host],
+        probes: Sequence[Probe],
+        sources: Sequence[LogSource] = (),
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.hosts = hosts
+        self.probes = list(probes)
+        self.sources = list(sources)
+        self.state = State(clock)
+        self.clock = clock
+        self._subscribers: list[Subscriber] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._wake = asyncio.Event()
+        self._dirty = asyncio.Event()
+        self._published_version = -1
+        self._snapshot: Snapshot | None = None
+
+    # -- subscription -------------------------------------------------------------------------
+    def subscribe(self, callback: Subscriber) -> None:
+        self._subscribers.append(callback)
+
+    def snapshot(self) -> Snapshot:
+        s = self.state
+        if self._snapshot is not None and self._published_version == s.version:
+            return self._snapshot
+        for host in self.hosts.values():
+            s.set_host(host.state())
+        findings = s.findings
+        snap = Snapshot(
+            taken_at=self.clock(),
+            evidence=tuple(s.evidence()),
+            findings=findings,
+            hosts=s.hosts(),
+            verdict=verdict(findings),
+            timeline=tuple(s.timeline),
+            rounds=s.rounds,
+        )
+        self._snapshot, self._published_version = snap, s.version
+        return snap
+
+    def _publish(self) -> None:
+        snap = self.snapshot()
+        for cb in list(self._subscribers):
+            try:
+                cb(snap)
+            except Exception:  # a broken subscriber must not stop the engine
+                log.exception("subscriber failed")
+
+    # -- feeding state ----------------------------------------------------------------------
+    def feed(self, ev: Evidence) -> None:
+        self.state.add(ev)
+        self._rediagnose()
+        self._dirty.set()
+
+    def records(self, records: Sequence[LogRecord]) -> None:
+        if records:
+            self.state.add_logs(records)
+            self._dirty.set()
+
+    def evidence(self, ev: Evidence) -> None:
+        self.feed(ev)
+
+    def _rediagnose(self) -> None:
+        try:
+            self.state.set_findings(diagnose(self.state, self.config))
+        except Exception as exc:  # a rule bug must show up, not kill the engine
+            log.exception("diagnosis failed")
+            self.state.note("engine", f"diagnosis failed: {type(exc).__name__}: {exc}")
+
+    async def run_probe(self, probe: Probe) -> Evidence:
+        """Run one probe with a hard deadline; never raises."""
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(max(probe.timeout * 3, probe.timeout + 5)):
+                ev = await probe.run()
+        except TimeoutError:
+            ev = probe.evidence(
+                Status.ERROR, f"probe gave no answer within {probe.timeout * 3:.0f}s"
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a probe bug is evidence, not a crash
+            log.exception("probe %s failed", probe.name)
+            ev = probe.evidence(Status.ERROR, f"probe crashed: {type(exc).__name__}: {exc}")
+        if ev.latency_ms is None and ev.status is Status.ERROR:
+            ev = _with_latency(ev, (time.perf_counter() - started) * 1000)
+        return ev
+
+    # -- headless rounds ----------------------------------------------------------------------
+    async def run_round(self) -> Snapshot:
+        """Run every probe once, concurrently; feed and return the resulting snapshot."""
+        results = await asyncio.gather(*(self.run_probe(p) for p in self.probes))
+        for ev in results:
+            self.state.add(ev)
+        self.state.rounds += 1
+        self._rediagnose()
+        return self.snapshot()
+
+    # -- live mode ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Start probe loops, log followers and the publisher; returns at once."""
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self._publisher(), name="publisher"))
+        self._tasks.append(loop.create_task(self._round_counter(), name="rounds"))
+        for probe in self.probes:
+            self._tasks.append(
+                loop.create_task(self._probe_loop(probe), name=f"probe:{probe.name}")
+            )
+        for source in self.sources:
+            self._tasks.append(
+                loop.create_task(self._source_loop(source), name=f"log:{source.name}")
+            )
+
+    def probe_now(self) -> None:
+        """Wake every probe loop now (the console's ctrl+r)."""
+        self._wake.set()
+
+    async def _probe_loop(self, probe: Probe) -> None:
+        while True:
+            ev = await self.run_probe(probe)
+            self.feed(ev)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(probe.interval):
+                    await self._wake.wait()
+
+    async def _round_counter(self) -> None:
+        interval = self.config.probes.interval
+        while True:
+            await asyncio.sleep(interval)
+            # a "round" = every probe reported at least once since the last count
+            self.state.rounds += 1
+            if self._wake.is_set():
+                self._wake.clear()
+
+    async def _source_loop(self, source: LogSource) -> None:
+        try:
+            await source.follow(self)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("log source %s failed", source.name)
+            self.state.note("log", f"log source {source.name} stopped: {type(exc).__name__}: {exc}")
+
+    async def _publisher(self) -> None:
+        while True:
+            await self._dirty.wait()
+            self._dirty.clear()
+            self._publish()
+            await asyncio.sleep(PUBLISH_EVERY)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        for host in self.hosts.values():
+            with contextlib.suppress(Exception):
+                await host.close()
+
+
+def _with_latency(ev: Evidence, ms: float) -> Evidence:
+    from dataclasses import replace
+
+    return replace(ev, latency_ms=ms)

@@ -1,0 +1,37 @@
+"""What every runbook check is: a name, a target, a vantage point, an interval, and Evidence out."""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+
+from darc_tui.model import Evidence, Status, Vantage
+
+
+class Probe(ABC):
+    """One runbook check. `run()` never raises: every failure becomes Evidence saying why."""
+
+    name: str  # stable, e.g. "backend.http"
+    vantage: Vantage
+    interval: float = 1.0  # seconds between the end of one run and the start of the next
+
+    def __init__(self, target: str, *, interval: float | None = None, timeout: float = 2.0) -> None:
+        self.target = target
+        self.timeout = timeout
+        if interval is not None:
+            self.interval = interval
+
+    @property
+    @abstractmethod
+    def command(self) -> str:
+        """The equivalent shell command an engineer would run by hand (shown, never executed)."""
+
+    @abstractmethod
+    async def run(self) -> Evidence:
+        """Observe once."""
+
+    def evidence(self, status: Status, detail: str, **kw: object) -> Evidence:
+        """Evidence for this probe with its name, target, vantage and command filled in."""
+        kw.setdefault("command", self.command)
+        kw.setdefault("observed_at", time.time())
+        return Evidence(self.name, self.target, self.vantage, status, detail, **kw)  # type: ignore[arg-type]
