@@ -19,6 +19,7 @@ from darc_tui.state import State
 log = logging.getLogger(__name__)
 
 Subscriber = Callable[[Snapshot], None]
+LogSubscriber = Callable[[Sequence[LogRecord]], None]
 PUBLISH_EVERY = 0.2  # seconds: coalesce bursts of probe results into one snapshot
 
 
@@ -54,6 +55,7 @@ class Monitor:
         self.state = State(clock)
         self.clock = clock
         self._subscribers: list[Subscriber] = []
+        self._log_subscribers: list[LogSubscriber] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()
         self._dirty = asyncio.Event()
@@ -63,6 +65,10 @@ class Monitor:
     # -- subscription -------------------------------------------------------------------------
     def subscribe(self, callback: Subscriber) -> None:
         self._subscribers.append(callback)
+
+    def subscribe_logs(self, callback: LogSubscriber) -> None:
+        """Receive every batch of new log records as it arrives (the console's Logs pane)."""
+        self._log_subscribers.append(callback)
 
     def snapshot(self) -> Snapshot:
         s = self.state
@@ -100,7 +106,11 @@ class Monitor:
     def records(self, records: Sequence[LogRecord]) -> None:
         if records:
             self.state.add_logs(records)
-            self._dirty.set()
+            for cb in list(self._log_subscribers):
+                try:
+                    cb(records)
+                except Exception:
+                    log.exception("log subscriber failed")
 
     def evidence(self, ev: Evidence) -> None:
         self.feed(ev)

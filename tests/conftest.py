@@ -8,7 +8,12 @@ import pytest
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
-pytest_plugins = ["tests.lab.fixtures"]
+pytest_plugins = [
+    "tests.lab.envoy",
+    "tests.lab.backend",
+    "tests.lab.sshd",
+    "tests.lab.netns",
+]
 
 
 def require(condition: bool, what: str) -> None:

@@ -1,0 +1,1 @@
+"""Lab fixtures: backend (real software, loopback only)."""

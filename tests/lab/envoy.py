@@ -1,0 +1,1 @@
+"""Lab fixtures: envoy (real software, loopback only)."""

@@ -1,0 +1,1 @@
+"""Lab fixtures: netns (real software, loopback only)."""

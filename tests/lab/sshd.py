@@ -1,0 +1,1 @@
+"""Lab fixtures: sshd (real software, loopback only)."""
