@@ -79,6 +79,16 @@ class LineStream(ABC):
     def stderr_text(self) -> str:
         """What the command wrote to stderr so far (bounded)."""
 
+    @property
+    def exit_status(self) -> int | None:
+        """Exit status once the command ended by itself (negative: killed by that signal)."""
+        return None
+
+    @property
+    def error(self) -> str:
+        """Why the stream ended early ("connection lost: …", "command not found: …"), else ""."""
+        return ""
+
 
 def shell_join(argv: Sequence[str]) -> str:
     """argv → one POSIX shell command line where every element is a literal argument."""
