@@ -1,0 +1,115 @@
+"""The engine: rounds, crash-proof probes, re-diagnosis, coalesced publishing, state history."""
+
+from __future__ import annotations
+
+import asyncio
+
+from darc_tui.config import Config
+from darc_tui.model import Evidence, LogRecord, Snapshot, Status, Vantage
+from darc_tui.monitor import Monitor
+from darc_tui.probes.base import Probe
+from darc_tui.state import State
+
+
+class CountingProbe(Probe):
+    name = "test.counter"
+    vantage = Vantage.JUMP
+
+    def __init__(self, target: str, statuses: list[Status]) -> None:
+        super().__init__(target, interval=0.01, timeout=0.5)
+        self.statuses = statuses
+        self.calls = 0
+
+    @property
+    def command(self) -> str:
+        return f"echo {self.target}"
+
+    async def run(self) -> Evidence:
+        status = self.statuses[min(self.calls, len(self.statuses) - 1)]
+        self.calls += 1
+        return self.evidence(status, f"call {self.calls}: {status.value}")
+
+
+class CrashingProbe(CountingProbe):
+    name = "test.crash"
+
+    async def run(self) -> Evidence:
+        raise RuntimeError("boom")
+
+
+class HangingProbe(CountingProbe):
+    name = "test.hang"
+
+    async def run(self) -> Evidence:
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+
+async def test_round_runs_every_probe_and_keeps_going_when_one_crashes() -> None:
+    good = CountingProbe("a", [Status.OK])
+    monitor = Monitor(Config(), {}, [good, CrashingProbe("b", [Status.OK])])
+    snap = await monitor.run_round()
+    assert snap.rounds == 1
+    assert snap.get("test.counter").status is Status.OK
+    crashed = snap.get("test.crash")
+    assert crashed.status is Status.ERROR and "RuntimeError: boom" in crashed.detail
+    assert crashed.command == "echo b"
+
+
+async def test_a_probe_that_never_answers_becomes_error_evidence() -> None:
+    hang = HangingProbe("h", [Status.OK])
+    hang.timeout = 0.01  # the engine's hard deadline is derived from the probe's timeout
+    monitor = Monitor(Config(), {}, [hang])
+    snap = await monitor.run_round()
+    assert snap.get("test.hang").status is Status.ERROR
+    assert "no answer" in snap.get("test.hang").detail
+
+
+async def test_live_mode_publishes_snapshots_and_transitions_reach_the_timeline() -> None:
+    probe = CountingProbe("a", [Status.OK, Status.OK, Status.FAIL])
+    monitor = Monitor(Config(), {}, [probe])
+    seen: list[Snapshot] = []
+    got_fail = asyncio.Event()
+
+    def on_snapshot(snap: Snapshot) -> None:
+        seen.append(snap)
+        ev = snap.get("test.counter")
+        if ev is not None and ev.status is Status.FAIL:
+            got_fail.set()
+
+    monitor.subscribe(on_snapshot)
+    await monitor.start()
+    try:
+        async with asyncio.timeout(10):
+            await got_fail.wait()
+    finally:
+        await monitor.stop()
+    assert any("ok → fail" in t.text for t in seen[-1].timeline)
+    # coalesced: many probe runs, far fewer snapshots than runs is fine, but at least one each side
+    assert seen[0].get("test.counter").status is Status.OK
+
+
+async def test_log_records_reach_log_subscribers_and_state() -> None:
+    monitor = Monitor(Config(), {}, [])
+    batches: list[int] = []
+    monitor.subscribe_logs(lambda recs: batches.append(len(recs)))
+    monitor.records([LogRecord("access", "line 1", 1.0), LogRecord("access", "line 2", 2.0)])
+    assert batches == [2]
+    assert [r.line for r in monitor.state.logs("access")] == ["line 1", "line 2"]
+
+
+def test_state_window_and_history_are_bounded_by_time_and_size() -> None:
+    now = [100.0]
+    state = State(clock=lambda: now[0])
+    for t in range(0, 100, 10):
+        state.add(Evidence("p", "t", Vantage.JUMP, Status.OK, f"t={t}", observed_at=float(t)))
+    assert [e.detail for e in state.window("p", "t", 25)] == ["t=80", "t=90"]
+    assert len(state.history("p", "t")) == 10
+    assert state.latest("p").detail == "t=90"
+
+
+def test_unchanged_outcome_is_not_a_timeline_event() -> None:
+    state = State()
+    for _ in range(3):
+        state.add(Evidence("p", "t", Vantage.JUMP, Status.FAIL, "refused"))
+    assert len([t for t in state.timeline if t.kind == "probe"]) == 1
