@@ -1,0 +1,153 @@
+"""`darc-tui check`: run the probes headless, print the diagnosis as text or JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TextIO
+
+from darc_tui.config import Config
+from darc_tui.engine import build_engine
+from darc_tui.model import Evidence, Snapshot, Status
+from darc_tui.monitor import Monitor
+from darc_tui.redact import redact_text
+
+EXIT_OK, EXIT_CAUSES, EXIT_USAGE = 0, 1, 2
+_GLYPH = {
+    Status.OK: "✓ ok",
+    Status.WARN: "! warn",
+    Status.FAIL: "✗ FAIL",
+    Status.ERROR: "✗ ERROR",
+    Status.UNKNOWN: "? unknown",
+}
+
+
+def to_json(snap: Snapshot, redact: bool = True) -> dict[str, object]:
+    doc: dict[str, object] = {
+        "verdict": snap.verdict.value,
+        "causes": [f.to_json() for f in snap.findings],
+        "probes": [ev.to_json() for ev in _ordered(snap.evidence)],
+        "generated_at": datetime.fromtimestamp(snap.taken_at, UTC).isoformat(),
+        "rounds": snap.rounds,
+    }
+    if redact:
+        return json.loads(redact_text(json.dumps(doc)))  # type: ignore[no-any-return]
+    return doc
+
+
+def _ordered(evidence: tuple[Evidence, ...]) -> list[Evidence]:
+    return sorted(evidence, key=lambda e: (e.probe, e.vantage.value, e.target))
+
+
+def format_text(snap: Snapshot, config: Config) -> str:
+    """The human report: verdict, ranked causes with evidence and next steps, the probe table."""
+    out: list[str] = []
+    n = len(snap.findings)
+    out.append(
+        f"darc-tui check — {config.site.name}: {snap.verdict.value.upper()}"
+        + (f" ({n} cause{'s' if n != 1 else ''})" if n else " (no cause found)")
+    )
+    for i, f in enumerate(snap.findings, 1):
+        out.append("")
+        out.append(f"{i}. [{f.cause}] {f.title} — confidence {f.confidence:.0%}")
+        out.append(f"   {f.summary}")
+        for ref in f.evidence:
+            out.append(f"   evidence  {ref.probe} ({ref.vantage.value}): {ref.fact}")
+        for line in f.ruled_out:
+            out.append(f"   ruled out {line}")
+        for step in f.next_steps:
+            out.append(f"   next      $ {step}")
+    out.append("")
+    rows = [("STATUS", "PROBE", "VANTAGE", "TARGET", "MS", "DETAIL")]
+    for ev in _ordered(snap.evidence):
+        ms = "" if ev.latency_ms is None else f"{ev.latency_ms:.1f}"
+        rows.append((_GLYPH[ev.status], ev.probe, ev.vantage.value, ev.target, ms, ev.detail))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for r in rows:
+        out.append("  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
+    text = "\n".join(out)
+    return redact_text(text) if config.ui.redact else text
+
+
+async def run_check(
+    config: Config,
+    *,
+    as_json: bool,
+    watch: float | None,
+    out: TextIO = sys.stdout,
+    engine: Monitor | None = None,
+) -> int:
+    monitor = engine or build_engine(config)
+    try:
+        if watch is None:
+            snap = await _one_shot(monitor, config)
+            _emit(snap, config, as_json, out)
+            return EXIT_CAUSES if snap.findings else EXIT_OK
+        return await _watch(monitor, config, watch, as_json, out)
+    finally:
+        await monitor.stop()
+
+
+async def _one_shot(monitor: Monitor, config: Config) -> Snapshot:
+    # Two rounds one interval apart: counters are judged by their change, which needs two samples.
+    await monitor.run_round()
+    await asyncio.sleep(config.probes.interval)
+    return await monitor.run_round()
+
+
+async def _watch(
+    monitor: Monitor, config: Config, seconds: float, as_json: bool, out: TextIO
+) -> int:
+    """Keep probing for `seconds`; print the report once, then again on every change."""
+    seen_cause = False
+    last_key: tuple[object, ...] | None = None
+    changed = asyncio.Event()
+    monitor.subscribe(lambda _snap: changed.set())
+    deadline = time.monotonic() + seconds
+    await monitor.run_round()
+    await monitor.start()
+    while True:
+        snap = monitor.snapshot()
+        key = _change_key(snap)
+        if key != last_key:
+            last_key = key
+            seen_cause = seen_cause or bool(snap.findings)
+            _emit(snap, config, as_json, out, stamp=not as_json)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return EXIT_CAUSES if seen_cause else EXIT_OK
+        changed.clear()
+        try:
+            async with asyncio.timeout(remaining):
+                await changed.wait()
+        except TimeoutError:
+            continue
+
+
+def _change_key(snap: Snapshot) -> tuple[object, ...]:
+    """What counts as a change worth printing: the causes, and each probe's status."""
+    causes = tuple((f.cause, f.summary) for f in snap.findings)
+    statuses = tuple(
+        sorted((e.probe, e.target, e.vantage.value, e.status.value) for e in snap.evidence)
+    )
+    return (causes, statuses)
+
+
+def _emit(snap: Snapshot, config: Config, as_json: bool, out: TextIO, stamp: bool = False) -> None:
+    if as_json:
+        out.write(json.dumps(to_json(snap, config.ui.redact), ensure_ascii=False) + "\n")
+    else:
+        if stamp:
+            when = datetime.fromtimestamp(snap.taken_at).strftime("%H:%M:%S")
+            out.write(f"--- {when}\n")
+        out.write(format_text(snap, config) + "\n")
+    out.flush()
+
+
+def run_sync(config: Config, **kw: object) -> int:
+    fn: Callable[..., object] = run_check
+    return asyncio.run(fn(config, **kw))  # type: ignore[arg-type]
