@@ -1,0 +1,86 @@
+"""Incident report export (Markdown and JSON) from a snapshot and its timeline, redacted."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from darc_tui.config import Config
+from darc_tui.model import Snapshot
+from darc_tui.redact import redact_text
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def report_json(snap: Snapshot, config: Config) -> dict[str, Any]:
+    doc = {
+        "site": config.site.name,
+        "envoy_host": config.envoy.host,
+        "backend": config.backend.url,
+        "generated_at": datetime.fromtimestamp(snap.taken_at, UTC).isoformat(),
+        "verdict": snap.verdict.value,
+        "causes": [f.to_json() for f in snap.findings],
+        "probes": [e.to_json() for e in snap.evidence],
+        "hosts": [
+            {"name": h.name, "kind": h.kind, "connected": h.connected, "detail": h.detail}
+            for h in snap.hosts
+        ],
+        "timeline": [{"at": t.at, "kind": t.kind, "text": t.text} for t in snap.timeline],
+    }
+    if config.ui.redact:
+        return json.loads(redact_text(json.dumps(doc, ensure_ascii=False)))  # type: ignore[no-any-return]
+    return doc
+
+
+def report_markdown(snap: Snapshot, config: Config) -> str:
+    """A report to paste into the incident channel or the post-mortem."""
+    lines = [
+        f"# Incident report — {config.site.name}",
+        "",
+        f"- generated: {_when(snap.taken_at)}",
+        f"- path: {config.site.public_url or '(no public URL)'} → Envoy on `{config.envoy.host}` "
+        f"(cluster `{config.envoy.cluster}`) → backend {config.backend.url}",
+        f"- verdict: **{snap.verdict.value.upper()}**",
+        "",
+        "## Causes",
+        "",
+    ]
+    if not snap.findings:
+        lines.append("No cause found.")
+    for i, f in enumerate(snap.findings, 1):
+        lines += [f"### {i}. `{f.cause}` — {f.title} ({f.confidence:.0%})", "", f.summary, ""]
+        if f.evidence:
+            lines.append("Evidence:")
+            lines += [
+                f"- {_when(r.observed_at)} `{r.probe}` from {r.vantage.value}: {r.fact}"
+                for r in f.evidence
+            ]
+            lines.append("")
+        if f.ruled_out:
+            lines.append("Ruled out:")
+            lines += [f"- {r}" for r in f.ruled_out]
+            lines.append("")
+        if f.next_steps:
+            lines.append("Next steps:")
+            lines += ["```sh", *f.next_steps, "```", ""]
+    lines += [
+        "## Probes",
+        "",
+        "| status | probe | from | target | ms | detail |",
+        "|---|---|---|---|---|---|",
+    ]
+    for e in sorted(snap.evidence, key=lambda e: (e.probe, e.target)):
+        ms = "" if e.latency_ms is None else f"{e.latency_ms:.1f}"
+        detail = e.detail.replace("|", "\\|")
+        lines.append(
+            f"| {e.status.value} | `{e.probe}` | {e.vantage.value} | {e.target} | {ms} | {detail} |"
+        )
+    lines += ["", "## Timeline", ""]
+    if not snap.timeline:
+        lines.append("(no state change recorded)")
+    lines += [f"- {_when(t.at)} [{t.kind}] {t.text}" for t in snap.timeline]
+    text = "\n".join(lines) + "\n"
+    return redact_text(text) if config.ui.redact else text

@@ -1,0 +1,45 @@
+"""`darc-tui report`: probe headless for a while, then write an incident report (Markdown or JSON)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from darc_tui.config import Config
+from darc_tui.engine import build_engine
+from darc_tui.report import report_json, report_markdown
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("report", help="probe headless, then write an incident report")
+    p.add_argument("-c", "--config", dest="sub_config", metavar="CONFIG")
+    p.add_argument("--format", choices=("md", "json"), default="md")
+    p.add_argument(
+        "--duration", type=float, default=5.0, metavar="SECONDS", help="how long to watch"
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+
+
+async def run(args: argparse.Namespace, config: Config) -> int:
+    monitor = build_engine(config)
+    try:
+        await monitor.run_round()
+        await monitor.start()
+        await asyncio.sleep(max(args.duration, config.probes.interval))
+        snap = monitor.snapshot()
+    finally:
+        await monitor.stop()
+    if args.format == "json":
+        text = json.dumps(report_json(snap, config), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = report_markdown(snap, config)
+    if args.output:
+        await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
+        print(f"report written to {args.output} ({len(snap.findings)} cause(s))", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 1 if snap.findings else 0
