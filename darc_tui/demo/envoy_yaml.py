@@ -44,6 +44,9 @@ class EnvoySpec:
     endpoints: tuple[Endpoint, ...] = (Endpoint("127.0.0.1", 18443),)
     dns_resolver: tuple[str, int] | None = None  # STRICT_DNS: (ip, port) of the only resolver used
     dns_refresh_rate: float = 1.0
+    # A host that leaves DNS/EDS stays (flag /pending_dynamic_removal, still routed to) for as long
+    # as its active health check passes, unless this is set.
+    ignore_health_on_host_removal: bool = False
     connect_timeout: float = 1.0
     # active HTTP health check
     health_check: bool = True
@@ -185,6 +188,8 @@ def _cluster(spec: EnvoySpec) -> dict[str, Any]:
         cluster.update(_dns_settings(spec))
     if spec.health_check:
         cluster["health_checks"] = [_health_check(spec)]
+    if spec.ignore_health_on_host_removal:
+        cluster["ignore_health_on_host_removal"] = True
     if spec.healthy_panic_threshold is not None:
         cluster["common_lb_config"] = {
             "healthy_panic_threshold": {"value": spec.healthy_panic_threshold}

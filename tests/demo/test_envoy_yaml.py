@@ -18,6 +18,7 @@ VARIANTS = {
         endpoints=(Endpoint("backend.lab.test", 18443), Endpoint("other.lab.test", 18444)),
         dns_resolver=("127.0.0.1", 5353),
         dns_refresh_rate=0.5,
+        ignore_health_on_host_removal=True,
     ),
     "tls + http2 + idle timeout": EnvoySpec(
         upstream_tls=True, upstream_http2=True, upstream_idle_timeout=2.5

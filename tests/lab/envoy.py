@@ -2,7 +2,9 @@
 
 `make_lab(**spec_overrides)` (function scope) and `make_module_lab(...)` (one per test module, for
 suites that share an Envoy) start a backend + Envoy and wait until the cluster host is healthy;
-pass `healthy=False` for a fault that keeps it unhealthy. `lab` is a default healthy lab.
+pass `healthy=False` for a fault that keeps it unhealthy, `endpoint_host="name"` to point the
+cluster at a DNS name (with `cluster_type=ClusterType.STRICT_DNS, dns_resolver=dns_server.address`).
+`lab` is a default healthy lab.
 """
 
 from __future__ import annotations

@@ -21,13 +21,13 @@ T = TypeVar("T")
 FLUSH_MS = 50  # access-log flush interval in the lab (Envoy's default is 10 s)
 LAB_HC_INTERVAL = 0.5  # health-check interval in the lab (the site's shape: 1 s)
 _PORT_ATTEMPTS = 3
-# Every /clusters health flag that makes a host unusable (see DESIGN.md, "Envoy facts").
+# Every /clusters health flag that keeps a host from taking traffic (see DESIGN.md, "Envoy facts").
+# Not /pending_dynamic_removal: a host gone from DNS keeps serving while its health check passes.
 _BAD_FLAGS = (
     "failed_active_health_check",
     "failed_outlier_check",
     "failed_eds_health",
     "pending_active_hc",
-    "pending_dynamic_removal",
     "excluded_via_immediate_hc_fail",
     "active_hc_timeout",
     "eds_status_draining",
@@ -61,6 +61,7 @@ class HostHealth:
     address: str
     port: int
     flags: frozenset[str]  # the failing health flags, empty when healthy
+    pending_removal: bool = False  # gone from DNS/EDS, kept while its health check passes
 
     @property
     def healthy(self) -> bool:
@@ -120,8 +121,9 @@ class Lab:
             try:
                 self.envoy.start_sync(timeout=20)
                 break
-            except EnvoyStartError:
-                if not new_ports or attempt == _PORT_ATTEMPTS - 1:
+            except EnvoyStartError as exc:
+                # Only a port taken between free_port() and Envoy's bind is worth another try.
+                if not (exc.exited and new_ports) or attempt == _PORT_ATTEMPTS - 1:
                     raise
         if healthy:
             self.wait_healthy()
@@ -230,12 +232,20 @@ class Lab:
         return target
 
 
-def make(workdir: Path, binary: Path, *, healthy: bool = True, **overrides: Any) -> Lab:
-    """Start a backend and an Envoy pointed at it (unless `endpoints` is overridden)."""
+def make(
+    workdir: Path,
+    binary: Path,
+    *,
+    healthy: bool = True,
+    endpoint_host: str = "127.0.0.1",
+    **overrides: Any,
+) -> Lab:
+    """Start a backend and an Envoy pointed at it: at `endpoint_host` (a DNS name for STRICT_DNS)
+    and the backend's port, unless `endpoints` is overridden."""
     workdir.mkdir(parents=True, exist_ok=True)
     backend = Backend().start()
     spec = EnvoySpec(
-        endpoints=(Endpoint("127.0.0.1", backend.port),),
+        endpoints=(Endpoint(endpoint_host, backend.port),),
         access_log_path=str(workdir / "access.log"),
         hc_interval=LAB_HC_INTERVAL,
     )
@@ -260,6 +270,7 @@ def _host_health(raw: Mapping[str, Any]) -> HostHealth:
         socket_address.get("address", ""),
         int(socket_address.get("port_value", 0)),
         frozenset(flags),
+        pending_removal=bool(status.get("pending_dynamic_removal")),
     )
 
 
