@@ -143,7 +143,7 @@ async def http_request(
 
 async def _read_limited(response: httpx.Response) -> bytes:
     body = bytearray()
-    async for chunk in response.aiter_raw():
+    async for chunk in response.aiter_bytes():
         body += chunk
         if len(body) >= BODY_LIMIT:
             break
@@ -169,6 +169,8 @@ def describe_http_error(exc: httpx.HTTPError) -> str:
             return f"name resolution failed: {os_error.strerror}"
         if os_error is not None:
             return _CONNECT_ERRNO.get(os_error.errno or 0, f"connect error: {one_line(os_error)}")
+        if lowered.startswith("tls error"):
+            return message
         if "ssl" in lowered or "certificate" in lowered:
             return f"tls error: {message}"
         for needle, wording in _CONNECT_WORDING:

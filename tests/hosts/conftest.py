@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from darc_tui.config import HostConfig
+from darc_tui.hosts.ssh import Backoff, SshHost
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -58,3 +62,22 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def make_ssh_host() -> AsyncIterator[Callable[..., SshHost]]:
+    """SshHost factory (no user ~/.ssh/config, fast retries); every host is closed afterwards."""
+    made: list[SshHost] = []
+
+    def make(config: HostConfig, **kwargs: Any) -> SshHost:
+        kwargs.setdefault("ssh_config", ())
+        kwargs.setdefault("connect_timeout", 5.0)
+        kwargs.setdefault("keepalive_interval", 2.0)
+        kwargs.setdefault("backoff", Backoff(base=0.05, cap=0.2))
+        host = SshHost(config, **kwargs)
+        made.append(host)
+        return host
+
+    yield make
+    for host in reversed(made):
+        await host.close()

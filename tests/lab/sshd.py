@@ -1,1 +1,249 @@
-"""Lab fixtures: sshd (real software, loopback only)."""
+"""Lab fixtures: a real OpenSSH sshd on loopback (or inside a test's netns), throwaway keys.
+
+`make_sshd(...)` starts one; the returned `Sshd` knows its port, keys and known_hosts file, builds a
+`HostConfig` for `SshHost`, can drop live connections (kill the per-connection sshd processes) and
+stop/start the listener. Logins: root, and the non-root user `TEST_USER` created on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from darc_tui.config import HostConfig
+from tests.conftest import require
+
+SSHD = "/usr/sbin/sshd"  # absolute: sshd re-executes itself and refuses a relative path
+TEST_USER = "darc-test"
+START_TIMEOUT = 10.0
+
+
+def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=30)
+
+
+def ensure_test_user() -> str:
+    """Create the non-root login (idempotent, safe when several workers race)."""
+    if _run(["id", "-u", TEST_USER]).returncode != 0:
+        made = _run(["useradd", "--create-home", "--shell", "/bin/sh", TEST_USER])
+        if made.returncode not in (0, 9):  # 9: created meanwhile by another worker
+            raise RuntimeError(f"useradd failed: {made.stderr.strip()}")
+    # with UsePAM no, a "!" shadow password means "locked" and sshd refuses even key logins
+    _run(["usermod", "-p", "*", TEST_USER])
+    return TEST_USER
+
+
+def _keygen(path: Path) -> None:
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "darc-lab", "-f", str(path)],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _children(pid: int) -> list[int]:
+    out = _run(["pgrep", "-P", str(pid)])
+    return [int(p) for p in out.stdout.split()]
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+@dataclass
+class Sshd:
+    """One running sshd. Paths are inside its own world-readable temp dir (non-root reads keys)."""
+
+    dir: Path
+    port: int
+    listen: str
+    allow_tcp_forwarding: bool
+    max_sessions: int
+    netns: str | None
+    host_key: Path = field(init=False)
+    client_key: Path = field(init=False)
+    known_hosts: Path = field(init=False)
+    config_file: Path = field(init=False)
+    log_file: Path = field(init=False)
+    proc: subprocess.Popen[bytes] | None = None
+
+    def __post_init__(self) -> None:
+        self.host_key = self.dir / "host_ed25519"
+        self.client_key = self.dir / "client_ed25519"
+        self.known_hosts = self.dir / "known_hosts"
+        self.config_file = self.dir / "sshd_config"
+        self.log_file = self.dir / "sshd.log"
+
+    def write_files(self) -> None:
+        _keygen(self.host_key)
+        _keygen(self.client_key)
+        authorized = self.dir / "authorized_keys"
+        shutil.copy(self.client_key.with_suffix(".pub"), authorized)
+        authorized.chmod(0o644)
+        host_pub = self.host_key.with_suffix(".pub").read_text().split()
+        self.known_hosts.write_text(f"[{self.listen}]:{self.port} {host_pub[0]} {host_pub[1]}\n")
+        self.config_file.write_text(
+            "\n".join(
+                [
+                    f"Port {self.port}",
+                    f"ListenAddress {self.listen}",
+                    f"HostKey {self.host_key}",
+                    f"PidFile {self.dir / 'sshd.pid'}",
+                    f"AuthorizedKeysFile {authorized}",
+                    "StrictModes no",
+                    "UsePAM no",
+                    "PermitRootLogin prohibit-password",
+                    "PasswordAuthentication no",
+                    "KbdInteractiveAuthentication no",
+                    f"AllowTcpForwarding {'yes' if self.allow_tcp_forwarding else 'no'}",
+                    f"MaxSessions {self.max_sessions}",
+                    "MaxStartups 100:30:200",
+                    "Subsystem sftp internal-sftp",
+                    "LogLevel VERBOSE",
+                    "",
+                ]
+            )
+        )
+
+    def start(self) -> None:
+        """Start the listener and wait until it logs that it listens."""
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+        offset = self.log_file.stat().st_size if self.log_file.exists() else 0
+        argv = [SSHD, "-D", "-f", str(self.config_file), "-E", str(self.log_file)]
+        if self.netns:
+            argv = ["ip", "netns", "exec", self.netns, *argv]
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + START_TIMEOUT
+        while "Server listening on" not in self.log_text()[offset:]:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"sshd did not start: {self.log_text()[offset:][-500:]}")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        """Stop the listener (live connections keep their own sshd processes, like a real restart)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def connection_pids(self) -> list[int]:
+        """The per-connection sshd processes (children of the listener, and their sshd children)."""
+        if self.proc is None:
+            return []
+        found: list[int] = []
+        todo = _children(self.proc.pid)
+        while todo:
+            pid = todo.pop()
+            if _comm(pid).startswith("sshd"):
+                found.append(pid)
+                todo.extend(_children(pid))
+        return found
+
+    def drop_connections(self) -> int:
+        """Kill every per-connection sshd process (SIGKILL): clients see the connection drop."""
+        pids = self.connection_pids()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        return len(pids)
+
+    def kill_all(self) -> None:
+        self.drop_connections()
+        self.stop()
+
+    def log_text(self) -> str:
+        try:
+            return self.log_file.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def host_config(
+        self, name: str = "edge", *, user: str = "root", jump: str = "", address: str = ""
+    ) -> HostConfig:
+        """Settings for SshHost: address, port, user, this server's client key and known_hosts."""
+        return HostConfig(
+            name=name,
+            address=address or self.listen,
+            user=user,
+            port=self.port,
+            jump=jump,
+            identity_file=str(self.client_key),
+            known_hosts=str(self.known_hosts),
+        )
+
+
+MakeSshd = Callable[..., Sshd]
+
+
+@pytest.fixture
+def make_sshd() -> Iterator[MakeSshd]:
+    """Factory: make_sshd(allow_tcp_forwarding=True, max_sessions=10, netns=None, listen=...)."""
+    require(os.path.exists(SSHD), f"OpenSSH server at {SSHD}")
+    require(os.geteuid() == 0, "root (sshd needs it)")
+    require(shutil.which("ssh-keygen") is not None, "ssh-keygen")
+    ensure_test_user()
+    started: list[Sshd] = []
+
+    def make(
+        *,
+        allow_tcp_forwarding: bool = True,
+        max_sessions: int = 10,
+        netns: str | None = None,
+        listen: str = "127.0.0.1",
+        port: int | None = None,
+    ) -> Sshd:
+        workdir = Path(tempfile.mkdtemp(prefix="darc-sshd-"))
+        workdir.chmod(0o755)  # the non-root test user must read authorized_keys
+        last_error: Exception | None = None
+        for _ in range(3):  # a free port can be taken between probing and binding
+            sshd = Sshd(
+                workdir, port or _free_port(), listen, allow_tcp_forwarding, max_sessions, netns
+            )
+            sshd.write_files()
+            try:
+                sshd.start()
+            except RuntimeError as exc:
+                last_error = exc
+                for f in workdir.iterdir():
+                    f.unlink()
+                continue
+            started.append(sshd)
+            return sshd
+        raise RuntimeError(f"could not start sshd: {last_error}")
+
+    yield make
+    for sshd in started:
+        sshd.kill_all()
+        shutil.rmtree(sshd.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def sshd(make_sshd: MakeSshd) -> Sshd:
+    """A default sshd on 127.0.0.1 (forwarding allowed, MaxSessions 10)."""
+    return make_sshd()

@@ -1,0 +1,262 @@
+"""httpx over SSH: every TCP connection is a direct-tcpip channel opened by the remote sshd.
+
+httpcore's pool takes a custom network backend, so its `trace` events (connect_tcp, TTFB) time
+the remote side, and a refused connect becomes a ConnectError naming the reason (a local port
+forward would only show `ReadError('')`). When sshd forbids forwarding the request runs as
+`curl` on the host instead (see ssh_curl).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import anyio.abc
+import asyncssh
+import httpcore
+import httpx
+from anyio.streams.tls import TLSAttribute, TLSStream
+
+from darc_tui.hosts._common import CLOSE_GRACE, one_line
+from darc_tui.hosts.base import HostError
+from darc_tui.hosts.local import shared_ssl_context
+from darc_tui.hosts.ssh_curl import VIA_CURL, curl_request
+from darc_tui.hosts.ssh_tcp import VIA_DIRECT
+
+if TYPE_CHECKING:
+    from darc_tui.hosts.ssh import SshHost
+
+READ_CHUNK = 64 * 1024
+
+
+class ForwardingProhibited(httpcore.ConnectError):
+    """sshd answered "administratively prohibited" (AllowTcpForwarding no)."""
+
+
+class _ChannelByteStream(anyio.abc.ByteStream):
+    """A direct-tcpip channel as an anyio byte stream (so anyio's TLSStream can wrap it)."""
+
+    def __init__(self, reader: asyncssh.SSHReader[bytes], writer: asyncssh.SSHWriter[bytes]):
+        self._reader, self._writer = reader, writer
+
+    async def receive(self, max_bytes: int = READ_CHUNK) -> bytes:
+        try:
+            data = await self._reader.read(max_bytes)
+        except (asyncssh.Error, OSError) as exc:
+            raise anyio.BrokenResourceError(one_line(exc)) from exc
+        if not data:
+            raise anyio.EndOfStream
+        return data
+
+    async def send(self, item: bytes) -> None:
+        try:
+            self._writer.write(item)
+            await self._writer.drain()
+        except (asyncssh.Error, OSError) as exc:
+            raise anyio.BrokenResourceError(one_line(exc)) from exc
+
+    async def send_eof(self) -> None:
+        with contextlib.suppress(asyncssh.Error, OSError):
+            self._writer.write_eof()
+
+    async def aclose(self) -> None:
+        self._writer.close()
+        with contextlib.suppress(TimeoutError, asyncssh.Error, OSError):
+            async with asyncio.timeout(CLOSE_GRACE):
+                await self._writer.channel.wait_closed()
+
+
+class _NetworkStream(httpcore.AsyncNetworkStream):
+    """httpcore's view of a channel (plain or TLS-wrapped), with httpcore's timeout errors."""
+
+    def __init__(self, stream: anyio.abc.ByteStream) -> None:
+        self._stream = stream
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        with _mapped(httpcore.ReadTimeout, httpcore.ReadError):
+            with anyio.fail_after(timeout):
+                try:
+                    return await self._stream.receive(max_bytes)
+                except anyio.EndOfStream:
+                    return b""
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:
+            return
+        with _mapped(httpcore.WriteTimeout, httpcore.WriteError), anyio.fail_after(timeout):
+            await self._stream.send(buffer)
+
+    async def aclose(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        with _mapped(httpcore.ConnectTimeout, httpcore.ConnectError), anyio.fail_after(timeout):
+            tls = await TLSStream.wrap(
+                self._stream,
+                server_side=False,
+                hostname=server_hostname,
+                ssl_context=ssl_context,
+                standard_compatible=False,
+            )
+        return _NetworkStream(tls)
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "ssl_object" and isinstance(self._stream, TLSStream):
+            return self._stream.extra(TLSAttribute.ssl_object, None)
+        return None
+
+
+@contextlib.contextmanager
+def _mapped(
+    timeout_error: type[httpcore.TimeoutException], other_error: type[httpcore.NetworkError]
+) -> Iterator[None]:
+    try:
+        yield
+    except TimeoutError as exc:
+        raise timeout_error(str(exc) or "timed out") from exc
+    except (anyio.BrokenResourceError, anyio.ClosedResourceError, ssl.SSLError, OSError) as exc:
+        raise other_error(one_line(exc)) from exc
+
+
+class _SshBackend(httpcore.AsyncNetworkBackend):
+    """Opens each HTTP connection as a direct-tcpip channel of the host's SSH connection."""
+
+    def __init__(self, ssh: SshHost) -> None:
+        self._ssh = ssh
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            link = await self._ssh.link()
+        except HostError as exc:
+            raise httpcore.ConnectError(f"host down: {exc}") from exc
+        if not link.forwarding:
+            raise ForwardingProhibited("administratively prohibited")
+        try:
+            with anyio.fail_after(timeout):
+                reader, writer = await link.conn.open_connection(host, port, encoding=None)
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout("connect timeout") from exc
+        except asyncssh.ChannelOpenError as exc:
+            if exc.code == asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED:
+                link.forwarding = False
+                raise ForwardingProhibited("administratively prohibited") from exc
+            raise httpcore.ConnectError(exc.reason) from exc
+        except (asyncssh.Error, OSError) as exc:
+            raise httpcore.ConnectError(f"connection lost: {one_line(exc)}") from exc
+        return _NetworkStream(_ChannelByteStream(reader, writer))
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+_EXCEPTIONS: tuple[tuple[type[Exception], type[httpx.HTTPError]], ...] = (
+    # most specific first
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
+
+
+@contextlib.contextmanager
+def _as_httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except httpcore.ProxyError as exc:  # never used here, but keep the hierarchy total
+        raise httpx.ProxyError(str(exc)) from exc
+    except Exception as exc:
+        for core, mapped in _EXCEPTIONS:
+            if isinstance(exc, core):
+                raise mapped(str(exc)) from exc
+        raise
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _as_httpx_errors():
+            async for part in self._stream:
+                yield part
+
+    async def aclose(self) -> None:
+        if hasattr(self._stream, "aclose"):
+            await self._stream.aclose()
+
+
+class SshHttpTransport(httpx.AsyncBaseTransport):
+    """An httpx transport whose connections start on the SSH host (no keep-alive: every request
+    reports its own connect time)."""
+
+    def __init__(self, ssh: SshHost) -> None:
+        self._ssh = ssh
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=shared_ssl_context(),
+            max_keepalive_connections=0,
+            network_backend=_SshBackend(ssh),
+        )
+
+    @property
+    def via(self) -> str:
+        link = self._ssh.current_link()
+        return VIA_CURL if link is not None and not link.forwarding else VIA_DIRECT
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.via == VIA_CURL:
+            return await curl_request(self._ssh, request)
+        assert isinstance(request.stream, httpx.AsyncByteStream)
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=request.url.raw_scheme,
+                host=request.url.raw_host,
+                port=request.url.port,
+                target=request.url.raw_path,
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        try:
+            with _as_httpx_errors():
+                response = await self._pool.handle_async_request(core_request)
+        except httpx.ConnectError as exc:
+            if isinstance(exc.__cause__, ForwardingProhibited):
+                return await curl_request(self._ssh, request)
+            raise
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_ResponseStream(response.stream),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()

@@ -1,0 +1,101 @@
+"""TCP connect from an SSH host: a direct-tcpip channel, or bash's /dev/tcp when sshd forbids it.
+
+sshd confirms a direct-tcpip open only after its own connect() finished, so timing the channel
+open measures "TCP connect from that host", and its failure reason is the connect errno.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import TYPE_CHECKING
+
+import asyncssh
+
+from darc_tui.hosts._common import CLOSE_GRACE, elapsed_ms, one_line
+from darc_tui.hosts.base import TcpResult
+
+if TYPE_CHECKING:
+    from darc_tui.hosts.ssh import Link, SshHost
+
+VIA_DIRECT = "ssh direct-tcpip"
+VIA_BASH = "remote bash /dev/tcp"
+
+# `: 3<>/dev/tcp/h/p` opens (and at once closes) a TCP connection in bash; $1/$2 are argv, never
+# parsed as code. EPOCHREALTIME (bash 5) gives microseconds; empty on older bash → no timing.
+_DEV_TCP = (
+    "s=${EPOCHREALTIME//[.,]/}; "
+    'if : 3<>"/dev/tcp/$1/$2"; then e=${EPOCHREALTIME//[.,]/}; echo "connected ${s:+$((e - s))}"; '
+    "else exit 1; fi"
+)
+
+
+def classify_reason(reason: str) -> str:
+    """A connect failure text (errno wording from sshd or bash) → refused/timeout/unreachable."""
+    lowered = reason.lower()
+    if "refused" in lowered:
+        return "refused"
+    if "timed out" in lowered or "timeout" in lowered:
+        return "timeout"
+    if "unreachable" in lowered or "no route" in lowered:
+        return "unreachable"
+    return " ".join(reason.split()) or "connect failed"
+
+
+async def open_tcp_over(
+    ssh: SshHost, link: Link, host: str, port: int, *, timeout: float
+) -> TcpResult:
+    """Try direct-tcpip; once sshd says forwarding is prohibited, use the remote bash fallback."""
+    if link.forwarding:
+        result = await direct_tcpip(link.conn, host, port, timeout=timeout)
+        if result is not None:
+            return result
+        link.forwarding = False
+    return await bash_dev_tcp(ssh, host, port, timeout=timeout)
+
+
+async def direct_tcpip(
+    conn: asyncssh.SSHClientConnection, host: str, port: int, *, timeout: float
+) -> TcpResult | None:
+    """None when sshd refuses to forward at all (AllowTcpForwarding no)."""
+    start = time.monotonic()
+    try:
+        async with asyncio.timeout(timeout):
+            _, writer = await conn.open_connection(host, port)
+    except TimeoutError:
+        return TcpResult(host, port, False, error="timeout", via=VIA_DIRECT)
+    except asyncssh.ChannelOpenError as exc:
+        if exc.code == asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED:
+            return None
+        ms = elapsed_ms(start)
+        error = classify_reason(exc.reason)
+        return TcpResult(host, port, False, connect_ms=ms, error=error, via=VIA_DIRECT)
+    except (asyncssh.Error, OSError) as exc:
+        return TcpResult(
+            host, port, False, error=f"connection lost: {one_line(exc)}", via=VIA_DIRECT
+        )
+    connect_ms = elapsed_ms(start)
+    writer.close()
+    with contextlib.suppress(TimeoutError, asyncssh.Error, OSError):
+        async with asyncio.timeout(CLOSE_GRACE):
+            await writer.channel.wait_closed()
+    return TcpResult(host, port, True, connect_ms=connect_ms, via=VIA_DIRECT)
+
+
+async def bash_dev_tcp(ssh: SshHost, host: str, port: int, *, timeout: float) -> TcpResult:
+    result = await ssh.run(["bash", "-c", _DEV_TCP, "darc-tcp", host, str(port)], timeout=timeout)
+    if result.error:
+        error = "timeout" if result.error.startswith("timed out") else result.error
+        return TcpResult(host, port, False, error=error, via=VIA_BASH)
+    if result.exit_status == 127:
+        error = "forwarding prohibited and bash not found on the host"
+        return TcpResult(host, port, False, error=error, via=VIA_BASH)
+    words = result.text().split()
+    if result.exit_status == 0 and words[:1] == ["connected"]:
+        micros = int(words[1]) if len(words) > 1 and words[1].isdigit() else None
+        connect_ms = None if micros is None else micros / 1000.0
+        return TcpResult(host, port, True, connect_ms=connect_ms, via=VIA_BASH)
+    lines = result.err_text().splitlines()
+    error = classify_reason(lines[-1].rsplit(":", 1)[-1]) if lines else result.why()
+    return TcpResult(host, port, False, error=error, via=VIA_BASH)
