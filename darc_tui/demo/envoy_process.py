@@ -7,11 +7,13 @@ are named after the base id and two instances with the same one refuse to start.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import weakref
 from collections.abc import Mapping, Sequence
@@ -119,9 +121,10 @@ class EnvoyProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
         argv = self.argv()
         setpriv = shutil.which("setpriv")
-        if setpriv:
-            # Dies with its parent even when the parent is SIGKILLed (no orphan Envoy holding ports);
-            # setpriv execs Envoy, so the pid and the process name stay Envoy's.
+        # Dies with its parent even when the parent is SIGKILLed (no orphan Envoy holding ports);
+        # setpriv execs Envoy, so the pid and the process name stay Envoy's. The kernel sends the
+        # signal when the forking *thread* exits, so only a main-thread spawn gets it.
+        if setpriv and threading.current_thread() is threading.main_thread():
             argv = [setpriv, "--pdeathsig", "KILL", "--", *argv]
         with open(self.console_path, "ab") as console:
             self._proc = subprocess.Popen(
@@ -178,8 +181,6 @@ class EnvoyProcess:
 
     async def wait_ready(self, timeout: float = 15.0) -> None:
         """Poll admin `/ready` until it says LIVE; raise EnvoyStartError on exit or deadline."""
-        import asyncio
-
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=1.0, trust_env=False) as client:
             while True:
@@ -227,8 +228,6 @@ class EnvoyProcess:
 
     async def stop(self, timeout: float = 5.0) -> int | None:
         """SIGTERM the process group, SIGKILL it after `timeout`; returns the exit status."""
-        import asyncio
-
         return await asyncio.to_thread(self.stop_sync, timeout)
 
     def stop_sync(self, timeout: float = 5.0) -> int | None:

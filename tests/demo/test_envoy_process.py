@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -10,7 +13,7 @@ import pytest
 
 from darc_tui.demo.envoy_process import EnvoyProcess, EnvoyStartError, find_envoy
 from darc_tui.demo.envoy_yaml import EnvoySpec, render
-from tests.lab.lab import free_port
+from tests.lab.lab import free_port, wait_for
 
 
 def _config(tmp_path: Path, **overrides) -> tuple[Path, EnvoySpec]:
@@ -26,11 +29,12 @@ def _config(tmp_path: Path, **overrides) -> tuple[Path, EnvoySpec]:
 
 
 def _alive(pid: int) -> bool:
+    """Running, and not a zombie (an orphan's zombie lingers if PID 1 does not reap)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
         return False
-    return True
+    return "\nState:\tZ" not in status
 
 
 def test_find_envoy_prefers_the_configured_path(envoy_binary: Path, tmp_path: Path):
@@ -103,3 +107,36 @@ def test_extra_args_reach_envoy(envoy_binary: Path, tmp_path: Path):
         assert info["command_line_options"]["service_cluster"] == "darc-lab"
     finally:
         envoy.stop_sync()
+
+
+def test_envoy_dies_with_a_killed_parent(envoy_binary: Path, tmp_path: Path):
+    config, spec = _config(tmp_path)
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from darc_tui.demo.envoy_process import EnvoyProcess\n"
+            "e = EnvoyProcess(sys.argv[1], admin_url=sys.argv[2], workdir=sys.argv[3])\n"
+            "e.start_sync()\n"
+            "print(e.pid, flush=True)\n"
+            "time.sleep(60)\n",
+            str(config),
+            spec.admin_url,
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        envoy_pid = int(parent.stdout.readline())
+        assert _alive(envoy_pid)
+    finally:
+        parent.kill()
+        parent.wait()
+    try:
+        wait_for(lambda: not _alive(envoy_pid), 10, f"Envoy {envoy_pid} to die with its parent")
+    finally:
+        if _alive(envoy_pid):
+            os.kill(envoy_pid, signal.SIGKILL)  # the orphan this test failed to prevent

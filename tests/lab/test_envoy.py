@@ -88,3 +88,8 @@ def test_two_labs_run_side_by_side_and_close_leaves_no_envoy(make_lab: MakeLab):
         except ProcessLookupError:
             continue
         raise AssertionError(f"Envoy {pid} still running after close()")
+
+
+def test_module_lab_factory_builds_a_serving_lab(make_module_lab: MakeLab):
+    shared = make_module_lab()
+    assert httpx.get(shared.public_url).status_code == 200
