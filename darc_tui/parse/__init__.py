@@ -1,0 +1,42 @@
+"""Pure parsers over bytes/str: Envoy admin output, Envoy config, logs, host command output.
+
+One module per source. Convention for the Envoy admin and config parsers (`clusters`, `stats`,
+`server_info`, `config_dump`, `envoy_yaml`): they never raise on bad input. Each returns its typed
+result with an `error` field that is "" when the input was understood, or one line saying why not
+(e.g. "not JSON: Expecting value at line 1, column 1", "line 4, column 7: mapping values are not
+allowed here"); what could still be read is kept (a partial result), the rest is empty. Callers
+check `result.error` first; probes turn a non-empty error into ERROR evidence naming the endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_ERROR_CHARS = 200
+
+
+def as_text(body: str | bytes) -> str:
+    """Admin output as text; undecodable bytes are replaced, never fatal."""
+    return body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+
+
+def one_line(message: object) -> str:
+    """A message squeezed onto one line of bounded length."""
+    text = " ".join(str(message).split())
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+
+
+def load_json(body: str | bytes) -> tuple[Any, str]:
+    """(document, "") or (None, one-line reason); HTML or truncated output gives a reason."""
+    text = as_text(body)
+    if not text.strip():
+        return None, "empty response"
+    try:
+        return json.loads(text), ""
+    except RecursionError:
+        return None, "not JSON: nested too deeply"
+    except ValueError as exc:
+        start = text.lstrip()[:40]
+        hint = " (looks like HTML)" if start.startswith("<") else ""
+        return None, one_line(f"not JSON{hint}: {exc}")

@@ -1,0 +1,359 @@
+"""Envoy `/clusters?format=json` (preferred) and `/clusters` text → hosts, health flags, counters."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from darc_tui.parse import as_text, load_json
+from darc_tui.parse._values import items, mapping, text, to_float, to_int
+
+
+class HealthFlag(StrEnum):
+    """Every host health flag of Envoy 1.40; values are the `/clusters` text tokens."""
+
+    FAILED_ACTIVE_HC = "failed_active_hc"
+    FAILED_OUTLIER_CHECK = "failed_outlier_check"
+    FAILED_EDS_HEALTH = "failed_eds_health"
+    DEGRADED_ACTIVE_HC = "degraded_active_hc"
+    DEGRADED_EDS_HEALTH = "degraded_eds_health"
+    PENDING_DYNAMIC_REMOVAL = "pending_dynamic_removal"
+    PENDING_ACTIVE_HC = "pending_active_hc"
+    EXCLUDED_VIA_IMMEDIATE_HC_FAIL = "excluded_via_immediate_hc_fail"
+    ACTIVE_HC_TIMEOUT = "active_hc_timeout"
+    EDS_STATUS_DRAINING = "eds_status_draining"
+
+    @property
+    def words(self) -> str:
+        return _WORDS[self]
+
+
+_WORDS = {
+    HealthFlag.FAILED_ACTIVE_HC: "failed active health check",
+    HealthFlag.FAILED_OUTLIER_CHECK: "ejected by outlier detection",
+    HealthFlag.FAILED_EDS_HEALTH: "marked unhealthy by EDS",
+    HealthFlag.DEGRADED_ACTIVE_HC: "degraded by active health check",
+    HealthFlag.DEGRADED_EDS_HEALTH: "marked degraded by EDS",
+    HealthFlag.PENDING_DYNAMIC_REMOVAL: "pending removal",
+    HealthFlag.PENDING_ACTIVE_HC: "waiting for its first health check",
+    HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL: "excluded (immediate health-check fail)",
+    HealthFlag.ACTIVE_HC_TIMEOUT: "health check timed out",
+    HealthFlag.EDS_STATUS_DRAINING: "draining (EDS)",
+}
+
+# JSON `health_status` booleans → flags (see Envoy's clusters_handler.cc setHealthFlag).
+_JSON_BOOL_FLAGS = {
+    "failed_active_health_check": HealthFlag.FAILED_ACTIVE_HC,
+    "failed_outlier_check": HealthFlag.FAILED_OUTLIER_CHECK,
+    "failed_active_degraded_check": HealthFlag.DEGRADED_ACTIVE_HC,
+    "pending_dynamic_removal": HealthFlag.PENDING_DYNAMIC_REMOVAL,
+    "pending_active_hc": HealthFlag.PENDING_ACTIVE_HC,
+    "excluded_via_immediate_hc_fail": HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL,
+    "active_hc_timeout": HealthFlag.ACTIVE_HC_TIMEOUT,
+}
+# JSON folds the EDS flags into one enum; DRAINING is written last, so it hides UNHEALTHY.
+_EDS_STATUS_FLAGS = {
+    "UNHEALTHY": HealthFlag.FAILED_EDS_HEALTH,
+    "TIMEOUT": HealthFlag.FAILED_EDS_HEALTH,
+    "DEGRADED": HealthFlag.DEGRADED_EDS_HEALTH,
+    "DRAINING": HealthFlag.EDS_STATUS_DRAINING,
+}
+HOST_COUNTERS = ("cx_connect_fail", "cx_total", "rq_error", "rq_success", "rq_timeout", "rq_total")
+HOST_GAUGES = ("cx_active", "rq_active", "rq_pending_active")
+
+
+@dataclass(frozen=True, slots=True)
+class HostStatus:
+    """One upstream host of a cluster as `/clusters` shows it. Healthy = no health flag at all."""
+
+    address: str
+    port: int | None
+    flags: frozenset[HealthFlag] = frozenset()
+    unknown_flags: tuple[str, ...] = ()  # tokens a newer Envoy printed that we do not know
+    hostname: str = ""
+    weight: int | None = None
+    priority: int = 0
+    success_rate: float | None = None  # percent; None = outlier detection has no figure
+    local_origin_success_rate: float | None = None
+    cx_active: int = 0
+    cx_connect_fail: int = 0
+    cx_total: int = 0
+    rq_active: int = 0
+    rq_error: int = 0
+    rq_success: int = 0
+    rq_timeout: int = 0
+    rq_total: int = 0
+    rq_pending_active: int = 0
+
+    @property
+    def endpoint(self) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return host if self.port is None else f"{host}:{self.port}"
+
+    @property
+    def healthy(self) -> bool:
+        return not self.flags and not self.unknown_flags
+
+    def flag_words(self) -> str:
+        """ "failed active health check, health check timed out" or "healthy"."""
+        words = [f.words for f in HealthFlag if f in self.flags] + list(self.unknown_flags)
+        return ", ".join(words) or "healthy"
+
+
+@dataclass(frozen=True, slots=True)
+class CircuitBreakerLimits:
+    priority: str  # "DEFAULT" | "HIGH"
+    max_connections: int | None = None
+    max_pending_requests: int | None = None
+    max_requests: int | None = None
+    max_retries: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterStatus:
+    name: str
+    hosts: tuple[HostStatus, ...] = ()
+    added_via_api: bool = False
+    circuit_breakers: tuple[CircuitBreakerLimits, ...] = ()
+    observability_name: str = ""
+    eds_service_name: str = ""
+    success_rate_ejection_threshold: float | None = None
+
+    @property
+    def healthy_hosts(self) -> tuple[HostStatus, ...]:
+        return tuple(h for h in self.hosts if h.healthy)
+
+    @property
+    def unhealthy_hosts(self) -> tuple[HostStatus, ...]:
+        return tuple(h for h in self.hosts if not h.healthy)
+
+    def limits(self, priority: str = "DEFAULT") -> CircuitBreakerLimits | None:
+        return next((c for c in self.circuit_breakers if c.priority == priority), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ClustersReport:
+    """Everything `/clusters` listed. `error` is "" or why the output could not be read."""
+
+    clusters: tuple[ClusterStatus, ...] = ()
+    error: str = ""
+    format: str = "json"  # "json" | "text"
+
+    def get(self, name: str) -> ClusterStatus | None:
+        return next((c for c in self.clusters if c.name == name), None)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.clusters)
+
+
+def parse_clusters(body: str | bytes) -> ClustersReport:
+    """Either format, told apart by the first character (`{` means JSON)."""
+    if as_text(body).lstrip().startswith("{"):
+        return parse_clusters_json(body)
+    return parse_clusters_text(body)
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON
+
+
+def parse_clusters_json(body: str | bytes) -> ClustersReport:
+    doc, error = load_json(body)
+    if error:
+        return ClustersReport(error=error)
+    if not isinstance(doc, Mapping):
+        return ClustersReport(error="not a /clusters document: top level is not an object")
+    if "cluster_statuses" not in doc and doc:
+        return ClustersReport(error="not a /clusters document: no cluster_statuses")
+    clusters = tuple(
+        _json_cluster(c) for c in items(doc.get("cluster_statuses")) if isinstance(c, Mapping)
+    )
+    return ClustersReport(tuple(c for c in clusters if c.name))
+
+
+def _json_cluster(raw: Mapping[str, Any]) -> ClusterStatus:
+    thresholds = items(mapping(raw.get("circuit_breakers")).get("thresholds"))
+    return ClusterStatus(
+        name=text(raw.get("name")),
+        hosts=tuple(
+            _json_host(h) for h in items(raw.get("host_statuses")) if isinstance(h, Mapping)
+        ),
+        added_via_api=raw.get("added_via_api") is True,
+        circuit_breakers=tuple(_json_limits(t) for t in thresholds if isinstance(t, Mapping)),
+        observability_name=text(raw.get("observability_name")),
+        eds_service_name=text(raw.get("eds_service_name")),
+        success_rate_ejection_threshold=to_float(
+            mapping(raw.get("success_rate_ejection_threshold")).get("value")
+        ),
+    )
+
+
+def _json_limits(raw: Mapping[str, Any]) -> CircuitBreakerLimits:
+    return CircuitBreakerLimits(
+        priority=text(raw.get("priority")) or "DEFAULT",
+        max_connections=to_int(raw.get("max_connections")),
+        max_pending_requests=to_int(raw.get("max_pending_requests")),
+        max_requests=to_int(raw.get("max_requests")),
+        max_retries=to_int(raw.get("max_retries")),
+    )
+
+
+def _json_address(raw: Any) -> tuple[str, int | None]:
+    address = mapping(raw)
+    sock = mapping(address.get("socket_address"))
+    if sock:
+        return text(sock.get("address")), to_int(sock.get("port_value"))
+    pipe = mapping(address.get("pipe"))
+    if pipe:
+        return text(pipe.get("path")), None
+    internal = mapping(address.get("envoy_internal_address"))
+    return text(internal.get("server_listener_name")), None
+
+
+def _json_host(raw: Mapping[str, Any]) -> HostStatus:
+    address, port = _json_address(raw.get("address"))
+    status = mapping(raw.get("health_status"))
+    flags = {flag for key, flag in _JSON_BOOL_FLAGS.items() if status.get(key) is True}
+    eds = _EDS_STATUS_FLAGS.get(text(status.get("eds_health_status")))
+    if eds is not None:
+        flags.add(eds)
+    # proto3 JSON omits zero values (and the COUNTER type), so a missing value is 0
+    stats = {
+        text(s.get("name")): to_int(s.get("value", 0)) or 0
+        for s in items(raw.get("stats"))
+        if isinstance(s, Mapping)
+    }
+    host = HostStatus(
+        address=address,
+        port=port,
+        flags=frozenset(flags),
+        hostname=text(raw.get("hostname")),
+        weight=to_int(raw.get("weight")),
+        priority=to_int(raw.get("priority")) or 0,
+        success_rate=to_float(mapping(raw.get("success_rate")).get("value")),
+        local_origin_success_rate=to_float(
+            mapping(raw.get("local_origin_success_rate")).get("value")
+        ),
+    )
+    return _with_counters(host, stats)
+
+
+def _with_counters(host: HostStatus, stats: Mapping[str, int]) -> HostStatus:
+    return replace(
+        host,
+        cx_active=stats.get("cx_active", 0),
+        cx_connect_fail=stats.get("cx_connect_fail", 0),
+        cx_total=stats.get("cx_total", 0),
+        rq_active=stats.get("rq_active", 0),
+        rq_error=stats.get("rq_error", 0),
+        rq_success=stats.get("rq_success", 0),
+        rq_timeout=stats.get("rq_timeout", 0),
+        rq_total=stats.get("rq_total", 0),
+        rq_pending_active=stats.get("rq_pending_active", 0),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# text: `cluster::key::value` and `cluster::address::key::value` lines
+
+_CLUSTER_SECTIONS = ("default_priority", "high_priority", "outlier")
+_ADDRESS = re.compile(r"^(\[[^\]]*\]|[^\s\[\]]+):(\d{1,5})$|^/\S*$")
+
+
+def parse_clusters_text(body: str | bytes) -> ClustersReport:
+    content = as_text(body)
+    if content.lstrip().startswith("<"):
+        return ClustersReport(error="not a /clusters document (looks like HTML)", format="text")
+    clusters: dict[str, dict[str, Any]] = {}
+    hosts: dict[str, dict[str, dict[str, str]]] = {}
+    understood = 0
+    for line in content.splitlines():
+        name, sep, rest = line.partition("::")
+        if not sep or not name:
+            continue
+        parts = rest.rsplit("::", 2)
+        if len(parts) == 3 and _ADDRESS.match(parts[0]) and parts[0] not in _CLUSTER_SECTIONS:
+            hosts.setdefault(name, {}).setdefault(parts[0], {})[parts[1]] = parts[2]
+        elif len(parts) >= 2:
+            key = "::".join(parts[:-1])
+            clusters.setdefault(name, {})[key] = parts[-1]
+            hosts.setdefault(name, {})
+        else:
+            continue
+        understood += 1
+    if not understood and content.strip():
+        return ClustersReport(
+            error="not a /clusters document: no `cluster::…` lines", format="text"
+        )
+    built = tuple(_text_cluster(n, clusters.get(n, {}), hosts.get(n, {})) for n in hosts)
+    return ClustersReport(built, format="text")
+
+
+def _text_cluster(
+    name: str, fields: Mapping[str, str], hosts: Mapping[str, Mapping[str, str]]
+) -> ClusterStatus:
+    limits = []
+    for section, priority in (("default_priority", "DEFAULT"), ("high_priority", "HIGH")):
+        values = {k.split("::", 1)[1]: v for k, v in fields.items() if k.startswith(section + "::")}
+        if values:
+            limits.append(
+                CircuitBreakerLimits(
+                    priority,
+                    to_int(values.get("max_connections")),
+                    to_int(values.get("max_pending_requests")),
+                    to_int(values.get("max_requests")),
+                    to_int(values.get("max_retries")),
+                )
+            )
+    threshold = _rate(fields.get("outlier::success_rate_ejection_threshold"))
+    return ClusterStatus(
+        name=name,
+        hosts=tuple(_text_host(addr, values) for addr, values in hosts.items()),
+        added_via_api=fields.get("added_via_api") == "true",
+        circuit_breakers=tuple(limits),
+        observability_name=fields.get("observability_name", ""),
+        eds_service_name=fields.get("eds_service_name", ""),
+        success_rate_ejection_threshold=threshold,
+    )
+
+
+def _text_host(endpoint: str, values: Mapping[str, str]) -> HostStatus:
+    address, _, port = endpoint.rpartition(":")
+    if not port.isdigit():
+        address, port = endpoint, ""
+    flags, unknown = _text_flags(values.get("health_flags", ""))
+    stats = {k: v for k, v in ((k, to_int(v)) for k, v in values.items()) if v is not None}
+    host = HostStatus(
+        address=address.strip("[]"),
+        port=int(port) if port else None,
+        flags=flags,
+        unknown_flags=unknown,
+        hostname=values.get("hostname", ""),
+        weight=to_int(values.get("weight")),
+        priority=to_int(values.get("priority")) or 0,
+        success_rate=_rate(values.get("success_rate")),
+        local_origin_success_rate=_rate(values.get("local_origin_success_rate")),
+    )
+    return _with_counters(host, stats)
+
+
+def _text_flags(value: str) -> tuple[frozenset[HealthFlag], tuple[str, ...]]:
+    tokens = [t for t in value.strip().split("/") if t and t != "healthy"]
+    known = {f.value: f for f in HealthFlag}
+    flags = frozenset(known[t] for t in tokens if t in known)
+    return flags, tuple(t for t in tokens if t not in known)
+
+
+def _rate(value: str | None) -> float | None:
+    """Envoy prints -1 when outlier detection has no success-rate figure."""
+    number = to_float(value)
+    return None if number is None or number < 0 else number
+
+
+def flags_in_words(hosts: Iterable[HostStatus]) -> str:
+    """ "127.0.0.1:18443 failed active health check; …" for evidence details."""
+    return "; ".join(f"{h.endpoint} {h.flag_words()}" for h in hosts)
