@@ -1,7 +1,7 @@
 """A real HTTP/1.1 demo backend whose faults are switched at runtime (by tests and by the demo keys).
 
 Switches are plain attributes read on every request (`health_status`, `health_path`, `delay`,
-`error_status`, `keepalive_idle_close`) or methods that change the listening socket (`down()`,
+`error_status`, `keepalive_idle_close`, `keepalive_race`) or methods that change the listening socket (`down()`,
 `up()`, `set_tls()`). Run standalone (e.g. inside a network namespace) with
 `python -m darc_tui.demo.backend --host H --port P`.
 """
@@ -36,6 +36,10 @@ class Backend:
         self.delay = 0.0  # seconds before answering any request
         self.error_status: int | None = None  # every non-health request answers this
         self.keepalive_idle_close: float | None = None  # close keep-alive conns idle this long
+        # With keepalive_idle_close: close the idle connection only when the next request arrives
+        # on it (unanswered), i.e. lose the keep-alive race every time instead of by chance.
+        self.keepalive_race = False
+        self.race_drops = 0  # requests dropped that way
         self.requests = 0  # all requests answered (health checks included)
         self.health_requests = 0
         self._tls = tls
@@ -192,14 +196,37 @@ class _Handler(BaseHTTPRequestHandler):
         while not self.close_connection:
             self._handle_once()
 
+    def setup(self) -> None:
+        super().setup()
+        self._idle_since: float | None = None  # set after each answer on this connection
+
     def _handle_once(self) -> None:
         # Read per request so a runtime switch applies to connections that are already open.
-        idle = self.server.backend.keepalive_idle_close
-        self.connection.settimeout(idle if idle else None)
+        backend = self.server.backend
+        idle = backend.keepalive_idle_close
+        self.connection.settimeout(idle if idle and not backend.keepalive_race else None)
         try:
             self.handle_one_request()
         except OSError:
             self.close_connection = True
+        self._idle_since = time.monotonic()
+
+    def _lost_keepalive_race(self) -> bool:
+        """Drop this request unanswered if it came on a connection idle past the limit."""
+        backend = self.server.backend
+        idle = backend.keepalive_idle_close
+        if not (backend.keepalive_race and idle and self._idle_since is not None):
+            return False
+        if time.monotonic() - self._idle_since < idle:
+            return False
+        with backend._lock:
+            backend.race_drops += 1
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        return True
 
     def do_GET(self) -> None:
         self._answer()
@@ -225,10 +252,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, body: bool = True) -> None:
         backend = self.server.backend
         self.connection.settimeout(None)  # the idle timeout is for waiting between requests only
-        if backend.delay > 0:
-            time.sleep(backend.delay)
         path = self.path.split("?", 1)[0]
         is_health = path == backend.health_path
+        # Health checks are exempt: Envoy's checker reopens a closed connection before its next
+        # round, so in the real race the host stays healthy while traffic gets the 503s.
+        if not is_health and self._lost_keepalive_race():
+            return
+        if backend.delay > 0:
+            time.sleep(backend.delay)
         backend.count(health=is_health)
         if is_health:
             status = backend.health_status
@@ -303,11 +334,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--error-status", type=int, default=None)
     parser.add_argument("--keepalive-idle-close", type=float, default=None)
+    parser.add_argument("--keepalive-race", action="store_true")
     args = parser.parse_args(argv)
     backend = Backend(args.host, args.port, tls=args.tls)
     backend.health_path, backend.health_status = args.health_path, args.health_status
     backend.delay, backend.error_status = args.delay, args.error_status
     backend.keepalive_idle_close = args.keepalive_idle_close
+    backend.keepalive_race = args.keepalive_race
     backend.start()
     print(f"listening {backend.url}", flush=True)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -124,3 +125,20 @@ def test_runs_standalone_and_announces_its_url():
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_keepalive_race_drops_the_request_that_reuses_an_idle_connection(backend: Backend):
+    backend.keepalive_idle_close = 0.05
+    backend.keepalive_race = True
+    with _connect(backend.port) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        reply = b""
+        while b'"ok": true' not in reply:
+            reply += sock.recv(4096)
+        idle_until = time.monotonic() + 0.1
+        while time.monotonic() < idle_until:  # the connection must sit idle past the limit
+            time.sleep(0.02)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.settimeout(10)
+        assert sock.recv(4096) == b""  # closed without an answer
+    assert (backend.requests, backend.race_drops) == (1, 1)

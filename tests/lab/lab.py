@@ -193,6 +193,15 @@ class Lab:
     def log_hint(self) -> str:
         return f"Envoy log: {self.envoy.log_path}"
 
+    def wait_access_log(self, needle: str, timeout: float = 10.0) -> str:
+        """The newest access-log line containing `needle`, once Envoy has flushed it."""
+
+        def found() -> str | None:
+            matches = [line for line in self.access_log_lines() if needle in line]
+            return matches[-1] if matches else None
+
+        return wait_for(found, timeout, f"an access-log line with {needle!r} in {self.access_log}")
+
     def access_log_lines(self) -> list[str]:
         try:
             return self.access_log.read_text(encoding="utf-8").splitlines()

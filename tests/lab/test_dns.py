@@ -62,8 +62,7 @@ def _dns_lab(make_lab: MakeLab, dns_server: DnsServer, **overrides) -> Lab:
 def _assert_no_healthy_upstream(lab: Lab) -> None:
     response = httpx.get(lab.public_url)
     assert (response.status_code, response.text) == (503, "no healthy upstream")
-    lines = wait_for(lambda: lab.access_log_lines()[-1:] or None, 10, "access log")
-    assert " 503 UH " in lines[-1]
+    assert lab.wait_access_log(" 503 UH ")
 
 
 def test_envoy_dns_cluster_gets_its_host_from_the_lab_resolver(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 
 import httpx
 
 from darc_tui.config import load_config
 from tests.lab.envoy import MakeLab
-from tests.lab.lab import Lab, to_toml, wait_for
+from tests.lab.lab import Lab, to_toml
 
 
 def test_lab_serves_the_api_through_envoy_and_404s_other_paths(lab: Lab):
@@ -17,8 +18,7 @@ def test_lab_serves_the_api_through_envoy_and_404s_other_paths(lab: Lab):
     assert response.status_code == 200 and response.json() == {"status": "ok"}
     assert "x-envoy-upstream-service-time" in response.headers  # came from the backend
     assert httpx.get(f"{lab.listener_url}/elsewhere").status_code == 404
-    lines = wait_for(lambda: len(lab.access_log_lines()) >= 2 and lab.access_log_lines(), 10, "log")
-    assert '"GET /elsewhere HTTP/1.1" 404 NR' in lines[-1]
+    assert lab.wait_access_log('"GET /elsewhere HTTP/1.1" 404 NR')
 
 
 def test_cors_preflight_is_answered_only_for_the_site_origin(lab: Lab):
@@ -93,3 +93,17 @@ def test_two_labs_run_side_by_side_and_close_leaves_no_envoy(make_lab: MakeLab):
 def test_module_lab_factory_builds_a_serving_lab(make_module_lab: MakeLab):
     shared = make_module_lab()
     assert httpx.get(shared.public_url).status_code == 200
+
+
+def test_keepalive_race_gives_503_uc_through_envoy(lab: Lab):
+    lab.backend.keepalive_idle_close = 0.05
+    lab.backend.keepalive_race = True
+    with httpx.Client() as client:
+        assert client.get(f"{lab.listener_url}/api/orders").status_code == 200
+        idle_until = time.monotonic() + 0.1
+        while time.monotonic() < idle_until:  # Envoy's upstream connection sits idle
+            time.sleep(0.02)
+        response = client.get(f"{lab.listener_url}/api/orders")
+    assert response.status_code == 503
+    assert response.text.endswith("reset reason: connection termination")
+    assert lab.wait_access_log(" 503 UC ")
