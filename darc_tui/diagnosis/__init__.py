@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+
 from darc_tui.config import Config
+from darc_tui.diagnosis.catalog import CATALOG, CAUSE_IDS, Cause
+from darc_tui.diagnosis.context import Context
+from darc_tui.diagnosis.rank import rank
+from darc_tui.diagnosis.rules import RULES
 from darc_tui.model import Finding, Verdict
 from darc_tui.state import State
+
+log = logging.getLogger(__name__)
 
 
 def diagnose(state: State, config: Config) -> list[Finding]:
     """Ranked findings for the current state (most specific, most confident first)."""
-    return []
+    ctx = Context(state, config)
+    found: list[Finding] = []
+    for rule in RULES:
+        try:
+            found.extend(rule(ctx))
+        except Exception:  # one broken rule must not hide what the others found
+            log.exception("diagnosis rule %s failed", getattr(rule, "__qualname__", rule))
+    return rank(found)
 
 
 def verdict(findings: list[Finding] | tuple[Finding, ...]) -> Verdict:
@@ -18,3 +33,6 @@ def verdict(findings: list[Finding] | tuple[Finding, ...]) -> Verdict:
     if any(f.severity is Verdict.DOWN for f in findings):
         return Verdict.DOWN
     return Verdict.DEGRADED
+
+
+__all__ = ["CATALOG", "CAUSE_IDS", "Cause", "diagnose", "verdict"]

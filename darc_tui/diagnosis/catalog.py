@@ -1,0 +1,85 @@
+"""The cause catalog: stable ids, titles, severity and how specific each cause is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from darc_tui.model import EvidenceRef, Finding, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    id: str
+    title: str
+    # Higher = names a more precise mechanism; breaks ties between supported causes.
+    specificity: int
+    severity: Verdict = Verdict.DOWN
+
+
+# Ordered by specificity: a cause naming a precise mechanism outranks the generic symptom it causes
+# (config.invalid explains a dead Envoy; drift explains the mismatch it brought in; a firewall rule
+# explains a connect timeout; panic only outranks the health check that put the cluster in panic).
+_CAUSES = (
+    Cause("config.invalid", "envoy.yaml on disk does not validate", 95, Verdict.DEGRADED),
+    Cause("envoy.down", "Envoy is not running", 92),
+    Cause("envoy.listener_missing", "Envoy runs but the listener port is not bound", 90),
+    Cause("config.drift", "The running config differs from envoy.yaml on disk", 88),
+    Cause("cluster.no_hosts", "The cluster has no endpoints at all", 86),
+    Cause("network.firewall", "A firewall rule drops or rejects the backend port", 84),
+    Cause("config.tls_mismatch", "TLS on one side, plain text on the other", 82),
+    Cause("config.protocol_mismatch", "HTTP/2 upstream against an HTTP/1 backend (or reverse)", 82),
+    Cause(
+        "config.endpoint_mismatch", "The cluster points at an address the backend does not use", 80
+    ),
+    Cause("config.no_route", "The request path matches no route (NR)", 78),
+    Cause(
+        "healthcheck.misconfigured", "The health check in envoy.yaml does not match the backend", 76
+    ),
+    Cause("outlier.ejected", "Outlier detection ejected host(s)", 72),
+    Cause("backend.overloaded", "Backend saturated or Envoy's circuit breakers open", 70),
+    Cause(
+        "backend.keepalive_race", "The backend closes keep-alive connections Envoy still reuses", 68
+    ),
+    Cause("healthcheck.timeout", "The health check times out before the backend answers", 66),
+    Cause("network.unreachable", "The backend is not reachable from the Envoy host", 60),
+    Cause("backend.down", "Nothing listens on the backend address", 55),
+    Cause("backend.errors", "The backend itself answers 5xx; Envoy passes them through", 52),
+    Cause("cors.origin_not_allowed", "CORS preflight from the site origin is refused", 50),
+    Cause("envoy.panic_mode", "Cluster in panic: Envoy routes to every host", 47, Verdict.DEGRADED),
+    Cause("healthcheck.failing", "Envoy's active health check marks the host(s) unhealthy", 45),
+    Cause("envoy.admin_unreachable", "Envoy's admin API cannot be read", 40, Verdict.DEGRADED),
+)
+
+CATALOG: dict[str, Cause] = {c.id: c for c in _CAUSES}
+CAUSE_IDS: tuple[str, ...] = tuple(CATALOG)
+
+
+def finding(
+    cause: str,
+    confidence: float,
+    summary: str,
+    evidence: Iterable[EvidenceRef] = (),
+    ruled_out: Iterable[str] = (),
+    next_steps: Iterable[str] = (),
+    severity: Verdict | None = None,
+) -> Finding:
+    """A Finding for a catalog cause, title and severity filled in from the catalog."""
+    entry = CATALOG[cause]
+    return Finding(
+        cause=cause,
+        title=entry.title,
+        confidence=max(0.05, min(0.99, confidence)),
+        summary=summary,
+        evidence=_unique(evidence),
+        ruled_out=tuple(dict.fromkeys(ruled_out)),
+        next_steps=tuple(dict.fromkeys(next_steps)),
+        severity=entry.severity if severity is None else severity,
+    )
+
+
+def _unique(refs: Iterable[EvidenceRef]) -> tuple[EvidenceRef, ...]:
+    seen: dict[tuple[str, str, str, str], EvidenceRef] = {}
+    for ref in refs:
+        seen.setdefault((ref.probe, ref.target, ref.vantage.value, ref.fact), ref)
+    return tuple(seen.values())

@@ -1,0 +1,290 @@
+"""Views of the host-side and HTTP probes: backend health, TCP connect, ready, process, ports, firewall,
+access-log window, CORS. Tolerant: anything missing reads as "unknown", never as healthy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from darc_tui.diagnosis.views import as_bool, as_float, as_int, as_str, get, known, pick, seq
+from darc_tui.model import Evidence, Status
+
+
+def _error_kind(text: str) -> str:
+    """Normalise a connect error into refused / timeout / reset / tls / dns / other."""
+    low = text.lower()
+    if not low:
+        return ""
+    for kind, words in (
+        ("refused", ("refused", "econnrefused")),
+        ("timeout", ("timeout", "timed out")),
+        ("tls", ("ssl", "tls", "certificate", "wrong version number")),
+        ("reset", ("reset", "disconnect", "closed", "eof")),
+        ("dns", ("name or service", "nodename", "resolve", "dns")),
+        ("unreachable", ("unreachable", "no route")),
+    ):
+        if any(w in low for w in words):
+            return kind
+    return "other"
+
+
+# ---------------------------------------------------------------------------------------------
+# backend.health (HTTP GET from a vantage point)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpView:
+    ev: Evidence
+    url: str
+    status: int | None  # None = no HTTP response at all
+    error: str  # "" | refused | timeout | tls | reset | dns | unreachable | other
+    local_reply: bool | None  # True = Envoy's own reply; None = cannot tell
+    flag: str  # Envoy RESPONSE_FLAGS inferred from a local reply ("UF", "UH", "NR", ...)
+    reset_reason: str  # e.g. "remote connection failure", "connection timeout", "overflow"
+    body: str
+    latency_ms: float | None
+    overloaded: bool  # x-envoy-overloaded: true
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 400
+
+    @property
+    def answered(self) -> bool:
+        return self.status is not None
+
+    @property
+    def from_upstream(self) -> bool:
+        """The response came from the backend, not from Envoy itself."""
+        return self.status is not None and self.local_reply is False
+
+
+def http_view(ev: Evidence | None) -> HttpView | None:
+    if ev is None or ev.status is Status.UNKNOWN:
+        return None
+    status = as_int(pick(ev, "status", "status_code", "http_status"))
+    error = as_str(pick(ev, "error_kind", "error"))
+    kind = error if error in ("refused", "timeout", "tls", "reset", "dns", "unreachable") else ""
+    if status is None and ev.status is Status.ERROR and not error:
+        return None  # the probe could not run at all (no host, no permission)
+    body = as_str(pick(ev, "body", "body_excerpt"))
+    reset = as_str(pick(ev, "reset_reason"))
+    if not reset and "reset reason:" in body:
+        reset = body.split("reset reason:", 1)[1].strip().split(",")[0].strip()
+    return HttpView(
+        ev=ev,
+        url=as_str(pick(ev, "url", default=ev.target)),
+        status=status,
+        error=kind or _error_kind(error),
+        local_reply=as_bool(pick(ev, "local_reply", "envoy_local_reply")),
+        flag=as_str(pick(ev, "flag", "response_flags", "envoy_flag")),
+        reset_reason=reset,
+        body=body,
+        latency_ms=ev.latency_ms,
+        overloaded=as_bool(pick(ev, "overloaded", "x_envoy_overloaded")) is True,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# backend.tcp (nc -zv from the Envoy host)
+
+
+@dataclass(frozen=True, slots=True)
+class TcpView:
+    ev: Evidence
+    host: str
+    port: int | None
+    ok: bool
+    error: str  # "" | refused | timeout | unreachable | other
+
+
+def tcp_view(ev: Evidence | None) -> TcpView | None:
+    if ev is None or ev.status is Status.UNKNOWN:
+        return None
+    ok = as_bool(pick(ev, "ok", "connected"))
+    error = as_str(pick(ev, "error"))
+    if ok is None:
+        if ev.status is Status.OK:
+            ok = True
+        elif error:
+            ok = False
+        else:
+            return None  # could not run; says nothing about the backend
+    host = as_str(pick(ev, "host"))
+    port = as_int(pick(ev, "port"))
+    if not host and ":" in ev.target:
+        host, _, p = ev.target.rpartition(":")
+        port = port or as_int(p)
+    return TcpView(ev, host, port, ok, "" if ok else _error_kind(error) or "other")
+
+
+# ---------------------------------------------------------------------------------------------
+# envoy.ready, envoy.process, envoy.ports
+
+
+@dataclass(frozen=True, slots=True)
+class ReadyView:
+    ev: Evidence
+    reachable: bool
+    state: str  # LIVE | PRE_INITIALIZING | DRAINING | INITIALIZING | "" when unreachable
+    error: str  # refused | timeout | ... when unreachable
+
+
+def ready_view(ev: Evidence | None) -> ReadyView | None:
+    if ev is None or ev.status is Status.UNKNOWN:
+        return None
+    state = as_str(pick(ev, "state", "server_state")).strip().upper()
+    error = as_str(pick(ev, "error"))
+    reachable = as_bool(pick(ev, "reachable"))
+    if reachable is None:
+        reachable = bool(state) or as_int(pick(ev, "status_code", "status")) is not None
+    if not reachable and not error and ev.status is Status.ERROR:
+        error = ev.detail
+    return ReadyView(ev, reachable, state, _error_kind(error) if not reachable else "")
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessView:
+    ev: Evidence
+    running: bool
+    pid: int | None
+
+
+def process_view(ev: Evidence | None) -> ProcessView | None:
+    if not known(ev) or ev is None:
+        return None
+    running = as_bool(pick(ev, "running"))
+    if running is None:
+        running = ev.status is not Status.FAIL
+    return ProcessView(ev, running, as_int(pick(ev, "pid")))
+
+
+@dataclass(frozen=True, slots=True)
+class PortsView:
+    ev: Evidence
+    listening: frozenset[int]
+
+
+def ports_view(ev: Evidence | None) -> PortsView | None:
+    if not known(ev) or ev is None:
+        return None
+    ports: set[int] = set()
+    sockets = get(ev.data, "sockets", "listening") if ev.data is not None else None
+    for sock in seq(sockets):
+        port = as_int(get(sock, "port", "local_port"))
+        if port is not None:
+            ports.add(port)
+    for p in seq(pick(ev, "listening_ports", "ports")):
+        if (n := as_int(p)) is not None:
+            ports.add(n)
+    return PortsView(ev, frozenset(ports))
+
+
+# ---------------------------------------------------------------------------------------------
+# firewall.rules
+
+
+@dataclass(frozen=True, slots=True)
+class FirewallView:
+    ev: Evidence
+    readable: bool  # False = could not read the rules (needs root, no tool)
+    blocking: tuple[str, ...] = ()  # rule lines that drop/reject the backend port
+    why_unreadable: str = ""
+
+
+def firewall_view(ev: Evidence | None, port: int) -> FirewallView | None:
+    if ev is None:
+        return None
+    if ev.status in (Status.ERROR, Status.UNKNOWN):
+        return FirewallView(ev, False, why_unreadable=ev.detail)
+    rules = pick(ev, "blocking", "matching_rules", "matches")
+    lines: list[str] = []
+    for rule in seq(rules):
+        text = as_str(get(rule, "line", "text", "raw") if not isinstance(rule, str) else rule)
+        action = as_str(get(rule, "action", "verdict") if not isinstance(rule, str) else text)
+        if any(a in action.upper() for a in ("DROP", "REJECT", "DENY")):
+            lines.append(text)
+    return FirewallView(ev, True, tuple(lines))
+
+
+# ---------------------------------------------------------------------------------------------
+# envoy.access_log: status x flag counts over the recent window
+
+
+@dataclass(frozen=True, slots=True)
+class AccessView:
+    ev: Evidence
+    total: int
+    counts: Mapping[tuple[int, str], int] = field(default_factory=dict)
+
+    def flagged(self, flag: str) -> int:
+        return sum(n for (_s, f), n in self.counts.items() if flag in f.split(","))
+
+    def status(self, code: int) -> int:
+        return sum(n for (s, _f), n in self.counts.items() if s == code)
+
+    def upstream_5xx(self) -> int:
+        """5xx the backend itself answered (no Envoy flag)."""
+        return sum(n for (s, f), n in self.counts.items() if 500 <= s < 600 and f in ("-", ""))
+
+    def example(self, flag: str) -> int | None:
+        found = [s for (s, f), _n in self.counts.items() if flag in f.split(",")]
+        return found[0] if found else None
+
+
+def access_view(ev: Evidence | None, cluster: str) -> AccessView | None:
+    if not known(ev) or ev is None:
+        return None
+    counts: dict[tuple[int, str], int] = {}
+    raw = get(ev.data, "counts") if ev.data is not None else None
+    if isinstance(raw, Mapping):
+        for key, n in raw.items():
+            status, flag = _count_key(key)
+            if status is not None and (num := as_int(n)):
+                counts[(status, flag)] = counts.get((status, flag), 0) + num
+    total = as_int(pick(ev, "total", "requests")) or sum(counts.values())
+    return AccessView(ev, total, counts)
+
+
+def _count_key(key: Any) -> tuple[int | None, str]:
+    if isinstance(key, tuple) and len(key) == 2:
+        return as_int(key[0]), as_str(key[1]) or "-"
+    text = as_str(key)
+    for sep in (" ", "|", ":", "/"):
+        if sep in text:
+            a, _, b = text.partition(sep)
+            return as_int(a), b or "-"
+    return as_int(text), "-"
+
+
+# ---------------------------------------------------------------------------------------------
+# cors.preflight
+
+
+@dataclass(frozen=True, slots=True)
+class CorsView:
+    ev: Evidence
+    allowed: bool
+    origin: str
+    status: int | None
+    allow_origin: str
+
+
+def cors_view(ev: Evidence | None) -> CorsView | None:
+    if not known(ev) or ev is None:
+        return None
+    allow = as_str(pick(ev, "allow_origin", "access_control_allow_origin"))
+    allowed = as_bool(pick(ev, "allowed"))
+    if allowed is None:
+        allowed = ev.status is Status.OK
+    return CorsView(
+        ev, allowed, as_str(pick(ev, "origin")), as_int(pick(ev, "status", "status_code")), allow
+    )
+
+
+def load_average(ev: Evidence | None) -> tuple[float | None, int | None]:
+    """(1-minute load, cpu count) from host.load."""
+    if not known(ev) or ev is None:
+        return None, None
+    return as_float(pick(ev, "load1", "load_1m")), as_int(pick(ev, "cpus", "cpu_count", "nproc"))

@@ -1,0 +1,33 @@
+"""Every rule of the cause catalog, one function per cause (a rule may yield several findings)."""
+
+from __future__ import annotations
+
+from darc_tui.diagnosis.rules import backend, config, cors, envoy, healthcheck, network, overload
+from darc_tui.diagnosis.rules.common import Rule
+
+RULES: tuple[Rule, ...] = (
+    envoy.envoy_down,
+    envoy.listener_missing,
+    envoy.admin_unreachable,
+    backend.backend_down,
+    network.unreachable,
+    network.firewall,
+    healthcheck.failing,
+    healthcheck.timeout,
+    healthcheck.misconfigured,
+    config.invalid,
+    config.endpoint_mismatch,
+    config.tls_mismatch,
+    config.protocol_mismatch,
+    config.no_route,
+    config.drift,
+    overload.overloaded,
+    overload.ejected,
+    backend.backend_errors,
+    backend.keepalive_race,
+    backend.no_hosts,
+    healthcheck.panic_mode,
+    cors.origin_not_allowed,
+)
+
+__all__ = ["RULES", "Rule"]

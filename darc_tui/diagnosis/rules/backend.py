@@ -1,0 +1,223 @@
+"""The backend: down, answering 5xx itself, closing keep-alive connections; a cluster with no hosts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from darc_tui.diagnosis import steps
+from darc_tui.diagnosis.catalog import finding
+from darc_tui.diagnosis.context import Context
+from darc_tui.diagnosis.rank import confidence
+from darc_tui.diagnosis.rules.common import (
+    counter,
+    direct,
+    direct_fact,
+    flagged,
+    hc_failing,
+    hosts_text,
+    local_reply_symptoms,
+    ref,
+    through,
+    through_fact,
+)
+from darc_tui.model import EvidenceRef, Finding, Verdict
+
+_CONNECT_FAILURE = ("UF",)
+
+
+def _endpoint_matches_backend(ctx: Context) -> bool | None:
+    """True when Envoy dials the backend URL's port (None = cannot tell)."""
+    clusters = ctx.clusters
+    if clusters is None or not clusters.hosts:
+        return None
+    return any(h.port == ctx.backend_port for h in clusters.hosts)
+
+
+def backend_down(ctx: Context) -> Iterator[Finding]:
+    yield from _backend_url_down(ctx)
+    yield from _some_hosts_down(ctx)
+
+
+def _backend_url_down(ctx: Context) -> Iterator[Finding]:
+    tcp, http = ctx.tcp(), direct(ctx)
+    refused: list[EvidenceRef] = []
+    where = f"{ctx.backend_host}:{ctx.backend_port}"
+    if tcp is not None and not tcp.ok and tcp.error == "refused":
+        refused.append(
+            ref(tcp.ev, f"connect {tcp.host or where}:{tcp.port or ''} refused".replace(":: ", " "))
+        )
+    if http is not None and http.status is None and http.error == "refused":
+        refused.append(ref(http.ev, direct_fact(http)))
+    if not refused or (tcp is not None and tcp.ok) or (http is not None and http.answered):
+        return
+    firewall = ctx.firewall
+    if firewall is not None and firewall.blocking:
+        return  # a REJECT rule also gives "refused": network.firewall's call
+    symptoms = local_reply_symptoms(ctx, _CONNECT_FAILURE, ("upstream_cx_connect_fail",))
+    failing = hc_failing(ctx)
+    support = [*refused, *symptoms.refs]
+    if failing:
+        support.append(ref(ctx.clusters.ev, f"health check: {hosts_text(failing)}"))  # type: ignore[union-attr]
+    ruled = ["network.unreachable / network.firewall: the connection is refused, not timed out"]
+    if _endpoint_matches_backend(ctx):
+        ruled.append(f"config.endpoint_mismatch: {ctx.cluster} dials {where}, the backend URL")
+    config = ctx.cluster_config
+    if config is not None and not config.upstream_tls and ctx.backend_scheme == "http":
+        ruled.append("config.tls_mismatch: plain HTTP on both sides")
+    tail = f"; {symptoms.text}" if symptoms.text else ""
+    yield finding(
+        "backend.down",
+        confidence(0.7, len(support) - len(refused) + len(refused) - 1),
+        f"nothing listens on {where}: connect refused from the Envoy host{tail}",
+        support,
+        ruled,
+        [
+            steps.on_backend(ctx, f"ss -tlnp | grep -E ':{ctx.backend_port}\\b'"),
+            steps.curl_from_envoy(ctx, ctx.health_url),
+            steps.cluster_hosts(ctx),
+        ],
+    )
+
+
+def _some_hosts_down(ctx: Context) -> Iterator[Finding]:
+    """A multi-host cluster where some hosts fail with connection errors and others serve."""
+    clusters = ctx.clusters
+    failing = [h for h in hc_failing(ctx) if "failed_active_hc" in h.flags]
+    if clusters is None or len(clusters.hosts) < 2 or not failing:
+        return
+    if len(failing) == len(clusters.hosts):
+        return
+    network = counter(ctx, "health_check.network_failure")
+    if network is None:
+        return  # an HTTP-level failure (non-200) is healthcheck.failing's call
+    others = [h.endpoint for h in clusters.hosts if h not in failing]
+    names = ", ".join(h.endpoint for h in failing)
+    summary = (
+        f"{len(failing)}/{len(clusters.hosts)} hosts of {ctx.cluster} cannot be connected to: "
+        f"{names} (/failed_active_hc, health-check connection failures); "
+        f"traffic continues on {', '.join(others)}"
+    )
+    yield finding(
+        "backend.down",
+        confidence(0.55, 1),
+        summary,
+        [ref(clusters.ev, f"health check: {hosts_text(failing)}"), network[1]],
+        [],
+        [
+            *(steps.curl_from_envoy(ctx, f"http://{h.endpoint}{ctx.health_path}") for h in failing),
+            steps.cluster_stats(ctx, "health_check\\.(network_failure|failure)"),
+        ],
+        severity=Verdict.DEGRADED,
+    )
+
+
+def backend_errors(ctx: Context) -> Iterator[Finding]:
+    view = through(ctx)
+    support: list[EvidenceRef] = []
+    status: int | None = None
+    if view is not None and view.status is not None and view.status >= 500 and view.from_upstream:
+        support.append(ref(view.ev, through_fact(view) + " from upstream (not an Envoy reply)"))
+        status = view.status
+    access = ctx.access
+    upstream = access.upstream_5xx() if access is not None else 0
+    if access is not None and upstream > 0:
+        codes = sorted({s for (s, f) in access.counts if 500 <= s < 600 and f in ("-", "")})
+        support.append(
+            ref(
+                access.ev,
+                f"{upstream} × {'/'.join(map(str, codes))} with flag '-' in the access log",
+            )
+        )
+        status = status or codes[0]
+    if not support:
+        return
+    http = direct(ctx)
+    if http is not None and http.status is not None and http.status >= 500:
+        support.append(ref(http.ev, direct_fact(http)))
+    summary = (
+        f"the backend answers {status} itself and Envoy passes it through "
+        f"(flag '-', x-envoy-upstream-service-time present: not Envoy's own reply)"
+    )
+    ruled = ["backend.down / network.*: the backend answers HTTP"]
+    overflow = counter(ctx, "outlier_detection.ejections_overflow")
+    if overflow is not None:
+        support.append(overflow[1])
+        ruled.append(
+            "outlier.ejected: outlier detection wanted to eject a host but max_ejection_percent "
+            "refused it (ejections_overflow), so requests still reach it"
+        )
+    url = view.url if view is not None else ctx.health_url
+    yield finding(
+        "backend.errors",
+        confidence(0.65, len(support) - 1),
+        summary,
+        support,
+        ruled,
+        [
+            steps.curl_from_envoy(ctx, url if "://" in url else ctx.health_url),
+            steps.on_backend(ctx, "journalctl -n 100 --no-pager  # the backend's own log"),
+        ],
+    )
+
+
+def keepalive_race(ctx: Context) -> Iterator[Finding]:
+    uc = flagged(ctx, "UC")
+    access = ctx.access
+    if uc is None or access is None or access.total <= 0:
+        return
+    n, uc_ref = uc
+    # A race is scattered: most requests succeed. A backend that resets everything is not a race.
+    if n / access.total > 0.25:
+        return
+    destroyed = counter(ctx, "upstream_cx_destroy_remote_with_active_rq") or counter(
+        ctx, "upstream_cx_destroy_remote"
+    )
+    support = [uc_ref, *([destroyed[1]] if destroyed else [])]
+    config = ctx.cluster_config
+    idle = config.idle_timeout if config is not None else 3600.0
+    summary = (
+        f"scattered 503 UC (upstream connection termination): {n} of {access.total} requests; the "
+        f"backend closes idle keep-alive connections before Envoy's idle_timeout ({idle:g} s) ends"
+    )
+    yield finding(
+        "backend.keepalive_race",
+        confidence(0.5, len(support) - 1),
+        summary,
+        support,
+        ["backend.down: the other requests succeed on the same backend"],
+        [
+            steps.cluster_stats(ctx, "upstream_cx_destroy_remote", "upstream_cx_idle_timeout"),
+            steps.config_grep(ctx, "idle_timeout"),
+            steps.on_backend(ctx, "grep -rn -i keepalive /etc  # the backend's keep-alive timeout"),
+        ],
+        severity=Verdict.DEGRADED,
+    )
+
+
+def no_hosts(ctx: Context) -> Iterator[Finding]:
+    clusters = ctx.clusters
+    if clusters is None or not clusters.found or clusters.hosts:
+        return
+    support = [ref(clusters.ev, f"/clusters lists no host for {ctx.cluster}")]
+    symptoms = local_reply_symptoms(ctx, ("UH",), ("upstream_cx_none_healthy",))
+    support.extend(symptoms.refs)
+    config = ctx.cluster_config
+    why = ""
+    if config is not None and config.type in ("STRICT_DNS", "LOGICAL_DNS"):
+        names = ", ".join(f"{h}:{p}" for h, p in config.endpoints) or "its name"
+        why = f" ({config.type} {names} resolved to nothing)"
+    elif config is not None and not config.endpoints:
+        why = " (empty load_assignment)"
+    tail = f"; {symptoms.text} (no healthy upstream)" if symptoms.text else ""
+    next_steps = [steps.cluster_hosts(ctx), steps.cluster_stats(ctx, "membership_total")]
+    if config is not None and config.type.endswith("DNS"):
+        for host, _port in config.endpoints[:2]:
+            next_steps.append(ctx.on_envoy_host(f"getent hosts {host}"))
+    yield finding(
+        "cluster.no_hosts",
+        confidence(0.75, len(support) - 1),
+        f"cluster {ctx.cluster} has no hosts{why}{tail}",
+        support,
+        ["healthcheck.failing / envoy.panic_mode: there is no host to check or to panic over"],
+        next_steps,
+    )

@@ -1,0 +1,301 @@
+"""envoy.yaml against reality: invalid, drifted, wrong endpoint, TLS or protocol mismatch, no route."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from darc_tui.diagnosis import steps
+from darc_tui.diagnosis.catalog import finding
+from darc_tui.diagnosis.context import Context, endpoints_text
+from darc_tui.diagnosis.rank import confidence
+from darc_tui.diagnosis.rules.common import (
+    Symptoms,
+    direct,
+    direct_fact,
+    flagged,
+    hc_failing,
+    hosts_text,
+    local_reply_symptoms,
+    ref,
+    through,
+    through_fact,
+    window,
+)
+from darc_tui.diagnosis.views import as_str, pick
+from darc_tui.model import EvidenceRef, Finding, Status, Verdict
+from darc_tui.parse.envoy_summary import ConfigChange, diff
+
+
+def invalid(ctx: Context) -> Iterator[Finding]:
+    ev = ctx.latest("envoy.validate")
+    if ev is None or ev.status is not Status.FAIL:
+        return
+    message = as_str(pick(ev, "error", "message", "first_error")) or ev.detail
+    path = ctx.config.envoy.config_path
+    process = ctx.process
+    down = process is not None and not process.running
+    consequence = (
+        "Envoy is not running and would not start with it"
+        if down
+        else "the running Envoy is unaffected until a reload or restart, which would fail"
+    )
+    yield finding(
+        "config.invalid",
+        confidence(0.85),
+        f"{path} does not validate: {message}; {consequence}",
+        [ref(ev, message)],
+        [],
+        [steps.validate(ctx)],
+        severity=Verdict.DOWN if down else Verdict.DEGRADED,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# drift: running (/config_dump) vs envoy.yaml on disk
+
+
+def drift_changes(ctx: Context) -> list[ConfigChange]:
+    """What a reload would change (empty = same, or one side unknown)."""
+    probe = ctx.latest("envoy.drift")
+    if probe is not None and isinstance(probe.data, list | tuple):
+        found = [c for c in probe.data if isinstance(c, ConfigChange)]
+        if found or probe.status is Status.OK:
+            return found
+    running, disk = ctx.running, ctx.on_disk
+    if running is None or disk is None:
+        return []
+    return diff(disk.summary, running.summary)
+
+
+def _relevant_first(ctx: Context, changes: list[ConfigChange]) -> list[ConfigChange]:
+    """Changes to the configured cluster and listeners first: they explain today's outage."""
+    mine = f"cluster {ctx.cluster} "
+    return sorted(changes, key=lambda c: (not c.subject.startswith(mine), c.subject))
+
+
+def drift(ctx: Context) -> Iterator[Finding]:
+    probe = ctx.latest("envoy.drift")
+    if probe is not None and probe.status is Status.OK:
+        return
+    changes = _relevant_first(ctx, drift_changes(ctx))
+    support: list[EvidenceRef] = []
+    if probe is not None and probe.status in (Status.FAIL, Status.WARN):
+        support.append(ref(probe))
+    lines = [str(c) for c in changes] or ([probe.detail] if support and probe else [])
+    if not lines:
+        return
+    if ctx.running is not None and ctx.on_disk is not None:
+        support.append(ref(ctx.running.ev, f"running: {lines[0]}"))
+        support.append(ref(ctx.on_disk.ev, f"{ctx.config.envoy.config_path} on disk"))
+    more = f" (+{len(lines) - 3} more)" if len(lines) > 3 else ""
+    summary = (
+        f"Envoy runs a config that differs from {ctx.config.envoy.config_path} "
+        f"(edited, not reloaded; running → disk): {'; '.join(lines[:3])}{more}"
+    )
+    yield finding(
+        "config.drift",
+        confidence(0.7, len(support) - 1),
+        summary,
+        support,
+        [],
+        [
+            steps.admin(ctx, "/config_dump?resource=static_clusters"),
+            steps.validate(ctx),
+            steps.reload(ctx),
+        ],
+        severity=Verdict.DEGRADED if not _failing(ctx) else Verdict.DOWN,
+    )
+
+
+def _failing(ctx: Context) -> bool:
+    view = through(ctx)
+    return bool(hc_failing(ctx)) or (
+        view is not None and view.status is not None and view.status >= 500
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# endpoint mismatch
+
+
+def _dialled(ctx: Context) -> tuple[tuple[str, int], ...]:
+    """Where Envoy really sends traffic: /clusters addresses, else the running config."""
+    clusters = ctx.clusters
+    if clusters is not None and clusters.hosts:
+        return tuple((h.address, h.port) for h in clusters.hosts if h.port is not None)
+    config = ctx.cluster_config
+    return config.endpoints if config is not None else ()
+
+
+def _same_host(a: str, b: str) -> bool:
+    """Compare addresses only when both are IP literals (a DNS name may resolve to either)."""
+    try:
+        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+    except ValueError:
+        return True
+
+
+def _backend_alive(ctx: Context) -> EvidenceRef | None:
+    tcp, http = ctx.tcp(), direct(ctx)
+    if http is not None and http.answered:
+        return ref(http.ev, direct_fact(http))
+    if tcp is not None and tcp.ok:
+        return ref(
+            tcp.ev, f"{ctx.backend_host}:{ctx.backend_port} accepts connections from the Envoy host"
+        )
+    return None
+
+
+def endpoint_mismatch(ctx: Context) -> Iterator[Finding]:
+    dialled = _dialled(ctx)
+    if not dialled or any(
+        p == ctx.backend_port and _same_host(h, ctx.backend_host) for h, p in dialled
+    ):
+        return
+    alive = _backend_alive(ctx)
+    symptoms = local_reply_symptoms(ctx, ("UF", "UH"), ("upstream_cx_connect_fail",))
+    failing = hc_failing(ctx)
+    if alive is None or not (symptoms or failing):
+        return
+    source = ctx.clusters.ev if ctx.clusters is not None and ctx.clusters.hosts else None
+    support = [alive, *symptoms.refs]
+    if source is not None:
+        support.insert(0, ref(source, f"{ctx.cluster} hosts: {endpoints_text(dialled)}"))
+    if failing:
+        support.append(ref(ctx.clusters.ev, f"health check: {hosts_text(failing)}"))  # type: ignore[union-attr]
+    where = f"{ctx.backend_host}:{ctx.backend_port}"
+    tail = f"; {symptoms.text}" if symptoms.text else ""
+    yield finding(
+        "config.endpoint_mismatch",
+        confidence(0.7, len(support) - 2),
+        f"cluster {ctx.cluster} sends to {endpoints_text(dialled)} but the backend listens on "
+        f"{where} ({ctx.backend_url}){tail}",
+        support,
+        [f"backend.down: {where} answers from the Envoy host"],
+        [
+            steps.cluster_hosts(ctx),
+            steps.curl_from_envoy(ctx, f"http://{dialled[0][0]}:{dialled[0][1]}{ctx.health_path}"),
+            steps.config_grep(ctx, "address:|port_value"),
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# TLS and protocol mismatch
+
+
+def tls_mismatch(ctx: Context) -> Iterator[Finding]:
+    config = ctx.cluster_config
+    if config is None:
+        return
+    plain_backend = ctx.backend_scheme == "http"
+    if config.upstream_tls == (not plain_backend):
+        return
+    if config.upstream_tls:
+        symptoms = local_reply_symptoms(
+            ctx, ("UF",), ("ssl.connection_error", "upstream_cx_connect_fail")
+        )
+        how = f"cluster {ctx.cluster} speaks TLS (transport_socket tls) to a plain-HTTP backend"
+    else:
+        symptoms = local_reply_symptoms(ctx, ("UC",), ("upstream_cx_destroy_remote",))
+        how = f"cluster {ctx.cluster} speaks plain HTTP to a TLS backend ({ctx.backend_url})"
+    failing = hc_failing(ctx)
+    if not symptoms and not failing:
+        return
+    support = [*symptoms.refs]
+    if failing:
+        support.append(ref(ctx.clusters.ev, f"health check: {hosts_text(failing)}"))  # type: ignore[union-attr]
+    http = direct(ctx)
+    if http is not None and http.answered:
+        support.append(ref(http.ev, direct_fact(http)))
+    where = endpoints_text(config.endpoints) if config.endpoints else ctx.backend_url
+    tail = f"; {symptoms.text}" if symptoms.text else ""
+    yield finding(
+        "config.tls_mismatch",
+        confidence(0.7, len(support) - 1),
+        f"{how} at {where}{tail}",
+        support,
+        ["backend.down: the backend answers plain HTTP from the Envoy host"]
+        if plain_backend and http and http.answered
+        else [],
+        [
+            steps.curl_from_envoy(ctx, ctx.health_url),
+            ctx.on_envoy_host(
+                f"openssl s_client -connect {ctx.backend_host}:{ctx.backend_port} </dev/null"
+            ),
+            steps.cluster_stats(ctx, "ssl\\.", "upstream_cx_connect_fail"),
+        ],
+    )
+
+
+def protocol_mismatch(ctx: Context) -> Iterator[Finding]:
+    config = ctx.cluster_config
+    if config is None or not config.http2:
+        return
+    symptoms = local_reply_symptoms(ctx, ("UPE",), ("upstream_cx_protocol_error",))
+    view = through(ctx)
+    protocol_error = view is not None and view.status == 502 and "protocol error" in view.body
+    if protocol_error and view is not None and not symptoms:
+        symptoms = Symptoms((ref(view.ev, through_fact(view)),), "Envoy answers 502")
+    if not symptoms:
+        return
+    support = [*symptoms.refs]
+    ruled = []
+    if not hc_failing(ctx) and ctx.clusters is not None:
+        ruled.append("healthcheck.failing: the health check (HTTP/1.1) stays green")
+    yield finding(
+        "config.protocol_mismatch",
+        confidence(0.75, len(support) - 1),
+        f"cluster {ctx.cluster} sends HTTP/2 (http2_protocol_options) to {ctx.backend_url}, an "
+        f"HTTP/1.1 backend: Envoy answers 502 protocol error (UPE)",
+        support,
+        ruled,
+        [
+            steps.curl_from_envoy(ctx, ctx.health_url, "--http2-prior-knowledge"),
+            steps.cluster_stats(ctx, "upstream_cx_protocol_error"),
+            steps.config_grep(ctx, "http2_protocol_options|explicit_http_config"),
+        ],
+    )
+
+
+def no_route(ctx: Context) -> Iterator[Finding]:
+    """The public path gets Envoy's own 404, or most logged requests do. Stray NRs (scanners,
+    /favicon.ico) are normal on a healthy site and are only supporting evidence."""
+    view = through(ctx)
+    public = (
+        view is not None and view.status == 404 and (view.flag == "NR" or view.local_reply is True)
+    )
+    access = ctx.access
+    nr = access.flagged("NR") if access is not None else 0
+    mostly = access is not None and nr >= 5 and nr * 2 >= access.total
+    if not public and not mostly:
+        return
+    support: list[EvidenceRef] = []
+    if public and view is not None:
+        support.append(ref(view.ev, through_fact(view) + " (Envoy's own 404)"))
+    found = flagged(ctx, "NR")
+    if found:
+        support.append(found[1])
+    moved = ctx.stats.sum_delta("http.", ".no_route")
+    if moved and ctx.stats.ev is not None:
+        support.append(ref(ctx.stats.ev, f"http.*.no_route +{moved:g} in {window(ctx)}"))
+    what = (
+        f"GET {view.url}"
+        if public and view is not None
+        else f"{nr} of {access.total if access else 0} requests"
+    )
+    yield finding(
+        "config.no_route",
+        confidence(0.7, len(support) - 1),
+        f"{what} through Envoy match no route: Envoy answers 404 itself (NR)",
+        support,
+        ["backend.errors: the 404 is Envoy's own (no upstream was called)"],
+        [
+            steps.curl_from_envoy(
+                ctx, view.url if public and view else ctx.listener_url + ctx.health_path
+            ),
+            steps.admin(ctx, "/config_dump?resource=static_listeners", '"prefix"|"path"|"domains"'),
+        ],
+        severity=Verdict.DOWN if public else Verdict.DEGRADED,
+    )

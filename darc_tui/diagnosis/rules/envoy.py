@@ -1,0 +1,139 @@
+"""Envoy itself: not running, listener not bound, admin API unreachable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from darc_tui.diagnosis import steps
+from darc_tui.diagnosis.catalog import finding
+from darc_tui.diagnosis.context import Context, known
+from darc_tui.diagnosis.rank import confidence
+from darc_tui.diagnosis.rules.common import ref, through, through_fact
+from darc_tui.model import EvidenceRef, Finding
+
+
+def _listener_refused(ctx: Context) -> EvidenceRef | None:
+    view = through(ctx)
+    if view is not None and view.status is None and view.error == "refused":
+        return ref(view.ev, through_fact(view))
+    return None
+
+
+def _admin_refused(ctx: Context) -> EvidenceRef | None:
+    ready = ctx.ready
+    if ready is not None and not ready.reachable and ready.error == "refused":
+        return ref(ready.ev, f"admin {ctx.admin_url}/ready: connection refused")
+    return None
+
+
+def _admin_up(ctx: Context) -> bool:
+    return ctx.ready is not None and ctx.ready.reachable
+
+
+def envoy_down(ctx: Context) -> Iterator[Finding]:
+    process = ctx.process
+    if (process is not None and process.running) or _admin_up(ctx):
+        return
+    support: list[EvidenceRef] = []
+    if process is not None:
+        support.append(ref(process.ev, f"no Envoy process on {ctx.envoy_host}"))
+    closed = [r for r in (_admin_refused(ctx), _listener_refused(ctx)) if r is not None]
+    ports = ctx.ports
+    wanted = [p for p in (ctx.listener_port, ctx.admin_port) if p is not None]
+    if ports is not None and not any(p in ports.listening for p in wanted):
+        closed.append(ref(ports.ev, f"nothing listens on {', '.join(map(str, wanted))}"))
+    # Without the process list, only "everything Envoy serves is closed" stands in for it.
+    if process is None and len(closed) < 2:
+        return
+    if not support and not closed:
+        return
+    score = confidence(0.75 if process is not None else 0.55, len(closed), process is None)
+    what = "no envoy process" if process is not None else "its ports refuse connections"
+    summary = (
+        f"Envoy is not running on {ctx.envoy_host}: {what}; admin {ctx.admin_url} and listener "
+        f"{ctx.listener_url or '(not configured)'} closed"
+    )
+    ruled: list[str] = []
+    validate = ctx.latest("envoy.validate")
+    if known(validate) and validate is not None and validate.status.value == "ok":
+        ruled.append(f"config.invalid: {ctx.config.envoy.config_path} validates")
+    yield finding(
+        "envoy.down",
+        score,
+        summary,
+        [*support, *closed],
+        ruled,
+        [*steps.service_status(ctx), steps.validate(ctx)],
+    )
+
+
+def listener_missing(ctx: Context) -> Iterator[Finding]:
+    port = ctx.listener_port
+    process = ctx.process
+    if port is None or not ((process is not None and process.running) or _admin_up(ctx)):
+        return
+    support: list[EvidenceRef] = []
+    ports = ctx.ports
+    if ports is not None and ports.listening and port not in ports.listening:
+        support.append(ref(ports.ev, f"nothing listens on port {port} (ss)"))
+    refused = _listener_refused(ctx)
+    if refused is not None:
+        support.append(refused)
+    if not support:
+        return
+    running = ctx.running
+    elsewhere = ""
+    if running is not None and running.listener_ports and port not in running.listener_ports:
+        bound = ", ".join(str(p) for p in running.listener_ports)
+        elsewhere = f"; the running config's listeners bind port {bound}"
+        support.append(ref(running.ev, f"running listeners on port {bound}, not {port}"))
+    alive = f"pid {process.pid}" if process is not None and process.pid else "admin answers"
+    summary = f"Envoy runs ({alive}) but nothing listens on {ctx.listener_url}{elsewhere}"
+    ports_to_check = [port, *(running.listener_ports if running else ())]
+    listening = steps.listening(ctx, ports_to_check)
+    yield finding(
+        "envoy.listener_missing",
+        confidence(0.6, len(support) - 1 + bool(elsewhere)),
+        summary,
+        support,
+        ["envoy.down: the Envoy process is running"],
+        [
+            *([listening] if listening else []),
+            steps.admin(ctx, "/listeners"),
+            steps.config_grep(ctx, "port_value"),
+        ],
+    )
+
+
+def admin_unreachable(ctx: Context) -> Iterator[Finding]:
+    ready = ctx.ready
+    if ready is None or ready.reachable or not ready.error:
+        return
+    process = ctx.process
+    listener = through(ctx)
+    alive: list[EvidenceRef] = []
+    if process is not None and process.running:
+        alive.append(ref(process.ev, f"envoy runs (pid {process.pid})"))
+    if listener is not None and listener.status is not None:
+        alive.append(ref(listener.ev, through_fact(listener)))
+    if not alive:
+        return  # nothing shows Envoy alive: that is envoy.down's call
+    disk = ctx.on_disk
+    hint = ""
+    if disk is not None and disk.admin_port is not None and disk.admin_port != ctx.admin_port:
+        hint = f"; envoy.yaml binds the admin API on port {disk.admin_port}"
+    summary = f"admin API {ctx.admin_url} {ready.error} while Envoy runs{hint}"
+    ports = [ctx.admin_port, *([disk.admin_port] if disk and disk.admin_port else [])]
+    listening = steps.listening(ctx, ports)
+    yield finding(
+        "envoy.admin_unreachable",
+        confidence(0.65, len(alive) - 1 + bool(hint)),
+        summary,
+        [ref(ready.ev, f"GET {ctx.admin_url}/ready: {ready.error}"), *alive],
+        ["envoy.down: Envoy is running"],
+        [
+            steps.curl_from_envoy(ctx, ctx.admin_url + "/ready"),
+            *([listening] if listening else []),
+            steps.config_grep(ctx, "admin|port_value"),
+        ],
+    )

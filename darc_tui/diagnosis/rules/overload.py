@@ -1,0 +1,118 @@
+"""Too much for the backend: circuit breakers overflowing, a saturated host; outlier ejection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from darc_tui.diagnosis import steps
+from darc_tui.diagnosis.catalog import finding
+from darc_tui.diagnosis.context import Context
+from darc_tui.diagnosis.probe_views import load_average
+from darc_tui.diagnosis.rank import confidence
+from darc_tui.diagnosis.rules.common import counter, hosts_text, local_reply_symptoms, ref, through
+from darc_tui.model import EvidenceRef, Finding, Verdict
+
+# Envoy's circuit-breaker overflow counters (cluster.<name>.<counter>).
+OVERFLOW_COUNTERS = (
+    "upstream_rq_pending_overflow",
+    "upstream_cx_overflow",
+    "upstream_rq_retry_overflow",
+)
+
+
+def overloaded(ctx: Context) -> Iterator[Finding]:
+    symptoms = local_reply_symptoms(ctx, ("UO",), OVERFLOW_COUNTERS)
+    view = through(ctx)
+    support: list[EvidenceRef] = list(symptoms.refs)
+    if view is not None and view.overloaded and not any(r.probe == view.ev.probe for r in support):
+        support.append(ref(view.ev, f"GET {view.url} → {view.status} x-envoy-overloaded: true"))
+    load1, cpus = load_average(ctx.latest("host.load"))
+    saturated = load1 is not None and cpus and load1 > 2 * cpus
+    if not support and not saturated:
+        return
+    moved = [(name, counter(ctx, name)) for name in OVERFLOW_COUNTERS]
+    overflowing = [f"{name} +{m[0]:g}" for name, m in moved if m is not None]
+    config = ctx.cluster_config
+    limits = ""
+    if config is not None:
+        limits = (
+            f" (max_connections {config.max_connections}, max_pending_requests "
+            f"{config.max_pending_requests}, max_requests {config.max_requests})"
+        )
+    if support:
+        parts = [f"Envoy's circuit breakers for {ctx.cluster} overflow"]
+        if overflowing:
+            parts.append(", ".join(overflowing) + limits)
+        if symptoms.text:
+            parts.append(f"{symptoms.text} (reset reason: overflow, x-envoy-overloaded)")
+        summary = "; ".join(parts)
+    else:
+        summary = f"the backend host is saturated: load {load1:g} on {cpus} CPUs"
+    if saturated:
+        host_ev = ctx.latest("host.load")
+        assert host_ev is not None
+        support.append(ref(host_ev, f"load {load1:g} on {cpus} CPUs"))
+    yield finding(
+        "backend.overloaded",
+        confidence(0.65 if support else 0.4, len(support) - 1),
+        summary,
+        support,
+        ["backend.down / healthcheck.failing: the hosts stay healthy; Envoy sheds the excess"],
+        [
+            steps.cluster_stats(
+                ctx, "upstream_rq_pending_overflow", "upstream_cx_overflow", "upstream_rq_active"
+            ),
+            steps.cluster_hosts(ctx),
+            steps.on_backend(ctx, "uptime"),
+        ],
+    )
+
+
+def ejected(ctx: Context) -> Iterator[Finding]:
+    clusters = ctx.clusters
+    hosts = clusters.with_flag("failed_outlier_check") if clusters is not None else ()
+    active = ctx.stats.cgauge("outlier_detection.ejections_active")
+    if not hosts and not active:
+        return
+    support: list[EvidenceRef] = []
+    if hosts and clusters is not None:
+        support.append(ref(clusters.ev, f"outlier: {hosts_text(hosts)}"))
+    if active and ctx.stats.ev is not None:
+        support.append(
+            ref(
+                ctx.stats.ev, f"cluster.{ctx.cluster}.outlier_detection.ejections_active {active:g}"
+            )
+        )
+    for name in (
+        "outlier_detection.ejections_enforced_consecutive_5xx",
+        "outlier_detection.ejections_enforced_total",
+    ):
+        moved = counter(ctx, name)
+        if moved:
+            support.append(moved[1])
+            break
+    total = len(clusters.hosts) if clusters is not None else 0
+    count = len(hosts) or int(active or 0)
+    names = ", ".join(h.endpoint for h in hosts) or f"{count} host(s)"
+    all_out = total > 0 and count >= total
+    summary = (
+        f"outlier detection ejected {count}/{total or '?'} hosts of {ctx.cluster} ({names}) after "
+        "consecutive errors"
+    )
+    summary += ": no host left to serve" if all_out else "; traffic goes to the remaining hosts"
+    yield finding(
+        "outlier.ejected",
+        confidence(0.7, len(support) - 1),
+        summary,
+        support,
+        [],
+        [
+            steps.cluster_hosts(ctx),
+            steps.cluster_stats(ctx, "outlier_detection\\."),
+            *(
+                steps.curl_from_envoy(ctx, f"http://{h.endpoint}{ctx.health_path}")
+                for h in hosts[:2]
+            ),
+        ],
+        severity=Verdict.DOWN if all_out else Verdict.DEGRADED,
+    )

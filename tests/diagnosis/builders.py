@@ -1,0 +1,292 @@
+"""Evidence and States for diagnosis tests, shaped like the real probes' output.
+
+Admin payloads come from real Envoy 1.40 outputs recorded in tests/data/envoy-1.40 (parsed with the
+project's own parsers); the rest mirror what the probes emit (data payloads and facts).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from darc_tui.config import Config, parse_config
+from darc_tui.model import Evidence, Status, Vantage
+from darc_tui.parse.clusters import (
+    ClustersReport,
+    ClusterStatus,
+    HealthFlag,
+    HostStatus,
+    parse_clusters,
+)
+from darc_tui.parse.config_dump import parse_config_dump
+from darc_tui.parse.envoy_summary import EnvoySummary
+from darc_tui.parse.stats import Stats
+from darc_tui.state import State
+
+RECORDED = Path(__file__).resolve().parents[1] / "data" / "envoy-1.40"
+NOW = 1_800_000_000.0
+
+
+class Clock:
+    def __init__(self, now: float = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def config(
+    *,
+    cluster: str = "backend_cluster",
+    backend_url: str = "http://127.0.0.1:18443",
+    health_path: str = "/api/health",
+    admin_url: str = "http://127.0.0.1:9901",
+    listener_url: str = "http://127.0.0.1:8080",
+    origin: str = "https://www.darc.kr",
+    envoy_host: str = "local",
+) -> Config:
+    hosts = ""
+    if envoy_host != "local":
+        hosts = f'[hosts.{envoy_host}]\naddress = "{envoy_host}.internal"\nuser = "ops"\n'
+    return parse_config(
+        f"""
+[site]
+name = "test"
+public_url = "{listener_url}{health_path}"
+origin = "{origin}"
+{hosts}
+[envoy]
+host = "{envoy_host}"
+admin_url = "{admin_url}"
+listener_url = "{listener_url}"
+config_path = "/etc/envoy/envoy.yaml"
+cluster = "{cluster}"
+unit = "envoy"
+[backend]
+url = "{backend_url}"
+health_path = "{health_path}"
+"""
+    )
+
+
+def state(*evidence: Evidence, clock: Clock | None = None) -> State:
+    s = State(clock or Clock())
+    for ev in evidence:
+        s.add(ev)
+    return s
+
+
+def ev(
+    probe: str,
+    outcome: Status = Status.OK,
+    *,
+    vantage: Vantage = Vantage.ENVOY_HOST,
+    target: str = "",
+    detail: str = "",
+    data: Any = None,
+    at: float = NOW,
+    latency_ms: float | None = None,
+    **facts: Any,
+) -> Evidence:
+    return Evidence(
+        probe,
+        target or probe,
+        vantage,
+        outcome,
+        detail or f"{probe} {outcome.value}",
+        observed_at=at,
+        latency_ms=latency_ms,
+        facts=facts,
+        data=data,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# recorded real admin outputs
+
+
+def recorded(state_dir: str, name: str) -> str:
+    return (RECORDED / state_dir / name).read_text(encoding="utf-8")
+
+
+def recorded_clusters(state_dir: str) -> ClustersReport:
+    return parse_clusters(recorded(state_dir, "clusters.json"))
+
+
+def recorded_counters(state_dir: str, name: str = "stats_counters.json") -> dict[str, float]:
+    doc = json.loads(recorded(state_dir, name))
+    return {s["name"]: float(s.get("value", 0)) for s in doc["stats"] if "value" in s}
+
+
+def recorded_gauges(state_dir: str) -> dict[str, float]:
+    return recorded_counters(state_dir, "stats_gauges.json")
+
+
+def recorded_running(state_dir: str = "healthy") -> EnvoySummary:
+    return parse_config_dump(recorded(state_dir, "config_dump.json"))
+
+
+def host_port(report: ClustersReport, cluster: str) -> int:
+    found = report.get(cluster)
+    assert found is not None and found.hosts, cluster
+    port = found.hosts[0].port
+    assert port is not None
+    return port
+
+
+# ---------------------------------------------------------------------------------------------
+# probe-shaped evidence
+
+
+def clusters(report: ClustersReport, at: float = NOW) -> Evidence:
+    return ev("envoy.clusters", data=report, at=at, target="http://127.0.0.1:9901/clusters")
+
+
+def stats(
+    counters: Mapping[str, float], gauges: Mapping[str, float] | None = None, at: float = NOW
+) -> Evidence:
+    sample = Stats(
+        counters={k: int(v) for k, v in counters.items()},
+        gauges={k: int(v) for k, v in (gauges or {}).items()},
+    )
+    return ev("envoy.stats", data=sample, at=at, target="stats")
+
+
+def stats_window(
+    before: Mapping[str, float],
+    after: Mapping[str, float],
+    gauges: Mapping[str, float] | None = None,
+    gap: float = 5.0,
+) -> list[Evidence]:
+    """Two samples `gap` seconds apart, the second at NOW."""
+    return [stats(before, gauges, at=NOW - gap), stats(after, gauges, at=NOW)]
+
+
+def running(summary: EnvoySummary) -> Evidence:
+    return ev("envoy.config_dump", data=summary, target="config_dump")
+
+
+def on_disk(summary: EnvoySummary) -> Evidence:
+    return ev("envoy.config_file", data=summary, target="/etc/envoy/envoy.yaml")
+
+
+def ready(state_word: str = "LIVE") -> Evidence:
+    status = Status.OK if state_word == "LIVE" else Status.WARN
+    return ev("envoy.ready", status, target="ready", state=state_word, status_code=200)
+
+
+def ready_failed(error: str = "refused") -> Evidence:
+    return ev("envoy.ready", Status.FAIL, target="ready", error=error, detail=f"connect {error}")
+
+
+def process(running: bool = True, pid: int = 4242) -> Evidence:
+    if running:
+        return ev("envoy.process", target="envoy", running=True, pid=pid)
+    return ev("envoy.process", Status.FAIL, target="envoy", running=False)
+
+
+def ports(*listening: int) -> Evidence:
+    return ev("envoy.ports", target="ports", listening_ports=list(listening))
+
+
+def http(
+    vantage: Vantage,
+    url: str,
+    status: int | None = 200,
+    *,
+    error: str = "",
+    local_reply: bool | None = None,
+    flag: str = "",
+    body: str = "",
+    latency_ms: float | None = 3.0,
+    overloaded: bool = False,
+) -> Evidence:
+    ok = status is not None and status < 400
+    return ev(
+        "backend.health",
+        Status.OK if ok else Status.FAIL,
+        vantage=vantage,
+        target=f"{vantage.value} {url}",  # State keys by (probe, target): one per vantage
+        latency_ms=latency_ms,
+        url=url,
+        status=status,
+        error=error,
+        local_reply=local_reply,
+        flag=flag,
+        body=body,
+        overloaded=overloaded,
+    )
+
+
+def tcp(host: str, port: int, ok: bool = True, error: str = "") -> Evidence:
+    return ev(
+        "backend.tcp",
+        Status.OK if ok else Status.FAIL,
+        target=f"{host}:{port}",
+        host=host,
+        port=port,
+        ok=ok,
+        error=error,
+    )
+
+
+def firewall(blocking: Iterable[str] = (), readable: bool = True) -> Evidence:
+    if not readable:
+        return ev("firewall.rules", Status.UNKNOWN, target="18443", detail="needs root")
+    lines = list(blocking)
+    status = Status.FAIL if lines else Status.OK
+    return ev("firewall.rules", status, target="18443", blocking=lines)
+
+
+def access(counts: Mapping[tuple[int, str], int]) -> Evidence:
+    class Window:
+        def __init__(self) -> None:
+            self.counts = dict(counts)
+
+    return ev("envoy.access_log", data=Window(), target="access.log", total=sum(counts.values()))
+
+
+def validate(ok: bool = True, message: str = "") -> Evidence:
+    status = Status.OK if ok else Status.FAIL
+    return ev("envoy.validate", status, target="/etc/envoy/envoy.yaml", error=message)
+
+
+def cors(allowed: bool, origin: str = "https://www.darc.kr", allow_origin: str = "") -> Evidence:
+    status = Status.OK if allowed else Status.FAIL
+    return ev(
+        "cors.preflight",
+        status,
+        vantage=Vantage.THROUGH_ENVOY,
+        target=origin,
+        origin=origin,
+        allowed=allowed,
+        allow_origin=allow_origin,
+        status=200,
+    )
+
+
+def with_cluster(summary: EnvoySummary, name: str, **changes: Any) -> EnvoySummary:
+    """`summary` with cluster `name` changed (dataclasses.replace on its ClusterSummary)."""
+    clusters = tuple(
+        dataclasses.replace(c, **changes) if c.name == name else c for c in summary.clusters
+    )
+    return dataclasses.replace(summary, clusters=clusters)
+
+
+def report_of(cluster: str, *hosts: tuple[str, int, frozenset[HealthFlag]]) -> ClustersReport:
+    """A /clusters report with one cluster and the given (address, port, flags) hosts."""
+    statuses = tuple(HostStatus(address, port, flags) for address, port, flags in hosts)
+    return ClustersReport((ClusterStatus(cluster, statuses),))
+
+
+HEALTHY: frozenset[HealthFlag] = frozenset()
+FAILED_HC = frozenset({HealthFlag.FAILED_ACTIVE_HC})
+HC_TIMEOUT = frozenset({HealthFlag.FAILED_ACTIVE_HC, HealthFlag.ACTIVE_HC_TIMEOUT})
+EJECTED = frozenset({HealthFlag.FAILED_OUTLIER_CHECK})
+UF_BODY = (
+    "upstream connect error or disconnect/reset before headers. reset reason: remote connection "
+    "failure"
+)

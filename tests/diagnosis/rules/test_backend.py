@@ -1,0 +1,133 @@
+"""The backend: down (whole or one host of two), 5xx of its own, keep-alive race; no hosts."""
+
+from __future__ import annotations
+
+from darc_tui.diagnosis import diagnose, verdict
+from darc_tui.model import Vantage, Verdict
+from tests.diagnosis import builders as b
+
+THROUGH = "http://127.0.0.1:8080/api/health"
+
+
+def test_one_of_two_hosts_refusing_is_a_degraded_backend_down_naming_it() -> None:
+    report = b.report_of(
+        "backend_cluster", ("127.0.0.1", 18443, b.HEALTHY), ("127.0.0.1", 18444, b.FAILED_HC)
+    )
+    hc = "cluster.backend_cluster.health_check."
+    found = diagnose(
+        b.state(
+            b.process(),
+            b.ready(),
+            b.clusters(report),
+            b.tcp("127.0.0.1", 18443),
+            b.http(Vantage.ENVOY_HOST, "http://127.0.0.1:18443/api/health", 200),
+            b.http(Vantage.THROUGH_ENVOY, THROUGH, 200, local_reply=False),
+            *b.stats_window(
+                {hc + "network_failure": 3, hc + "failure": 3},
+                {hc + "network_failure": 7, hc + "failure": 7},
+            ),
+        ),
+        b.config(),
+    )
+    assert [f.cause for f in found] == ["backend.down"]
+    assert "127.0.0.1:18444" in found[0].summary and "1/2 hosts" in found[0].summary
+    assert "traffic continues on 127.0.0.1:18443" in found[0].summary
+    assert verdict(found) is Verdict.DEGRADED
+
+
+def test_backend_5xx_passed_through_is_backend_errors() -> None:
+    found = diagnose(
+        b.state(
+            b.process(),
+            b.ready(),
+            b.clusters(b.report_of("backend_cluster", ("127.0.0.1", 18443, b.HEALTHY))),
+            b.http(Vantage.THROUGH_ENVOY, THROUGH, 500, local_reply=False, body="boom"),
+            b.access({(200, "-"): 10, (500, "-"): 12}),
+        ),
+        b.config(),
+    )
+    assert [f.cause for f in found] == ["backend.errors"]
+    assert "500" in found[0].summary and "flag '-'" in found[0].summary
+    assert any("12 × 500" in e.fact for e in found[0].evidence)
+
+
+def test_envoys_own_503_is_not_backend_errors() -> None:
+    found = diagnose(
+        b.state(
+            b.http(Vantage.THROUGH_ENVOY, THROUGH, 503, local_reply=True, flag="UF", body=b.UF_BODY)
+        ),
+        b.config(),
+    )
+    assert "backend.errors" not in [f.cause for f in found]
+
+
+def test_refused_ejection_is_said_in_backend_errors() -> None:
+    od = "cluster.backend_cluster.outlier_detection.ejections_overflow"
+    found = diagnose(
+        b.state(
+            b.http(Vantage.THROUGH_ENVOY, THROUGH, 500, local_reply=False),
+            *b.stats_window({od: 0}, {od: 4}),
+        ),
+        b.config(),
+    )
+    assert found[0].cause == "backend.errors"
+    assert any("max_ejection_percent" in line for line in found[0].ruled_out)
+
+
+def test_scattered_uc_with_remote_closes_is_the_keepalive_race() -> None:
+    name = "cluster.backend_cluster.upstream_cx_destroy_remote_with_active_rq"
+    found = diagnose(
+        b.state(
+            b.process(),
+            b.ready(),
+            b.clusters(b.report_of("backend_cluster", ("127.0.0.1", 18443, b.HEALTHY))),
+            b.access({(200, "-"): 197, (503, "UC"): 3}),
+            *b.stats_window({name: 10}, {name: 13}),
+        ),
+        b.config(),
+    )
+    assert [f.cause for f in found] == ["backend.keepalive_race"]
+    assert "3 of 200" in found[0].summary and "3600 s" in found[0].summary
+    assert any(f"{name} +3" in e.fact for e in found[0].evidence)
+
+
+def test_uc_on_most_requests_is_not_a_race() -> None:
+    found = diagnose(b.state(b.access({(200, "-"): 5, (503, "UC"): 20})), b.config())
+    assert "backend.keepalive_race" not in [f.cause for f in found]
+
+
+def test_recorded_empty_cluster_is_no_hosts_and_explains_the_rest() -> None:
+    report = b.recorded_clusters("backend_down")
+    found = diagnose(
+        b.state(
+            b.process(),
+            b.ready(),
+            b.clusters(report),
+            b.running(b.recorded_running()),
+            *b.stats_window(b.recorded_counters("healthy"), b.recorded_counters("backend_down")),
+            b.http(
+                Vantage.THROUGH_ENVOY,
+                "http://127.0.0.1:8080/empty/x",
+                503,
+                local_reply=True,
+                flag="UH",
+                body="no healthy upstream",
+            ),
+        ),
+        b.config(cluster="empty_cluster"),
+    )
+    assert [f.cause for f in found] == ["cluster.no_hosts"]
+    assert "empty_cluster has no hosts" in found[0].summary
+    assert "empty load_assignment" in found[0].summary
+    assert any("upstream_cx_none_healthy +2" in e.fact for e in found[0].evidence)
+
+
+def test_a_dns_cluster_without_hosts_says_dns_gave_none() -> None:
+    summary = b.with_cluster(b.recorded_running(), "outlier_cluster")
+    found = diagnose(
+        b.state(b.ready(), b.clusters(b.report_of("outlier_cluster")), b.running(summary)),
+        b.config(cluster="outlier_cluster"),
+    )
+    assert found[0].cause == "cluster.no_hosts"
+    assert "STRICT_DNS" in found[0].summary and "resolved to nothing" in found[0].summary
+    assert any(s.startswith("getent hosts") for s in found[0].next_steps)
