@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from typing import Any
+
+from darc_tui.model import Evidence, Finding, LogRecord, Snapshot
 
 MASK = "‹redacted›"
 
@@ -11,6 +15,10 @@ _PAIR = re.compile(
     r"(?i)\b(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[_-]?key|"
     r"access[_-]?token|refresh[_-]?token|id[_-]?token|token|secret|password|passwd|session(?:id)?)"
     r"(\"?\s*[:=]\s*\"?)([^\s\"&;,]+(?:[ ][A-Za-z0-9._~+/=-]{8,})?)"
+)
+_SECRET_KEY = re.compile(
+    r"(?i)^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[_-]?key|"
+    r"access[_-]?token|refresh[_-]?token|id[_-]?token|token|secret|password|passwd|session(?:id)?)$"
 )
 _COOKIE = re.compile(r"(?im)\b((?:set-)?cookie\s*:\s*)([^\n\"]+)")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
@@ -27,3 +35,40 @@ def redact_text(text: str) -> str:
     )
     text = _JWT.sub(MASK, text)
     return _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
+
+
+def redact_value(key: str, value: Any) -> Any:
+    """A `facts`/`fields` value: masked whole under a secret key, strings redacted, others kept."""
+    if _SECRET_KEY.match(key) and value not in (None, "", "-"):
+        return MASK
+    return redact_text(value) if isinstance(value, str) else value
+
+
+def redact_evidence(ev: Evidence) -> Evidence:
+    facts = {k: redact_value(k, v) for k, v in ev.facts.items()}
+    return replace(ev, detail=redact_text(ev.detail), command=redact_text(ev.command), facts=facts)
+
+
+def redact_finding(f: Finding) -> Finding:
+    return replace(
+        f,
+        summary=redact_text(f.summary),
+        evidence=tuple(replace(r, fact=redact_text(r.fact)) for r in f.evidence),
+        ruled_out=tuple(redact_text(s) for s in f.ruled_out),
+        next_steps=tuple(redact_text(s) for s in f.next_steps),
+    )
+
+
+def redact_snapshot(snap: Snapshot) -> Snapshot:
+    """The snapshot with every human-readable string redacted (typed `data` payloads untouched)."""
+    return replace(
+        snap,
+        evidence=tuple(redact_evidence(ev) for ev in snap.evidence),
+        findings=tuple(redact_finding(f) for f in snap.findings),
+        timeline=tuple(replace(t, text=redact_text(t.text)) for t in snap.timeline),
+    )
+
+
+def redact_record(rec: LogRecord) -> LogRecord:
+    fields = {k: redact_value(k, v) for k, v in rec.fields.items()}
+    return replace(rec, line=redact_text(rec.line), fields=fields)

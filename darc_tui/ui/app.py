@@ -1,0 +1,319 @@
+"""The console: renders what the engine publishes; keys act on the display, never on probing logic."""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container
+from textual.widgets import Footer, Static
+
+from darc_tui.config import Config
+from darc_tui.model import LogRecord, Snapshot
+from darc_tui.redact import redact_record, redact_snapshot
+from darc_tui.ui import layout
+from darc_tui.ui.engine_link import Engine, EngineLink
+from darc_tui.ui.keys import BINDINGS, PANES
+from darc_tui.ui.messages import LogsArrived, SnapshotArrived
+from darc_tui.ui.palette import ConsoleCommands
+from darc_tui.ui.panes.base import Pane
+from darc_tui.ui.panes.causes import CausesPane
+from darc_tui.ui.panes.clusters import ClustersPane
+from darc_tui.ui.panes.envoy import EnvoyPane
+from darc_tui.ui.panes.header import HeaderBar
+from darc_tui.ui.panes.health import HealthPane
+from darc_tui.ui.panes.log_view import LogView
+from darc_tui.ui.panes.logs import SOURCES, LogsPane
+from darc_tui.ui.panes.probes import ProbesPane
+from darc_tui.ui.panes.strip import PaneStrip
+from darc_tui.ui.screens.details import DetailScreen
+from darc_tui.ui.screens.help import HelpScreen
+from darc_tui.ui.status import Palette
+from darc_tui.ui.themes import DEFAULT_THEME, FALLBACK_THEME, LoadedThemes, load_themes
+
+# H7's reload flow: called with the app (to push its confirm modal); may be async.
+ReloadHandler = Callable[["DarcApp"], Awaitable[Any] | None]
+LOWER_PANES = ("clusters", "logs", "probes")
+TOO_SMALL = (
+    "terminal too small: darc-tui needs at least {}x{} (now {}x{})\nresize, or press q to quit"
+)
+
+
+class DarcApp(App[int]):
+    TITLE = "darc-tui"
+    CSS = layout.CSS
+    HORIZONTAL_BREAKPOINTS = layout.HORIZONTAL_BREAKPOINTS
+    VERTICAL_BREAKPOINTS = layout.VERTICAL_BREAKPOINTS
+    BINDINGS: ClassVar[list[BindingType]] = list(BINDINGS)
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    ESCAPE_TO_MINIMIZE = False  # esc runs action_back: clears the filter first, then minimizes
+    ALLOW_IN_MAXIMIZED_VIEW = "HeaderBar, Footer"
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        config: Config | None = None,
+        read_only: bool = False,
+        on_reload: ReloadHandler | None = None,
+        clock: Callable[[], float] = time.time,
+        manage_engine: bool = True,
+        themes: LoadedThemes | None = None,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        self.config = config or engine.config
+        self.read_only = read_only or self.config.ui.read_only
+        self.on_reload = on_reload
+        self.clock = clock
+        self.manage_engine = manage_engine
+        self.link = EngineLink(engine, self)
+        self.paused = False
+        self.snapshot: Snapshot | None = None  # the newest one received (shown unless paused)
+        self._shown: Snapshot | None = None  # the one on screen
+        self._theme_notice = ""
+        self._mounted = False
+        self.held = 0  # snapshots received while paused
+        self.loaded_themes = themes if themes is not None else load_themes()
+        for theme in self.loaded_themes.themes:
+            self.register_theme(theme)
+        self.theme = self._initial_theme()
+        self.palette = Palette.from_variables({})
+
+    # -- composition -------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(self.config, self.clock, id="header")
+        with Container(id="body"):
+            yield EnvoyPane(id="envoy")
+            yield HealthPane(id="health")
+            yield CausesPane(id="causes")
+            yield PaneStrip(
+                [(p, f"{PANES.index(p) + 1} {p.capitalize()}") for p in LOWER_PANES], id="strip"
+            )
+            for pane in (ClustersPane(id="clusters"), LogsPane(id="logs"), ProbesPane(id="probes")):
+                pane.add_class("lower")
+                yield pane
+        yield Static("", id="too-small", markup=False)
+        yield Footer(compact=True)
+
+    @property
+    def panes(self) -> list[Pane]:
+        return [self.query_one(f"#{name}", Pane) for name in PANES]
+
+    @property
+    def logs_pane(self) -> LogsPane:
+        return self.query_one("#logs", LogsPane)
+
+    async def on_mount(self) -> None:
+        self.query_one(f"#{LOWER_PANES[0]}").add_class("-current")
+        for error in self.loaded_themes.errors:
+            self.notify(
+                f"{error}; using theme {self.theme!r}",
+                title="theme not loaded",
+                severity="warning",
+                timeout=15,
+            )
+        if self._theme_notice:
+            self.notify(self._theme_notice, title="theme", severity="warning")
+        self._mounted = True
+        self._apply_palette()
+        self.link.attach()
+        self._load_log_backlog()
+        first = self.engine.snapshot()
+        self._show(first if first.evidence else None)
+        self.panes[2].focus_target().focus()
+        if self.manage_engine:
+            await self.engine.start()
+
+    async def on_unmount(self) -> None:
+        if self.manage_engine:
+            await self.engine.stop()
+
+    def on_resize(self) -> None:
+        width, height = self.size
+        self.query_one("#too-small", Static).update(
+            TOO_SMALL.format(*layout.MIN_SIZE, width, height)
+        )
+
+    # -- engine data -------------------------------------------------------------------------
+    def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
+        snap = message.snapshot
+        self.snapshot = redact_snapshot(snap) if self.config.ui.redact else snap
+        if self.paused:
+            self.held += 1
+            self.query_one(HeaderBar).show(self._shown, paused=True, waiting=self.held)
+            return
+        self._show(self.snapshot)
+
+    def on_logs_arrived(self, message: LogsArrived) -> None:
+        if self.paused:
+            self.logs_pane.paused_waiting = len(self.link.inbox)
+            self.logs_pane.update_rate()
+            return
+        records, dropped = self.link.drain()
+        self._add_logs(records, dropped)
+
+    def _show(self, snapshot: Snapshot | None) -> None:
+        self._shown = snapshot
+        with self.batch_update():
+            self.query_one(HeaderBar).show(snapshot, paused=self.paused, waiting=self.held)
+            for pane in self.panes:
+                pane.show_snapshot(snapshot)
+
+    def _add_logs(self, records: Sequence[LogRecord], dropped: int = 0) -> None:
+        if dropped:
+            sources = {r.source for r in records} or set(SOURCES)
+            gaps = [
+                LogRecord(
+                    s, f"{dropped} lines dropped (display fell behind)", self.clock(), gap=True
+                )
+                for s in sorted(sources)
+            ]
+            records = [*gaps, *records]
+        if self.config.ui.redact:
+            records = [redact_record(r) for r in records]
+        self.logs_pane.add_records(records, self.clock())
+
+    def _load_log_backlog(self) -> None:
+        backlog = [rec for source in SOURCES for rec in self.engine.state.logs(source)]
+        self._add_logs(backlog)
+
+    # -- themes ------------------------------------------------------------------------------
+    def _initial_theme(self) -> str:
+        wanted = self.config.ui.theme or DEFAULT_THEME
+        if wanted in self.available_themes:
+            return wanted
+        fallback = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else FALLBACK_THEME
+        self._theme_notice = f"theme {wanted!r} not found; using {fallback!r}"
+        return fallback
+
+    def watch_theme(self, theme: str) -> None:
+        if self._mounted:
+            self._apply_palette()
+
+    def _apply_palette(self) -> None:
+        self.palette = Palette.from_variables(self.theme_variables)
+        for view in self.logs_pane.query(LogView):
+            view.use_palette(self.palette.styles, self.palette.muted)
+        for pane in self.panes:
+            pane.redraw()
+
+    @property
+    def theme_cycle(self) -> list[str]:
+        names = [t.name for t in self.loaded_themes.themes]
+        return names or [FALLBACK_THEME]
+
+    # -- actions -----------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reload":
+            return not self.read_only
+        return True
+
+    def action_help(self) -> None:
+        shown = [b for b in BINDINGS if isinstance(b, Binding)]
+        self.push_screen(HelpScreen(shown, self.read_only))
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        logs = self.logs_pane
+        if self.paused:
+            self.held = 0
+            logs.paused_waiting = len(self.link.inbox)
+            self.query_one(HeaderBar).show(self._shown, paused=True)
+            logs.update_rate()
+            return
+        logs.paused_waiting = None
+        self.held = 0
+        records, dropped = self.link.drain()
+        self._add_logs(records, dropped)
+        self._show(self.snapshot)
+
+    def action_filter(self) -> None:
+        self._reveal("logs")
+        self.call_after_refresh(self.logs_pane.open_filter)
+
+    def action_escape(self) -> None:
+        if self.logs_pane.close_filter():
+            return
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+
+    def action_focus_pane(self, name: str) -> None:
+        pane = self._reveal(name)
+        self.call_after_refresh(pane.focus_target().focus)
+
+    def _reveal(self, name: str) -> Pane:
+        """Make pane `name` visible: switch the shared lower area, move a maximized view."""
+        if name in LOWER_PANES:
+            self._select_lower(name)
+        pane = self.query_one(f"#{name}", Pane)
+        if self.screen.maximized is not None and self.screen.maximized is not pane:
+            self.screen.maximize(pane, container=False)
+        return pane
+
+    def _select_lower(self, name: str) -> None:
+        for other in LOWER_PANES:
+            self.query_one(f"#{other}").set_class(other == name, "-current")
+        self.query_one(PaneStrip).select(name)
+
+    def focused_pane(self) -> Pane | None:
+        focused = self.focused
+        if focused is None:
+            return None
+        return next((n for n in focused.ancestors_with_self if isinstance(n, Pane)), None)
+
+    def action_maximize_pane(self) -> None:
+        pane = self.focused_pane()
+        if pane is None:
+            return
+        if self.screen.maximized is pane:
+            self.screen.minimize()
+        else:
+            self.screen.maximize(pane, container=False)
+
+    def action_details(self) -> None:
+        pane = self.focused_pane()
+        view = pane.details() if pane else None
+        if view is None:
+            self.notify("nothing selected to show", timeout=3)
+            return
+        self.push_screen(DetailScreen(view.redacted() if self.config.ui.redact else view))
+
+    def action_copy(self) -> None:
+        pane = self.focused_pane()
+        text = pane.copy_text() if pane else None
+        if not text:
+            text = self.query_one(CausesPane).copy_text()
+        if not text:
+            self.notify("nothing to copy: no next step or command here", timeout=4)
+            return
+        self.copy_to_clipboard(text)
+        self.notify(text, title="copied to clipboard")
+
+    def action_follow(self) -> None:
+        self.action_focus_pane("logs")
+        self.call_after_refresh(self.logs_pane.follow)
+
+    def action_probe_now(self) -> None:
+        self.engine.probe_now()
+        self.notify("probing now", timeout=2)
+
+    def action_reload(self) -> None:
+        if self.read_only:
+            return
+        if self.on_reload is None:
+            self.notify("reload: not available in this build", severity="warning")
+            return
+        result = self.on_reload(self)
+        if inspect.isawaitable(result):
+            self.run_worker(result, name="reload", group="reload", exclusive=True)
+
+    def action_next_theme(self) -> None:
+        cycle = self.theme_cycle
+        index = cycle.index(self.theme) + 1 if self.theme in cycle else 0
+        self.theme = cycle[index % len(cycle)]
+        self.notify(f"theme: {self.theme}", timeout=2)

@@ -1,0 +1,166 @@
+"""Pane 3: ranked causes — summary, evidence, what was ruled out, the next command."""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from darc_tui.model import Finding, Snapshot, Status, Verdict
+from darc_tui.ui.panes.base import Pane
+from darc_tui.ui.screens.details import DetailView
+from darc_tui.ui.status import VERDICT_STATUS, VERDICT_WORD, WAITING, status_content
+
+
+class CausesPane(Pane):
+    NUMBER = 3
+    TITLE = "Causes"
+    DEFAULT_CSS = """
+    CausesPane OptionList {
+        height: 1fr; border: none; padding: 0; background: transparent;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    CausesPane OptionList:focus { border: none; }
+    CausesPane OptionList > .option-list--option { padding: 0; }
+    """
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self._shown: tuple[object, ...] | None = None
+        self._announced: set[str] | None = None  # None until the first snapshot: no toast at start
+
+    def compose(self) -> ComposeResult:
+        yield OptionList(Option(WAITING, disabled=True), id="causes-list", markup=False)
+
+    @property
+    def options(self) -> OptionList:
+        return self.query_one("#causes-list", OptionList)
+
+    def focus_target(self) -> Widget:
+        return self.options
+
+    def show_snapshot(self, snapshot: Snapshot | None) -> None:
+        if snapshot is not None:
+            self._announce(snapshot.findings)
+        super().show_snapshot(snapshot)
+
+    def render_snapshot(self, snapshot: Snapshot | None) -> None:
+        signature = _signature(snapshot)
+        if signature == self._shown:
+            return
+        self._shown = signature
+        options = self.options
+        keep = options.highlighted_option.id if options.highlighted_option else None
+        options.set_options(_options(snapshot))
+        ids = [o.id for o in options.options]
+        if keep in ids:
+            options.highlighted = ids.index(keep)
+        elif snapshot is not None and snapshot.findings:
+            options.highlighted = 0
+        n = len(snapshot.findings) if snapshot else 0
+        self.border_title = f"{self.NUMBER} {self.TITLE}" + (f" ({n})" if n else "")
+
+    def _announce(self, findings: tuple[Finding, ...]) -> None:
+        ids = {f.cause for f in findings}
+        if self._announced is not None:
+            for f in findings:
+                if f.cause not in self._announced:
+                    self.notify(
+                        f.summary,
+                        title=f"new cause: {f.title}",
+                        timeout=10,
+                        severity="error" if f.severity is Verdict.DOWN else "warning",
+                    )
+        self._announced = ids
+
+    def selected(self) -> Finding | None:
+        if self.snapshot is None or not self.snapshot.findings:
+            return None
+        option = self.options.highlighted_option
+        by_id = {f.cause: f for f in self.snapshot.findings}
+        return by_id.get(option.id if option and option.id else "", self.snapshot.findings[0])
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.darc.action_details()
+
+    def details(self) -> DetailView | None:
+        finding = self.selected()
+        return None if finding is None else finding_view(finding, self.darc.clock())
+
+    def copy_text(self) -> str | None:
+        finding = self.selected()
+        return finding.next_steps[0] if finding and finding.next_steps else None
+
+
+def finding_view(f: Finding, now: float) -> DetailView:
+    rows: list[tuple[str, str | Content]] = [
+        ("cause", f"{f.cause} — {f.title}"),
+        ("severity", status_content(VERDICT_STATUS[f.severity], VERDICT_WORD[f.severity])),
+        ("confidence", f"{f.confidence:.0%}"),
+        ("summary", f.summary),
+    ]
+    for ref in f.evidence:
+        stamp = time.strftime("%H:%M:%SZ", time.gmtime(ref.observed_at))  # UTC, like Envoy's logs
+        age = f"{max(0, now - ref.observed_at):.0f}s ago"
+        rows.append(("evidence", f"{ref.probe} @ {ref.vantage.value} {stamp} ({age}): {ref.fact}"))
+    rows.extend(("ruled out", line) for line in f.ruled_out)
+    rows.extend(("next", f"$ {step}") for step in f.next_steps)
+    return DetailView(
+        f"Cause: {f.title}", tuple(rows), command=f.next_steps[0] if f.next_steps else ""
+    )
+
+
+def _signature(snapshot: Snapshot | None) -> tuple[object, ...] | None:
+    """What the list shows, minus evidence timestamps (they move every round)."""
+    if snapshot is None:
+        return None
+    if not snapshot.findings:
+        failing = sum(ev.status in (Status.FAIL, Status.ERROR) for ev in snapshot.evidence)
+        return ("none", len(snapshot.evidence), failing)
+    return tuple(
+        (
+            f.cause,
+            f.title,
+            round(f.confidence, 2),
+            f.summary,
+            f.severity,
+            f.ruled_out,
+            f.next_steps,
+            tuple((r.probe, r.vantage, r.fact) for r in f.evidence),
+        )
+        for f in snapshot.findings
+    )
+
+
+def _options(snapshot: Snapshot | None) -> list[Option]:
+    if snapshot is None or not snapshot.evidence:
+        return [Option(WAITING, disabled=True)]
+    if not snapshot.findings:
+        failing = sum(ev.status in (Status.FAIL, Status.ERROR) for ev in snapshot.evidence)
+        if failing:
+            text = f"no cause identified — {failing} failing check(s), see 6 Probes"
+            return [Option(status_content(Status.WARN, text), disabled=True)]
+        text = f"no cause found — {len(snapshot.evidence)} checks agree the path is healthy"
+        return [Option(status_content(Status.OK, text), disabled=True)]
+    return [Option(_prompt(f), id=f.cause) for f in snapshot.findings]
+
+
+def _prompt(f: Finding) -> Content:
+    status = VERDICT_STATUS[f.severity]
+    head = status_content(status, VERDICT_WORD[f.severity]) + Content.assemble(
+        "  ", (f.title, "bold"), f"  {f.confidence:.0%}  ", (f"({f.cause})", "$text-muted")
+    )
+    lines = [head, Content(f"  {f.summary}")]
+    if f.evidence:
+        facts = " · ".join(f"{r.probe} @ {r.vantage.value}: {r.fact}" for r in f.evidence)
+        lines.append(Content.assemble(("  evidence: ", "$text-muted"), facts))
+    if f.ruled_out:
+        lines.append(Content.assemble(("  ruled out: ", "$text-muted"), " · ".join(f.ruled_out)))
+    if f.next_steps:
+        lines.append(Content.assemble(("  next ▶ ", "bold $accent"), f.next_steps[0]))
+    return Content("\n").join(lines)

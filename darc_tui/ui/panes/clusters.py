@@ -1,0 +1,166 @@
+"""Pane 4: one row per upstream host of the configured cluster — health in words, counters, panic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from darc_tui.model import Evidence, Snapshot, Status
+from darc_tui.ui.panes.base import Pane
+from darc_tui.ui.screens.details import DetailView
+from darc_tui.ui.status import WAITING, Palette, number, status_content
+from darc_tui.ui.table import sync_rows
+
+PROBE = "envoy.clusters"
+COLUMNS = (
+    ("host", "host"),
+    ("health", "health"),
+    ("cx", "cx act"),
+    ("rq", "rq act"),
+    ("total", "rq total"),
+    ("errors", "rq err"),
+    ("fail", "cx fail"),
+    ("sr", "success"),
+)
+
+
+class ClustersPane(Pane):
+    NUMBER = 4
+    TITLE = "Clusters"
+    DEFAULT_CSS = """
+    ClustersPane #clusters-summary { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    ClustersPane DataTable { height: 1fr; background: transparent; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(WAITING, id="clusters-summary", markup=False)
+        table: DataTable[Any] = DataTable(id="clusters-table", cursor_type="row")
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+
+    @property
+    def table(self) -> DataTable[Any]:
+        return self.query_one("#clusters-table", DataTable)
+
+    def focus_target(self) -> Widget:
+        return self.table
+
+    def render_snapshot(self, snapshot: Snapshot | None) -> None:
+        ev = snapshot.get(PROBE) if snapshot else None
+        summary = self.query_one("#clusters-summary", Static)
+        if ev is None:
+            summary.update(WAITING if snapshot is None else status_content(Status.UNKNOWN))
+            sync_rows(self.app, self.table, {})
+            return
+        cluster = cluster_of(ev.data, self.darc.config.envoy.cluster)
+        hosts = tuple(getattr(cluster, "hosts", ()) or ())
+        summary.update(_summary(ev, cluster, hosts))
+        rows = {_endpoint(h): _row(h, self.palette) for h in hosts}
+        sync_rows(self.app, self.table, rows)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.darc.action_details()
+
+    def selected_host(self) -> Any | None:
+        ev = self.snapshot.get(PROBE) if self.snapshot else None
+        if ev is None or self.table.row_count == 0:
+            return None
+        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
+        cluster = cluster_of(ev.data, self.darc.config.envoy.cluster)
+        return next((h for h in getattr(cluster, "hosts", ()) if _endpoint(h) == key), None)
+
+    def details(self) -> DetailView | None:
+        ev = self.snapshot.get(PROBE) if self.snapshot else None
+        if ev is None:
+            return None
+        host = self.selected_host()
+        rows: list[tuple[str, str | Content]]
+        if host is None:
+            rows = [("status", status_content(ev.status) + Content(f"  {ev.detail}"))]
+            rows += [(k, str(v)) for k, v in ev.facts.items()]
+            return DetailView("Cluster", tuple(rows), command=ev.command)
+        rows = [
+            ("host", _endpoint(host)),
+            ("health", _flag_words(host)),
+            *((name, number(getattr(host, name))) for name in _HOST_FIELDS if hasattr(host, name)),
+            ("cluster", status_content(ev.status) + Content(f"  {ev.detail}")),
+            ("command", ev.command),
+        ]
+        return DetailView(f"Host {_endpoint(host)}", tuple(rows), command=ev.command)
+
+    def copy_text(self) -> str | None:
+        ev = self.snapshot.get(PROBE) if self.snapshot else None
+        return ev.command if ev else None
+
+
+_HOST_FIELDS = (
+    "hostname", "weight", "priority", "success_rate", "local_origin_success_rate", "cx_active",
+    "cx_connect_fail", "cx_total", "rq_active", "rq_pending_active", "rq_error", "rq_success",
+    "rq_timeout", "rq_total",
+)  # fmt: skip
+
+
+def cluster_of(data: Any, name: str) -> Any:
+    """The configured cluster from the probe's payload (a ClustersReport or one ClusterStatus)."""
+    if data is None:
+        return None
+    if hasattr(data, "hosts"):
+        return data
+    clusters = tuple(getattr(data, "clusters", ()) or ())
+    return next((c for c in clusters if getattr(c, "name", None) == name), None)
+
+
+def _summary(ev: Evidence, cluster: Any, hosts: tuple[Any, ...]) -> Content:
+    if cluster is None or ev.status is Status.ERROR:
+        return status_content(ev.status) + Content(f" {ev.detail}")
+    healthy = sum(1 for h in hosts if _is_healthy(h))
+    name = getattr(cluster, "name", "") or "cluster"
+    text = Content(f" {name} · {healthy}/{len(hosts)} healthy")
+    panic = ev.facts.get("panic")
+    if panic is True:
+        text += Content(" · ") + status_content(Status.FAIL, "PANIC: routing to all hosts")
+    elif panic is False:
+        text += Content(" · no panic")
+    return status_content(ev.status) + text
+
+
+def _row(host: Any, palette: Palette) -> tuple[object, ...]:
+    healthy = _is_healthy(host)
+    health = palette.status(Status.OK if healthy else Status.FAIL, _flag_words(host))
+    rate = getattr(host, "success_rate", None)
+    return (
+        _endpoint(host),
+        health,
+        number(getattr(host, "cx_active", None)),
+        number(getattr(host, "rq_active", None)),
+        number(getattr(host, "rq_total", None)),
+        _counter(getattr(host, "rq_error", None), palette),
+        _counter(getattr(host, "cx_connect_fail", None), palette),
+        "—" if rate is None else f"{rate:.1f}%",
+    )
+
+
+def _counter(value: Any, palette: Palette) -> Text | str:
+    if isinstance(value, int) and value > 0:
+        return Text(str(value), style=palette.styles[Status.WARN], end="")
+    return number(value)
+
+
+def _endpoint(host: Any) -> str:
+    return str(getattr(host, "endpoint", None) or getattr(host, "address", "?"))
+
+
+def _is_healthy(host: Any) -> bool:
+    return bool(getattr(host, "healthy", not getattr(host, "flags", ())))
+
+
+def _flag_words(host: Any) -> str:
+    words = getattr(host, "flag_words", None)
+    return str(words()) if callable(words) else ("healthy" if _is_healthy(host) else "unhealthy")

@@ -1,0 +1,114 @@
+"""Pane 1: is Envoy running, since when, on which ports, with a valid and current config."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.widgets import Static
+
+from darc_tui.model import Evidence, Snapshot, Status
+from darc_tui.ui.panes.base import Pane
+from darc_tui.ui.screens.details import DetailView
+from darc_tui.ui.status import WAITING, duration, status_content
+
+# (row label, probes that can fill it, first present wins)
+ROWS = (
+    ("process", ("envoy.process",)),
+    ("server", ("envoy.server_info", "envoy.ready")),
+    ("ports", ("envoy.ports",)),
+    ("config", ("envoy.validate", "envoy.config_file")),
+)
+DRIFT = "envoy.drift"  # shares the config row: valid and current are one question at 3 a.m.
+PROBES = (*(p for _, probes in ROWS for p in probes), DRIFT)
+
+
+class EnvoyPane(Pane, can_focus=True):
+    NUMBER = 1
+    TITLE = "Envoy"
+    DEFAULT_CSS = """
+    EnvoyPane > Static { text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(WAITING, id="envoy-body", markup=False)
+
+    def render_snapshot(self, snapshot: Snapshot | None) -> None:
+        body = self.query_one("#envoy-body", Static)
+        if snapshot is None or not self.evidence(*PROBES):
+            body.update(WAITING)
+            return
+        lines = [self._row(label, probes) for label, probes in ROWS]
+        body.update(Content("\n").join(lines))
+
+    def _row(self, label: str, probes: tuple[str, ...]) -> Content:
+        found = self.evidence(*probes)
+        head = Content.styled(f"{label:<8}", "$text-muted")
+        if not found:
+            return head + status_content(Status.UNKNOWN)
+        row = head + _state(found[0])
+        drift = self.evidence(DRIFT)
+        if label == "config" and drift:
+            row += Content(" · ") + _state(drift[0])
+        return row
+
+    def details(self) -> DetailView | None:
+        found = self.evidence(*PROBES)
+        if not found:
+            return None
+        rows: list[tuple[str, str | Content]] = []
+        for ev in found:
+            rows.append((ev.probe, status_content(ev.status) + Content(f"  {ev.detail}")))
+            rows.extend((f"  {k}", str(v)) for k, v in ev.facts.items())
+            if ev.command:
+                rows.append(("  command", ev.command))
+        return DetailView("Envoy", tuple(rows), command=found[0].command)
+
+    def copy_text(self) -> str | None:
+        found = self.evidence(*PROBES)
+        return next(
+            (ev.command for ev in found if ev.status is not Status.OK and ev.command),
+            found[0].command if found else None,
+        )
+
+
+def _state(ev: Evidence) -> Content:
+    """`✓ running, pid 4242` when fine; `✗ FAIL no envoy process` otherwise (word + detail)."""
+    word = _word(ev)
+    if ev.status is Status.OK and word is None:
+        return status_content(ev.status, _summary(ev))
+    return status_content(ev.status, word) + Content(f" {_summary(ev)}")
+
+
+def _word(ev: Evidence) -> str | None:
+    """A short state word where the probe gives one (LIVE, valid, …); None = the status word."""
+    if ev.probe in ("envoy.server_info", "envoy.ready") and ev.facts.get("state"):
+        return str(ev.facts["state"])
+    return None
+
+
+def _summary(ev: Evidence) -> str:
+    if ev.probe == "envoy.server_info" and ev.status is Status.OK:
+        parts = []
+        if "uptime" in ev.facts:
+            parts.append(f"up {duration(_seconds(ev.facts['uptime']))}")
+        if "restart_epoch" in ev.facts:
+            parts.append(f"epoch {ev.facts['restart_epoch']}")
+        if ev.facts.get("version"):
+            parts.append(f"v{_short_version(str(ev.facts['version']))}")
+        if parts:
+            return " · ".join(parts)
+    return ev.detail
+
+
+def _seconds(value: object) -> float | None:
+    """Envoy reports uptime as seconds (a number, or "123s" in JSON durations)."""
+    try:
+        return float(str(value).rstrip("s"))
+    except ValueError:
+        return None
+
+
+def _short_version(version: str) -> str:
+    """`<hash>/1.40.0/Clean/RELEASE/BoringSSL` → `1.40.0`."""
+    parts = version.split("/")
+    return parts[1] if len(parts) > 2 else version

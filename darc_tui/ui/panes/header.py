@@ -1,0 +1,89 @@
+"""Two header lines: where we look (site → Envoy host → backend, verdict) and how fresh it is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.content import Content
+from textual.widgets import Static
+
+from darc_tui.config import Config
+from darc_tui.model import HostState, Snapshot, Status
+from darc_tui.ui.status import VERDICT_STATUS, VERDICT_WORD, WAITING, duration, status_content
+
+STALE_AFTER = 10.0  # seconds without new evidence before the age turns into a warning
+
+
+class HeaderBar(Static):
+    DEFAULT_CSS = """
+    HeaderBar {
+        height: 2; background: $panel; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self, config: Config, clock: Callable[[], float], *, id: str) -> None:
+        super().__init__(id=id, markup=False)
+        self.config = config
+        self.clock = clock
+        self.snapshot: Snapshot | None = None
+        self.paused = False
+        self.waiting = 0  # snapshots that arrived while paused
+
+    def on_mount(self) -> None:
+        self.redraw()
+        self.set_interval(1.0, self.redraw)  # the age keeps counting between snapshots
+
+    def show(self, snapshot: Snapshot | None, *, paused: bool, waiting: int = 0) -> None:
+        self.snapshot, self.paused, self.waiting = snapshot, paused, waiting
+        self.redraw()
+
+    def redraw(self) -> None:
+        self.update(Content("\n").join([self._where(), self._freshness()]))
+
+    def _where(self) -> Content:
+        cfg = self.config
+        backend = cfg.backend.url.split("://", 1)[-1] or "backend ?"
+        path = Content.assemble(
+            (cfg.site.name, "bold"), " ▸ Envoy on ", (cfg.envoy.host, "bold"),
+            f" ({cfg.envoy.cluster}) ▸ ", (backend, "bold"),
+        )  # fmt: skip
+        snap = self.snapshot
+        if snap is None or not snap.evidence:
+            return status_content(Status.UNKNOWN, WAITING) + Content("  ") + path
+        n = len(snap.findings)
+        verdict = VERDICT_WORD[snap.verdict] + (f" · {n} cause{'s' * (n != 1)}" if n else "")
+        return status_content(VERDICT_STATUS[snap.verdict], verdict) + Content("  ") + path
+
+    def _freshness(self) -> Content:
+        live = (
+            Content.styled("⏸ PAUSED", "bold reverse $warning")
+            + Content(f" (collecting; {self.waiting} update{'s' * (self.waiting != 1)} waiting)")
+            if self.paused
+            else Content.styled("● LIVE", "bold $success")
+        )
+        parts = [live, self._age()]
+        if self.snapshot is not None:
+            # a host that is down matters more than the round counter: it goes first
+            hosts = sorted(self.snapshot.hosts, key=lambda h: h.connected)
+            parts.extend(_host(h) for h in hosts)
+            parts.append(Content(f"round {self.snapshot.rounds}"))
+        return Content("  ").join(parts)
+
+    def _age(self) -> Content:
+        snap = self.snapshot
+        if snap is None or not snap.evidence:
+            return Content("no evidence yet")
+        newest = max(ev.observed_at for ev in snap.evidence)
+        age = self.clock() - newest
+        text = f"newest evidence {duration(age)} ago"
+        if age > STALE_AFTER:
+            return Content.styled(f"▲ stale: {text}", "bold $warning")
+        return Content(text)
+
+
+def _host(host: HostState) -> Content:
+    if host.connected:
+        return Content(f"{host.name} ") + status_content(Status.OK, "up")
+    word = f"down: {host.detail}" if host.detail else "down"
+    return Content(f"{host.name} ") + status_content(Status.FAIL, word)

@@ -1,0 +1,157 @@
+"""Pane 2: the backend's health from three vantage points, with latency history as sparklines."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Sparkline, Static
+
+from darc_tui.model import Evidence, Snapshot, Status, Vantage
+from darc_tui.ui.panes.base import Pane
+from darc_tui.ui.screens.details import DetailView
+from darc_tui.ui.status import WAITING, millis, status_content
+
+HEALTH_PROBE = "backend.health"
+VANTAGES = (
+    (Vantage.JUMP, "jump box"),
+    (Vantage.ENVOY_HOST, "envoy host"),
+    (Vantage.THROUGH_ENVOY, "via envoy"),
+)
+EXTRA_PROBES = ("backend.tcp", "cors.preflight", "host.load")
+HISTORY_SECONDS = 300.0  # sparkline window
+HISTORY_SAMPLES = 600
+
+
+class LatencyHistory:
+    """(observed_at, ms) samples of one vantage point, trimmed by time; new evidence only."""
+
+    def __init__(self) -> None:
+        self.samples: deque[tuple[float, float]] = deque(maxlen=HISTORY_SAMPLES)
+        self.last_seen = float("-inf")
+
+    def add(self, ev: Evidence, now: float) -> bool:
+        """Record `ev` if it is newer than the last sample; True when the history changed."""
+        if ev.observed_at <= self.last_seen:
+            return False
+        self.last_seen = ev.observed_at
+        ms = _total_ms(ev)
+        if ms is not None:
+            self.samples.append((ev.observed_at, ms))
+        while self.samples and now - self.samples[0][0] > HISTORY_SECONDS:
+            self.samples.popleft()
+        return True
+
+    def values(self) -> list[float]:
+        return [ms for _, ms in self.samples]
+
+
+class HealthPane(Pane, can_focus=True):
+    NUMBER = 2
+    TITLE = "Health"
+    DEFAULT_CSS = """
+    HealthPane Horizontal { height: 1; }
+    HealthPane .vantage { width: 11; color: $text-muted; }
+    HealthPane Sparkline { width: 1fr; min-width: 6; margin-right: 1; }
+    HealthPane .reading { width: 22; text-wrap: nowrap; text-overflow: ellipsis; }
+    HealthPane #health-extra { text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.border_title = f"{self.NUMBER} {self.TITLE} · connect/ttfb"
+        self.histories = {vantage: LatencyHistory() for vantage, _ in VANTAGES}
+
+    def compose(self) -> ComposeResult:
+        for vantage, label in VANTAGES:
+            with Horizontal():
+                yield Static(label, classes="vantage", markup=False)
+                yield Sparkline([], id=f"spark-{vantage.name.lower()}")
+                yield Static(WAITING, id=f"reading-{vantage.name.lower()}", classes="reading")
+        yield Static("", id="health-extra")
+
+    def show_snapshot(self, snapshot: Snapshot | None) -> None:
+        # history is kept even while hidden, so the sparkline has no hole when the pane is shown
+        if snapshot is not None:
+            now = self.darc.clock()
+            for ev in self.evidence_in(snapshot):
+                self.histories[ev.vantage].add(ev, now)
+        super().show_snapshot(snapshot)
+
+    def evidence_in(self, snapshot: Snapshot) -> list[Evidence]:
+        known = {vantage for vantage, _ in VANTAGES}
+        return [ev for ev in snapshot.evidence if ev.probe == HEALTH_PROBE and ev.vantage in known]
+
+    def render_snapshot(self, snapshot: Snapshot | None) -> None:
+        by_vantage = {ev.vantage: ev for ev in self.evidence_in(snapshot)} if snapshot else {}
+        for vantage, _ in VANTAGES:
+            name = vantage.name.lower()
+            self.query_one(f"#spark-{name}", Sparkline).data = self.histories[vantage].values()
+            ev = by_vantage.get(vantage)
+            reading = self.query_one(f"#reading-{name}", Static)
+            if ev is None:
+                reading.update(
+                    status_content(Status.UNKNOWN, "waiting" if snapshot is None else None)
+                )
+            else:
+                reading.update(_reading(ev))
+        self.query_one("#health-extra", Static).update(self._extra())
+
+    def _extra(self) -> Content:
+        parts = []
+        found = sorted(self.evidence(*EXTRA_PROBES), key=lambda ev: ev.status is Status.OK)
+        for ev in found:  # failing first: the line is cut at the pane's width
+            name = ev.probe.split(".", 1)[1]
+            part = Content(f"{name} ") + status_content(ev.status)
+            if ev.status is not Status.OK:
+                part += Content(f" {_cut(ev.detail, 32)}")
+            parts.append(part)
+        return Content("  ").join(parts)
+
+    def details(self) -> DetailView | None:
+        found = self.evidence(HEALTH_PROBE, *EXTRA_PROBES)
+        if not found:
+            return None
+        rows: list[tuple[str, str | Content]] = []
+        for ev in found:
+            rows.append(
+                (
+                    f"{ev.probe} ({ev.vantage.value})",
+                    status_content(ev.status) + Content(f"  {ev.detail}"),
+                )
+            )
+            rows.extend((f"  {k}", str(v)) for k, v in ev.facts.items())
+            if ev.command:
+                rows.append(("  command", ev.command))
+        return DetailView("Backend health", tuple(rows), command=found[0].command)
+
+    def copy_text(self) -> str | None:
+        found = self.evidence(HEALTH_PROBE)
+        failing = [ev for ev in found if ev.status is not Status.OK]
+        picks = failing or found
+        return picks[0].command if picks else None
+
+
+def _total_ms(ev: Evidence) -> float | None:
+    value = ev.facts.get("total_ms", ev.latency_ms)
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _reading(ev: Evidence) -> Content:
+    """`✓ 200 3ms/12ms` (connect/TTFB) or `✗ FAIL refused`."""
+    code = ev.facts.get("status")
+    if ev.status is Status.OK or (code and ev.status is not Status.ERROR):
+        connect, ttfb = ev.facts.get("connect_ms"), ev.facts.get("ttfb_ms")
+        timing = (
+            f" {millis(connect)}/{millis(ttfb)}"
+            if connect is not None or ttfb is not None
+            else f" {millis(_total_ms(ev))}"
+        )
+        return status_content(ev.status, str(code) if code else None) + Content(timing)
+    return status_content(ev.status) + Content(f" {_cut(ev.detail)}")
+
+
+def _cut(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,181 @@
+"""Pane 5: the access log, error log and journal — follow, pause, `/` filter, a rate line."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Input, Static, TabbedContent, TabPane
+
+from darc_tui.model import LogRecord, Snapshot
+from darc_tui.ui.panes.base import Pane
+from darc_tui.ui.panes.log_view import BAD, LogView, display_line, marker
+from darc_tui.ui.screens.details import DetailView
+
+SOURCES = ("access", "error", "journal")
+MAX_LINES = 2000  # per view: Log keeps it fast; the engine keeps its own longer history
+STORE = 5000  # per source, for re-filtering
+RATE_WINDOW = 60.0  # seconds
+ACCESS_PROBE = "envoy.access_log"
+
+
+class LogsPane(Pane):
+    NUMBER = 5
+    TITLE = "Logs"
+    DEFAULT_CSS = """
+    LogsPane #log-filter { display: none; height: 1; border: none; padding: 0 1; }
+    LogsPane.-filtering #log-filter { display: block; }
+    LogsPane TabbedContent { height: 1fr; }
+    LogsPane Tabs { height: 1; }
+    LogsPane Tabs Underline { display: none; }
+    LogsPane Tab { padding: 0 1; height: 1; }
+    LogsPane Tab.-active { text-style: bold reverse; }
+    LogsPane TabPane { padding: 0; }
+    LogsPane #log-rate { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.store: dict[str, deque[LogRecord]] = {s: deque(maxlen=STORE) for s in SOURCES}
+        self.arrivals: dict[str, deque[tuple[float, bool]]] = {s: deque() for s in SOURCES}
+        self.query_text = ""
+        self.paused_waiting: int | None = None  # None = live; else records held back by pause
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter (esc clears)", id="log-filter")
+        with TabbedContent(id="log-tabs"):
+            for source in SOURCES:
+                with TabPane(source, id=f"tab-{source}"):
+                    yield LogView(source, MAX_LINES, id=f"log-{source}")
+        yield Static("", id="log-rate", markup=False)
+
+    # -- views ------------------------------------------------------------------------------
+    def view(self, source: str) -> LogView:
+        return self.query_one(f"#log-{source}", LogView)
+
+    @property
+    def active_view(self) -> LogView:
+        active = self.query_one(TabbedContent).active or f"tab-{SOURCES[0]}"
+        return self.view(active.removeprefix("tab-"))
+
+    def focus_target(self) -> Widget:
+        return self.active_view
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        event.stop()
+        self.update_rate()
+
+    # -- data -------------------------------------------------------------------------------
+    def add_records(self, records: Sequence[LogRecord], now: float) -> None:
+        by_source: dict[str, list[LogRecord]] = {}
+        for rec in records:
+            if rec.source in self.store:
+                by_source.setdefault(rec.source, []).append(rec)
+        for source, recs in by_source.items():
+            self.store[source].extend(recs)
+            arrivals = self.arrivals[source]
+            arrivals.extend((now, marker(r) == BAD) for r in recs)
+            self.view(source).append([r for r in recs if self.matches(r)])
+        self.update_rate(now)
+
+    def matches(self, rec: LogRecord) -> bool:
+        return not self.query_text or self.query_text in rec.line.lower()
+
+    def set_filter(self, text: str) -> None:
+        self.query_text = text.strip().lower()
+        for source in SOURCES:
+            self.view(source).replace_all(r for r in self.store[source] if self.matches(r))
+        self.update_rate()
+
+    def open_filter(self) -> None:
+        self.add_class("-filtering")
+        self.query_one("#log-filter", Input).focus()
+
+    def close_filter(self) -> bool:
+        """Clear and hide the filter; False when there was nothing to close."""
+        field = self.query_one("#log-filter", Input)
+        if not self.has_class("-filtering") and not self.query_text:
+            return False
+        self.remove_class("-filtering")
+        if field.value:
+            field.value = ""
+        self.set_filter("")
+        self.active_view.focus()
+        return True
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value:
+            self.remove_class("-filtering")
+        self.active_view.focus()
+
+    def follow(self) -> None:
+        self.active_view.follow()
+        self.update_rate()
+
+    def render_snapshot(self, snapshot: Snapshot | None) -> None:
+        self.update_rate()
+
+    # -- status line ------------------------------------------------------------------------
+    def update_rate(self, now: float | None = None) -> None:
+        if not self.is_mounted:
+            return
+        view = self.active_view
+        now = self.darc.clock() if now is None else now
+        arrivals = self.arrivals[view.source]
+        while arrivals and now - arrivals[0][0] > RATE_WINDOW:
+            arrivals.popleft()
+        bad = sum(1 for _, is_bad in arrivals if is_bad)
+        parts = [f"{view.source}: {len(arrivals)}/min", f"{BAD} {bad}/min"]
+        if view.source == "access":
+            parts.extend(self._access_facts())
+        if self.query_text:
+            parts.append(f"filter “{self.query_text}”: {len(view.shown)} shown")
+        if self.paused_waiting is not None:
+            parts.append(f"⏸ paused, {self.paused_waiting} waiting")
+        elif view.unseen:
+            parts.append(f"▼ {view.unseen} new — f follows")
+        else:
+            parts.append("following")
+        self.query_one("#log-rate", Static).update(Content(" · ".join(parts)))
+
+    def _access_facts(self) -> Iterable[str]:
+        """The engine's window counts for the access log (e.g. 5xx, UF), numbers only."""
+        ev = self.snapshot.get(ACCESS_PROBE) if self.snapshot else None
+        if ev is None:
+            return []
+        return [
+            f"{k} {v}"
+            for k, v in ev.facts.items()
+            if isinstance(v, int | float) and not isinstance(v, bool)
+        ][:6]
+
+    def details(self) -> DetailView | None:
+        rec = self.active_view.record_in_view()
+        if rec is None:
+            return None
+        rows: list[tuple[str, str | Content]] = [
+            ("source", rec.source),
+            ("line", display_line(rec)[2:]),
+        ]
+        rows.extend((k, _text(v)) for k, v in rec.fields.items())
+        if rec.size and rec.size > len(rec.line):
+            rows.append(("size", f"{rec.size} bytes (cut for display)"))
+        return DetailView(f"Log record ({rec.source})", tuple(rows))
+
+    def copy_text(self) -> str | None:
+        rec = self.active_view.record_in_view()
+        return rec.line if rec else None
+
+
+def _text(value: object) -> str:
+    if isinstance(value, frozenset | set | list | tuple):
+        return ", ".join(sorted(str(v) for v in value)) or "—"
+    return "—" if value is None else str(value)

@@ -1,0 +1,1 @@
+"""Modal screens: details (enter) and help (?)."""

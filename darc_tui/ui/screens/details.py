@@ -1,0 +1,84 @@
+"""`enter`: one host, finding, probe or log record in full, in a modal screen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from darc_tui.redact import redact_text
+
+Value = str | Content
+
+
+@dataclass(frozen=True, slots=True)
+class DetailView:
+    """A titled list of label/value rows, and the command `c` copies (if any)."""
+
+    title: str
+    rows: tuple[tuple[str, Value], ...]
+    command: str = ""
+
+    def redacted(self) -> DetailView:
+        rows = tuple(
+            (label, redact_text(value) if isinstance(value, str) else value)
+            for label, value in self.rows
+        )
+        return replace(self, title=redact_text(self.title), rows=rows)
+
+    @property
+    def label_width(self) -> int:
+        return max((len(label) for label, _ in self.rows), default=0)
+
+
+class DetailScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,q,enter", "dismiss", "Close", id="details_close"),
+        Binding("c", "copy", "Copy command", id="details_copy"),
+    ]
+    DEFAULT_CSS = """
+    DetailScreen { align: center middle; }
+    DetailScreen > Vertical {
+        width: 90%; max-width: 140; height: auto; max-height: 90%;
+        border: round $primary; border-title-style: bold; background: $surface; padding: 0 1;
+    }
+    DetailScreen VerticalScroll { height: auto; max-height: 100%; }
+    DetailScreen #detail-hint { color: $text-muted; }
+    DetailScreen .detail-row { height: auto; }
+    DetailScreen .detail-label { width: auto; color: $text-muted; text-style: bold; padding-right: 2; }
+    DetailScreen .detail-value { width: 1fr; }
+    """
+
+    def __init__(self, view: DetailView) -> None:
+        super().__init__()
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.view.title
+            with VerticalScroll(id="detail-body"):
+                for label, value in self.view.rows:
+                    with Horizontal(classes="detail-row"):
+                        yield Static(label, classes="detail-label", markup=False)
+                        yield Static(value, classes="detail-value", markup=False)
+            hint = "esc close" + ("  ·  c copy command" if self.view.command else "")
+            yield Static(hint, id="detail-hint", markup=False)
+
+    def on_mount(self) -> None:
+        width = self.view.label_width + 2
+        for label in self.query(".detail-label"):
+            label.styles.width = width
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "copy":
+            return bool(self.view.command)
+        return True
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.view.command)
+        self.notify(self.view.command, title="copied")
