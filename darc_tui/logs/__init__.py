@@ -1,0 +1,1 @@
+"""Resumable log streams: files by (inode, offset), the journal by cursor; access-log windows."""

@@ -1,0 +1,143 @@
+"""Pieces every follower shares: bytes → complete lines, reconnect backoff, status evidence."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from darc_tui.model import Evidence, LogRecord, Status, Vantage
+
+DISPLAY_LIMIT = 2000  # characters of a line kept for display
+KEEP_LIMIT = 64 * 1024  # bytes of a line kept for parsing; the rest is only counted
+
+FieldParser = Callable[[str], dict[str, Any]]
+
+
+class LogSink(Protocol):
+    """Where a follower delivers (the Monitor implements it)."""
+
+    def records(self, records: Sequence[LogRecord]) -> None: ...
+    def evidence(self, ev: Evidence) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One complete line: its kept bytes (≤ KEEP_LIMIT, without the newline) and its real size."""
+
+    data: bytes
+    size: int  # bytes including the newline, even when `data` was cut
+
+
+class LineSplitter:
+    """Raw chunks → complete lines. A trailing partial line waits for its newline.
+
+    A line longer than KEEP_LIMIT is kept only up to the limit (memory stays bounded for a 1 GiB
+    line) but its full size is counted, so byte offsets stay exact.
+    """
+
+    def __init__(self, keep: int = KEEP_LIMIT) -> None:
+        self.keep = keep
+        self._head = bytearray()
+        self._size = 0  # bytes of the pending partial line seen so far
+
+    @property
+    def pending(self) -> int:
+        return self._size
+
+    def feed(self, chunk: bytes) -> list[Line]:
+        lines: list[Line] = []
+        start = 0
+        while True:
+            nl = chunk.find(b"\n", start)
+            if nl < 0:
+                self._add(chunk[start:])
+                return lines
+            self._add(chunk[start:nl])
+            lines.append(Line(bytes(self._head), self._size + 1))
+            self._head.clear()
+            self._size = 0
+            start = nl + 1
+
+    def _add(self, piece: bytes) -> None:
+        room = self.keep - len(self._head)
+        if room > 0:
+            self._head += piece[:room]
+        self._size += len(piece)
+
+    def take_partial(self) -> Line | None:
+        """The pending partial line (for a file that is finished), and forget it."""
+        if not self._size:
+            return None
+        line = Line(bytes(self._head), self._size)
+        self.reset()
+        return line
+
+    def reset(self) -> None:
+        self._head.clear()
+        self._size = 0
+
+
+def display_text(data: bytes, limit: int = DISPLAY_LIMIT) -> str:
+    text = data.decode("utf-8", "replace").rstrip("\r")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def make_record(
+    source: str, line: Line, parse: FieldParser | None, now: float | None = None
+) -> LogRecord:
+    text = data_text = line.data.decode("utf-8", "replace").rstrip("\r")
+    fields: dict[str, Any] = {}
+    if parse is not None and line.size - 1 <= KEEP_LIMIT:
+        fields = parse(data_text)
+    if len(text) > DISPLAY_LIMIT:
+        text = text[: DISPLAY_LIMIT - 1] + "…"
+    return LogRecord(
+        source, text, time.time() if now is None else now, fields=fields, size=line.size
+    )
+
+
+def gap_record(source: str, why: str) -> LogRecord:
+    return LogRecord(source, f"-- {why} --", time.time(), fields={"gap": why}, gap=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Capped exponential backoff with jitter (reconnect storms hit sshd's MaxStartups)."""
+
+    base: float = 0.5
+    cap: float = 30.0
+    jitter: float = 0.2
+
+    def delay(self, failures: int) -> float:
+        raw = min(self.cap, self.base * 2 ** max(failures - 1, 0))
+        return raw * random.uniform(1 - self.jitter, 1 + self.jitter)
+
+
+class StatusReporter:
+    """Emits a follower's state as Evidence, only when it changes."""
+
+    def __init__(self, probe: str, target: str, command: str, via: str) -> None:
+        self.probe, self.target, self.command, self.via = probe, target, command, via
+        self._last: tuple[Status, str] | None = None
+
+    def report(
+        self, sink: LogSink, status: Status, detail: str, facts: dict[str, Any] | None = None
+    ) -> None:
+        if self._last == (status, detail):
+            return
+        self._last = (status, detail)
+        sink.evidence(
+            Evidence(
+                self.probe,
+                self.target,
+                Vantage.ENVOY_HOST,
+                status,
+                detail,
+                command=self.command,
+                via=self.via,
+                facts=facts or {},
+            )
+        )
