@@ -113,7 +113,7 @@ class Context:
 
     @cached_property
     def firewall(self) -> pv.FirewallView | None:
-        return pv.firewall_view(self.latest("firewall.rules"), self.backend_port)
+        return pv.firewall_view(self.all("firewall.rules"))
 
     @cached_property
     def cors(self) -> pv.CorsView | None:

@@ -12,21 +12,32 @@ from darc_tui.model import Evidence, Status
 
 
 def _error_kind(text: str) -> str:
-    """Normalise a connect error into refused / timeout / reset / tls / dns / other."""
+    """Normalise a connect/request error into one word the rules match on.
+
+    "connect_timeout" (nothing answered the SYN: dropped packets) is told apart from
+    "read_timeout" (connected, then no answer in time: a slow backend); "timeout" is a deadline
+    that does not say which.
+    """
     low = text.lower()
     if not low:
         return ""
     for kind, words in (
         ("refused", ("refused", "econnrefused")),
+        ("connect_timeout", ("connect timeout", "connect timed out", "connecttimeout")),
+        ("read_timeout", ("read timeout", "readtimeout")),
         ("timeout", ("timeout", "timed out")),
-        ("tls", ("ssl", "tls", "certificate", "wrong version number")),
-        ("reset", ("reset", "disconnect", "closed", "eof")),
-        ("dns", ("name or service", "nodename", "resolve", "dns")),
+        ("tls", ("tls error", "ssl", "certificate", "wrong version number")),
+        ("protocol", ("protocol error",)),
         ("unreachable", ("unreachable", "no route")),
+        ("reset", ("reset", "disconnect", "connection lost", "eof")),
+        ("dns", ("name resolution", "name or service", "nodename", "resolve")),
     ):
         if any(w in low for w in words):
             return kind
     return "other"
+
+
+CONNECT_TIMEOUTS = ("connect_timeout", "timeout")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -63,12 +74,11 @@ class HttpView:
 def http_view(ev: Evidence | None) -> HttpView | None:
     if ev is None or ev.status is Status.UNKNOWN:
         return None
-    status = as_int(pick(ev, "status", "status_code", "http_status"))
-    error = as_str(pick(ev, "error_kind", "error"))
-    kind = error if error in ("refused", "timeout", "tls", "reset", "dns", "unreachable") else ""
-    if status is None and ev.status is Status.ERROR and not error:
+    status = as_int(pick(ev, "status", "status_code"))
+    error = as_str(pick(ev, "error"))
+    if status is None and not error:
         return None  # the probe could not run at all (no host, no permission)
-    body = as_str(pick(ev, "body", "body_excerpt"))
+    body = as_str(pick(ev, "body"))
     reset = as_str(pick(ev, "reset_reason"))
     if not reset and "reset reason:" in body:
         reset = body.split("reset reason:", 1)[1].strip().split(",")[0].strip()
@@ -76,13 +86,13 @@ def http_view(ev: Evidence | None) -> HttpView | None:
         ev=ev,
         url=as_str(pick(ev, "url", default=ev.target)),
         status=status,
-        error=kind or _error_kind(error),
-        local_reply=as_bool(pick(ev, "local_reply", "envoy_local_reply")),
-        flag=as_str(pick(ev, "flag", "response_flags", "envoy_flag")),
+        error=_error_kind(error) if status is None else "",
+        local_reply=as_bool(pick(ev, "local_reply")),
+        flag=as_str(pick(ev, "flag")),
         reset_reason=reset,
         body=body,
         latency_ms=ev.latency_ms,
-        overloaded=as_bool(pick(ev, "overloaded", "x_envoy_overloaded")) is True,
+        overloaded=as_bool(pick(ev, "overloaded")) is True,
     )
 
 
@@ -116,7 +126,10 @@ def tcp_view(ev: Evidence | None) -> TcpView | None:
     if not host and ":" in ev.target:
         host, _, p = ev.target.rpartition(":")
         port = port or as_int(p)
-    return TcpView(ev, host, port, ok, "" if ok else _error_kind(error) or "other")
+    kind = _error_kind(error) or "other"
+    # A plain TCP connect that times out never got a SYN-ACK: a connect timeout, not a slow reply.
+    kind = "connect_timeout" if kind == "timeout" else kind
+    return TcpView(ev, host, port, ok, "" if ok else kind)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,22 +176,18 @@ def process_view(ev: Evidence | None) -> ProcessView | None:
 @dataclass(frozen=True, slots=True)
 class PortsView:
     ev: Evidence
-    listening: frozenset[int]
+    listening: frozenset[int]  # every listening TCP port on the Envoy host
+    listener_bound: bool | None  # the configured listener address:port (None = not checked)
+    admin_bound: bool | None
 
 
 def ports_view(ev: Evidence | None) -> PortsView | None:
     if not known(ev) or ev is None:
         return None
-    ports: set[int] = set()
-    sockets = get(ev.data, "sockets", "listening") if ev.data is not None else None
-    for sock in seq(sockets):
-        port = as_int(get(sock, "port", "local_port"))
-        if port is not None:
-            ports.add(port)
-    for p in seq(pick(ev, "listening_ports", "ports")):
-        if (n := as_int(p)) is not None:
-            ports.add(n)
-    return PortsView(ev, frozenset(ports))
+    ports = frozenset(n for p in seq(pick(ev, "listening_ports")) if (n := as_int(p)) is not None)
+    return PortsView(
+        ev, ports, as_bool(pick(ev, "listener_bound")), as_bool(pick(ev, "admin_bound"))
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,25 +196,28 @@ def ports_view(ev: Evidence | None) -> PortsView | None:
 
 @dataclass(frozen=True, slots=True)
 class FirewallView:
-    ev: Evidence
-    readable: bool  # False = could not read the rules (needs root, no tool)
-    blocking: tuple[str, ...] = ()  # rule lines that drop/reject the backend port
+    evs: tuple[Evidence, ...]  # every host's firewall.rules evidence that read something
+    readable: bool  # False = no host's rules could be read (needs root, no tool)
+    blocking: tuple[str, ...] = ()  # "iptables:3: -A INPUT … -j DROP" lines stopping the port
+    policies: tuple[str, ...] = ()  # default-drop chains with no rule accepting the port
     why_unreadable: str = ""
 
+    @property
+    def ev(self) -> Evidence:
+        return self.evs[0]
 
-def firewall_view(ev: Evidence | None, port: int) -> FirewallView | None:
-    if ev is None:
+
+def firewall_view(evs: list[Evidence]) -> FirewallView | None:
+    """All hosts' firewall reads together: a rule on either end stops the traffic."""
+    if not evs:
         return None
-    if ev.status in (Status.ERROR, Status.UNKNOWN):
-        return FirewallView(ev, False, why_unreadable=ev.detail)
-    rules = pick(ev, "blocking", "matching_rules", "matches")
-    lines: list[str] = []
-    for rule in seq(rules):
-        text = as_str(get(rule, "line", "text", "raw") if not isinstance(rule, str) else rule)
-        action = as_str(get(rule, "action", "verdict") if not isinstance(rule, str) else text)
-        if any(a in action.upper() for a in ("DROP", "REJECT", "DENY")):
-            lines.append(text)
-    return FirewallView(ev, True, tuple(lines))
+    read = [ev for ev in evs if known(ev)]
+    if not read:
+        return FirewallView(tuple(evs), False, why_unreadable="; ".join(ev.detail for ev in evs))
+    blocking = [as_str(r) for ev in read for r in seq(pick(ev, "blocking")) if as_str(r)]
+    policies = [as_str(p) for ev in read for p in seq(pick(ev, "policies")) if as_str(p)]
+    unread = "; ".join(ev.detail for ev in evs if not known(ev))
+    return FirewallView(tuple(read), True, tuple(blocking), tuple(policies), unread)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,4 +299,4 @@ def load_average(ev: Evidence | None) -> tuple[float | None, int | None]:
     """(1-minute load, cpu count) from host.load."""
     if not known(ev) or ev is None:
         return None, None
-    return as_float(pick(ev, "load1", "load_1m")), as_int(pick(ev, "cpus", "cpu_count", "nproc"))
+    return as_float(pick(ev, "load1")), as_int(pick(ev, "cpus"))

@@ -188,8 +188,17 @@ def process(running: bool = True, pid: int = 4242) -> Evidence:
     return ev("envoy.process", Status.FAIL, target="envoy", running=False)
 
 
-def ports(*listening: int) -> Evidence:
-    return ev("envoy.ports", target="ports", listening_ports=list(listening))
+def ports(*listening: int, listener: int = 8080, admin: int = 9901) -> Evidence:
+    """ss on the Envoy host: which ports listen, and whether the configured ones are bound."""
+    return ev(
+        "envoy.ports",
+        target="ports",
+        listening_ports=list(listening),
+        listener_port=listener,
+        listener_bound=listener in listening,
+        admin_port=admin,
+        admin_bound=admin in listening,
+    )
 
 
 def http(
@@ -222,6 +231,7 @@ def http(
 
 
 def tcp(host: str, port: int, ok: bool = True, error: str = "") -> Evidence:
+    """backend.tcp: `error` is the TcpResult word ("refused", "timeout", "unreachable")."""
     return ev(
         "backend.tcp",
         Status.OK if ok else Status.FAIL,
@@ -235,10 +245,12 @@ def tcp(host: str, port: int, ok: bool = True, error: str = "") -> Evidence:
 
 def firewall(blocking: Iterable[str] = (), readable: bool = True) -> Evidence:
     if not readable:
-        return ev("firewall.rules", Status.UNKNOWN, target="18443", detail="needs root")
-    lines = list(blocking)
+        return ev(
+            "firewall.rules", Status.UNKNOWN, target="18443", detail="needs root to read iptables"
+        )
+    lines = [f"iptables:{i + 3}: {line}" for i, line in enumerate(blocking)]
     status = Status.FAIL if lines else Status.OK
-    return ev("firewall.rules", status, target="18443", blocking=lines)
+    return ev("firewall.rules", status, target="18443", blocking=lines, policies=[])
 
 
 def access(counts: Mapping[tuple[int, str], int]) -> Evidence:

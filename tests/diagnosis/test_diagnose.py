@@ -58,7 +58,12 @@ def test_recorded_backend_down_names_the_port_and_the_refusal() -> None:
         *b.stats_window(b.recorded_counters("healthy"), b.recorded_counters("backend_down")),
         b.running(b.recorded_running()),
         b.tcp("127.0.0.1", port, ok=False, error="refused"),
-        b.http(Vantage.ENVOY_HOST, f"http://127.0.0.1:{port}/api/health", None, error="refused"),
+        b.http(
+            Vantage.ENVOY_HOST,
+            f"http://127.0.0.1:{port}/api/health",
+            None,
+            error="connection refused",
+        ),
         b.http(
             Vantage.THROUGH_ENVOY,
             "http://127.0.0.1:8080/api/health",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from darc_tui.diagnosis import steps
 from darc_tui.diagnosis.catalog import finding
@@ -129,7 +130,7 @@ def backend_errors(ctx: Context) -> Iterator[Finding]:
             )
         )
         status = status or codes[0]
-    if not support:
+    if not support or _only_the_failing_health_check(ctx, status):
         return
     http = direct(ctx)
     if http is not None and http.status is not None and http.status >= 500:
@@ -160,14 +161,28 @@ def backend_errors(ctx: Context) -> Iterator[Finding]:
     )
 
 
+def _only_the_failing_health_check(ctx: Context, status: int | None) -> bool:
+    """The 5xx seen is the backend's health endpoint answering the same error to Envoy's check:
+    that is healthcheck.failing (and the panic it causes), not errors on real traffic."""
+    http = direct(ctx)
+    view = through(ctx)
+    return (
+        bool(hc_failing(ctx))
+        and http is not None
+        and http.status == status
+        and (view is None or urlsplit(view.url).path == ctx.health_path)
+    )
+
+
 def keepalive_race(ctx: Context) -> Iterator[Finding]:
     uc = flagged(ctx, "UC")
     access = ctx.access
     if uc is None or access is None or access.total <= 0:
         return
     n, uc_ref = uc
-    # A race is scattered: most requests succeed. A backend that resets everything is not a race.
-    if n / access.total > 0.25:
+    # A race hits only requests sent on a reused connection the backend is closing; the retry on a
+    # fresh connection works. A backend that resets everything is not a race.
+    if n * 2 > access.total or not any(200 <= s < 300 for (s, _f) in access.counts):
         return
     destroyed = counter(ctx, "upstream_cx_destroy_remote_with_active_rq") or counter(
         ctx, "upstream_cx_destroy_remote"

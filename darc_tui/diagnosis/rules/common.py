@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from darc_tui.diagnosis import probe_views as pv
 from darc_tui.diagnosis.context import COUNTER_WINDOW, Context
 from darc_tui.diagnosis.probe_views import HttpView
 from darc_tui.diagnosis.views import HostView
@@ -18,8 +19,10 @@ def ref(ev: Evidence, fact: str | None = None) -> EvidenceRef:
 
 
 def through(ctx: Context) -> HttpView | None:
-    """The public path, end to end through Envoy."""
-    return ctx.http(Vantage.THROUGH_ENVOY)
+    """A request through Envoy: its listener from the Envoy host (nothing in between), else the
+    public URL from the jump box (which may cross a load balancer or CDN first)."""
+    listener = pv.http_view(ctx.latest("envoy.listener", Vantage.THROUGH_ENVOY))
+    return listener if listener is not None else ctx.http(Vantage.THROUGH_ENVOY)
 
 
 def direct(ctx: Context) -> HttpView | None:

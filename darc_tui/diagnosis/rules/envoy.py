@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from darc_tui.diagnosis import steps
 from darc_tui.diagnosis.catalog import finding
 from darc_tui.diagnosis.context import Context, known
+from darc_tui.diagnosis.probe_views import PortsView
 from darc_tui.diagnosis.rank import confidence
 from darc_tui.diagnosis.rules.common import ref, through, through_fact
 from darc_tui.model import EvidenceRef, Finding
@@ -26,6 +27,11 @@ def _admin_refused(ctx: Context) -> EvidenceRef | None:
     return None
 
 
+def _bound(ports: PortsView, role: str) -> bool | None:
+    """Whether ss shows the configured listener/admin address bound (None = not checked)."""
+    return ports.listener_bound if role == "listener" else ports.admin_bound
+
+
 def _admin_up(ctx: Context) -> bool:
     return ctx.ready is not None and ctx.ready.reachable
 
@@ -40,8 +46,8 @@ def envoy_down(ctx: Context) -> Iterator[Finding]:
     closed = [r for r in (_admin_refused(ctx), _listener_refused(ctx)) if r is not None]
     ports = ctx.ports
     wanted = [p for p in (ctx.listener_port, ctx.admin_port) if p is not None]
-    if ports is not None and not any(p in ports.listening for p in wanted):
-        closed.append(ref(ports.ev, f"nothing listens on {', '.join(map(str, wanted))}"))
+    if ports is not None and not _bound(ports, "listener") and not _bound(ports, "admin"):
+        closed.append(ref(ports.ev, f"nothing listens on {', '.join(map(str, wanted))} (ss)"))
     # Without the process list, only "everything Envoy serves is closed" stands in for it.
     if process is None and len(closed) < 2:
         return
@@ -74,8 +80,8 @@ def listener_missing(ctx: Context) -> Iterator[Finding]:
         return
     support: list[EvidenceRef] = []
     ports = ctx.ports
-    if ports is not None and ports.listening and port not in ports.listening:
-        support.append(ref(ports.ev, f"nothing listens on port {port} (ss)"))
+    if ports is not None and _bound(ports, "listener") is False:
+        support.append(ref(ports.ev, f"nothing listens on {ctx.listener_url} (ss)"))
     refused = _listener_refused(ctx)
     if refused is not None:
         support.append(refused)

@@ -111,7 +111,7 @@ def timeout(ctx: Context) -> Iterator[Finding]:
     slow = (
         http is not None
         and limit is not None
-        and (http.error == "timeout" or (http.latency_ms or 0) > limit * 1000)
+        and (http.error in ("read_timeout", "timeout") or (http.latency_ms or 0) > limit * 1000)
     )
     if not timed_out and not (slow and hc_failing(ctx)):
         return

@@ -20,14 +20,21 @@ _TIMEOUT_FLAGS = ("UF",)
 _TIMEOUT_COUNTERS = ("upstream_cx_connect_timeout",)
 
 
+_WORDS = {"connect_timeout": "connect timeout", "refused": "connection refused"}
+
+
 def _connect_failures(ctx: Context, kinds: tuple[str, ...]) -> list[EvidenceRef]:
-    """Connect attempts from the Envoy host to the backend URL that failed with one of `kinds`."""
+    """Connect attempts from the Envoy host to the backend URL that failed with one of `kinds`.
+
+    An HTTP request's overall deadline ("timeout") does not say whether it ever connected, so
+    only a plain TCP connect or an explicit connect error counts here."""
     out: list[EvidenceRef] = []
     tcp, http = ctx.tcp(), direct(ctx)
     if tcp is not None and not tcp.ok and tcp.error in kinds:
         target = f"{ctx.backend_host}:{ctx.backend_port}"
-        out.append(ref(tcp.ev, f"connect {target} from the Envoy host: {tcp.error}"))
-    if http is not None and http.status is None and http.error in kinds:
+        word = _WORDS.get(tcp.error, tcp.error)
+        out.append(ref(tcp.ev, f"connect {target} from the Envoy host: {word}"))
+    if http is not None and http.status is None and http.error in kinds and http.error != "timeout":
         out.append(ref(http.ev, direct_fact(http)))
     return out
 
@@ -46,7 +53,7 @@ def firewall(ctx: Context) -> Iterator[Finding]:
     rules = ctx.firewall
     if rules is None or not rules.blocking:
         return
-    failures = _connect_failures(ctx, ("timeout", "refused", "unreachable"))
+    failures = _connect_failures(ctx, ("connect_timeout", "refused", "unreachable"))
     timeouts = local_reply_symptoms(ctx, (), _TIMEOUT_COUNTERS)
     if not failures and not timeouts:
         return  # a rule that matches but stops nothing we can see is not this outage
@@ -72,14 +79,16 @@ def firewall(ctx: Context) -> Iterator[Finding]:
 
 def _kind(failures: list[EvidenceRef]) -> str:
     facts = " ".join(r.fact for r in failures)
-    return "are refused" if "refused" in facts and "timeout" not in facts else "time out"
+    if "refused" in facts and "timeout" not in facts:
+        return "are refused"
+    return "time out" if "timeout" in facts else "fail (unreachable)"
 
 
 def unreachable(ctx: Context) -> Iterator[Finding]:
     rules = ctx.firewall
     if rules is not None and rules.blocking:
         return
-    failures = _connect_failures(ctx, ("timeout", "unreachable"))
+    failures = _connect_failures(ctx, ("connect_timeout", "unreachable"))
     if not failures:
         return
     support = [*failures]

@@ -131,3 +131,19 @@ def test_a_dns_cluster_without_hosts_says_dns_gave_none() -> None:
     assert found[0].cause == "cluster.no_hosts"
     assert "STRICT_DNS" in found[0].summary and "resolved to nothing" in found[0].summary
     assert any(s.startswith("getent hosts") for s in found[0].next_steps)
+
+
+def test_the_health_endpoints_own_500_is_the_failing_check_not_backend_errors() -> None:
+    report = b.report_of("backend_cluster", ("127.0.0.1", 18443, b.FAILED_HC))
+    found = diagnose(
+        b.state(
+            b.process(),
+            b.ready(),
+            b.clusters(report),
+            b.running(b.recorded_running()),
+            b.http(Vantage.ENVOY_HOST, "http://127.0.0.1:18443/api/health", 500),
+            b.http(Vantage.THROUGH_ENVOY, THROUGH, 500, local_reply=False),
+        ),
+        b.config(),
+    )
+    assert [f.cause for f in found] == ["envoy.panic_mode", "healthcheck.failing"]

@@ -18,7 +18,7 @@ def test_no_process_and_closed_ports_is_envoy_down() -> None:
         b.state(
             b.process(running=False),
             b.ready_failed("refused"),
-            b.http(Vantage.THROUGH_ENVOY, LISTENER, None, error="refused"),
+            b.http(Vantage.THROUGH_ENVOY, LISTENER, None, error="connection refused"),
             b.ports(22),
         ),
         b.config(),
@@ -35,12 +35,15 @@ def test_closed_ports_without_a_process_list_is_envoy_down_with_less_confidence(
         b.state(
             b.process(running=False),
             b.ready_failed(),
-            b.http(Vantage.THROUGH_ENVOY, LISTENER, None, error="refused"),
+            b.http(Vantage.THROUGH_ENVOY, LISTENER, None, error="connection refused"),
         ),
         b.config(),
     )[0]
     unsure = diagnose(
-        b.state(b.ready_failed(), b.http(Vantage.THROUGH_ENVOY, LISTENER, None, error="refused")),
+        b.state(
+            b.ready_failed(),
+            b.http(Vantage.THROUGH_ENVOY, LISTENER, None, error="connection refused"),
+        ),
         b.config(),
     )[0]
     assert sure.cause == unsure.cause == "envoy.down"
@@ -58,7 +61,7 @@ def test_running_envoy_without_its_listener_port_is_listener_missing() -> None:
             b.process(pid=777),
             b.ready(),
             b.ports(9901),
-            b.http(Vantage.THROUGH_ENVOY, LISTENER, None, error="refused"),
+            b.http(Vantage.THROUGH_ENVOY, LISTENER, None, error="connection refused"),
             b.running(summary),
         ),
         b.config(),
@@ -90,7 +93,7 @@ def test_envoy_down_explains_the_missing_listener_and_admin() -> None:
         b.process(running=False),
         b.ready_failed(),
         b.ports(),
-        b.http(Vantage.THROUGH_ENVOY, LISTENER, None, error="refused"),
+        b.http(Vantage.THROUGH_ENVOY, LISTENER, None, error="connection refused"),
     ) == ["envoy.down"]
 
 
@@ -98,7 +101,7 @@ def test_invalid_config_outranks_the_envoy_it_keeps_down() -> None:
     found = causes(
         b.process(running=False),
         b.ready_failed(),
-        b.http(Vantage.THROUGH_ENVOY, LISTENER, None, error="refused"),
+        b.http(Vantage.THROUGH_ENVOY, LISTENER, None, error="connection refused"),
         b.validate(False, "Unable to parse JSON as proto (INVALID_ARGUMENT: unknown field)"),
     )
     assert found == ["config.invalid", "envoy.down"]

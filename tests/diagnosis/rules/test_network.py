@@ -15,7 +15,7 @@ def timed_out() -> list:
         b.process(),
         b.ready(),
         b.tcp("127.0.0.1", 18443, ok=False, error="timeout"),
-        b.http(Vantage.ENVOY_HOST, HEALTH, None, error="timeout"),
+        b.http(Vantage.ENVOY_HOST, HEALTH, None, error="connect timeout"),
         *b.stats_window(
             {"cluster.backend_cluster.upstream_cx_connect_timeout": 1},
             {"cluster.backend_cluster.upstream_cx_connect_timeout": 6},
