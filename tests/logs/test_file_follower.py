@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from darc_tui.hosts.local import LocalHost
@@ -228,4 +227,3 @@ async def test_no_tail_is_left_running_after_cancel(tmp_path: Path) -> None:
         await until(lambda: len(sink.got) == 1, "a line")
         assert tails_reading(log)
     await until(lambda: not tails_reading(log), "tail to exit", timeout=10)
-    assert os.path.exists(log)
