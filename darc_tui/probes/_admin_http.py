@@ -1,0 +1,90 @@
+"""GET one Envoy admin endpoint from the Envoy host, keeping the whole body.
+
+`hosts.http.http_request` keeps only the first 64 KiB, but Envoy 1.40 answers `/server_info` and
+`/config_dump` with ~120 KB on a tiny config (`node.extensions` lists every extension), so the
+admin probes read through the host's own httpx transport with a larger cap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import httpx
+
+from darc_tui.hosts.base import Host, HostError
+from darc_tui.hosts.http import VIA_EXTENSION, describe_http_error
+
+ADMIN_BODY_LIMIT = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class AdminResponse:
+    url: str
+    status: int | None
+    body: bytes = b""
+    error: str = ""  # "" or one line: "connection refused", "timed out after 4s", …
+    total_ms: float | None = None
+    via: str = ""
+    truncated: bool = False
+
+    @property
+    def problem(self) -> str:
+        """Why this answer cannot be parsed ("" when it can)."""
+        if self.error:
+            return self.error
+        if self.status != 200:
+            first = self.body.decode("utf-8", "replace").strip().splitlines()[:1]
+            return f"HTTP {self.status}" + (f": {first[0][:120]}" if first else "")
+        if self.truncated:
+            return f"answer larger than {ADMIN_BODY_LIMIT // (1024 * 1024)} MiB"
+        return ""
+
+
+def admin_url(base: str, path: str, **query: str) -> str:
+    """`http://127.0.0.1:9901` + `/stats` + `?format=json&filter=…` (values URL-encoded)."""
+    url = base.rstrip("/") + path
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+async def admin_get(
+    host: Host, url: str, *, timeout: float, limit: int = ADMIN_BODY_LIMIT
+) -> AdminResponse:
+    """GET `url` from `host`; each phase waits `timeout`, the whole request 2 × timeout. Never raises."""
+    start = time.monotonic()
+    try:
+        transport = host.http_transport()
+    except Exception as exc:  # e.g. an SSH host that cannot build a transport right now
+        return AdminResponse(url, None, error=f"host down: {exc}")
+    via = str(getattr(transport, "via", "httpx"))
+    try:
+        async with (
+            asyncio.timeout(2 * timeout),
+            httpx.AsyncClient(
+                transport=transport, timeout=httpx.Timeout(timeout), trust_env=False
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
+            body = bytearray()
+            async for chunk in response.aiter_raw():
+                body += chunk
+                if len(body) > limit:
+                    break
+            via = str(response.extensions.get(VIA_EXTENSION) or via)
+    except TimeoutError:
+        return AdminResponse(url, None, error=f"timed out after {2 * timeout:g}s", via=via)
+    except HostError as exc:
+        return AdminResponse(url, None, error=f"host down: {exc}", via=via)
+    except httpx.HTTPError as exc:
+        return AdminResponse(url, None, error=describe_http_error(exc), via=via)
+    elapsed = (time.monotonic() - start) * 1000.0
+    return AdminResponse(
+        url,
+        response.status_code,
+        bytes(body[:limit]),
+        total_ms=elapsed,
+        via=via,
+        truncated=len(body) > limit,
+    )
