@@ -38,6 +38,8 @@ _CONDITIONAL = frozenset(
     {"ct", "fib", "limit", "mark", "flags", "pkttype", "icmp", "icmpv6", "socket", "quota"}
     | {"numgen", "osf", "rt", "exthdr", "ah", "esp", "meter", "ether", "vlan", "arp", "tcp"}
 )
+_IPTABLES_TABLES = frozenset({"filter", "nat", "mangle", "raw", "security"})
+_IPTABLES_CHAINS = frozenset({"INPUT", "OUTPUT", "FORWARD", "PREROUTING", "POSTROUTING"})
 _MANAGED = re.compile(r"table (\S+) (\S+) is managed by iptables-nft")
 
 
@@ -64,8 +66,22 @@ class _Rule:
 
 
 def iptables_managed_tables(stderr: str) -> frozenset[tuple[str, str]]:
-    """Tables nft warns are iptables-nft's ("# Warning: table ip filter is managed by …")."""
+    """Tables nft warns are iptables-nft's ("# Warning: table ip filter is managed by …").
+
+    nft 1.0.6 warns only when a table holds rules it cannot translate back (xt matches such as
+    `-m comment`), so `iptables_tables()` is needed as well."""
     return frozenset((m[1], m[2]) for m in _MANAGED.finditer(stderr))
+
+
+def iptables_tables(text: str) -> frozenset[tuple[str, str]]:
+    """`ip`/`ip6` tables with iptables' names and upper-case built-in chains (INPUT, …): what
+    iptables-nft creates; native nftables rulesets name their chains in lower case."""
+    chains, _, _ = _read_ruleset(text)
+    return frozenset(
+        (c.family, c.table)
+        for c in chains
+        if c.family in ("ip", "ip6") and c.table in _IPTABLES_TABLES and c.name in _IPTABLES_CHAINS
+    )
 
 
 def scan_nft(

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from darc_tui.parse.firewall import Direction, Side
-from darc_tui.parse.nft import iptables_managed_tables, scan_nft
+from darc_tui.parse.nft import iptables_managed_tables, iptables_tables, scan_nft
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "host"
 MANAGED = frozenset({("ip", "filter"), ("ip6", "filter")})
@@ -69,6 +69,12 @@ def test_handles_from_nft_a_are_stripped() -> None:
 def test_iptables_managed_tables_from_the_warning() -> None:
     warning = "# Warning: table ip filter is managed by iptables-nft, do not touch!\n"
     assert iptables_managed_tables(warning) == frozenset({("ip", "filter")})
+
+
+def test_iptables_nft_tables_are_recognised_by_their_upper_case_chains() -> None:
+    assert iptables_tables(recorded("nft_list_ruleset.txt")) == MANAGED
+    native = "table ip filter {\n    chain input {\n        tcp dport 1 drop\n    }\n}\n"
+    assert iptables_tables(native) == frozenset()
 
 
 def test_named_set_and_accepting_rule() -> None:

@@ -1,0 +1,218 @@
+"""The backend's health URL from each vantage point: the jump box, the Envoy host (and the backend
+host when configured), and end to end through Envoy (the public URL, and Envoy's listener from the
+Envoy host). Responses through Envoy are told apart: the backend's answer vs Envoy's local reply."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from darc_tui.config import LOCAL, Config
+from darc_tui.hosts.base import Host
+from darc_tui.hosts.http import HttpResult, http_request
+from darc_tui.model import Evidence, Status, Vantage
+from darc_tui.probes._commands import host_named, shown
+from darc_tui.probes.base import Probe
+
+BODY_FACT_CHARS = 200
+# Envoy's own response bodies (1.40; wording differs across versions, hence the loose matching)
+# and the RESPONSE_FLAGS the access log would show for them.
+_RESET = re.compile(
+    r"upstream connect error or disconnect/reset before headers\.\s*"
+    r"(?:retried and the latest\s*)?reset reason:\s*(?P<reason>[^,\n]*)"
+    r"(?:,\s*transport failure reason:\s*(?P<transport>[^\n]*))?"
+)
+_RESET_FLAGS = {
+    "connection failure": "UF",
+    "remote connection failure": "UF",
+    "local connection failure": "UF",
+    "connection timeout": "UF",
+    "overflow": "UO",
+    "connection termination": "UC",
+    "remote reset": "UR",
+    "local reset": "LR",
+    "protocol error": "UPE",
+}
+_BODY_FLAGS = (
+    ("no healthy upstream", "UH"),
+    ("upstream request timeout", "UT"),
+    ("upstream max stream duration reached", "UMSDR"),
+    ("local_rate_limited", "RL"),
+    ("rbac: access denied", "RBAC"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EnvoyReply:
+    """What a response through Envoy says about who answered it."""
+
+    local_reply: bool | None  # True: Envoy's own reply; False: the backend's; None: cannot tell
+    flag: str = ""  # the RESPONSE_FLAG the body implies ("UF", "UH", "NR", …)
+    reset_reason: str = ""
+    transport_failure: str = ""  # TLS detail Envoy appends to the reset reason
+    upstream_service_time: str = ""  # x-envoy-upstream-service-time (only on upstream answers)
+    server: str = ""
+    overloaded: bool = False  # x-envoy-overloaded: true (circuit breaker)
+
+
+def classify_reply(status: int | None, headers: Mapping[str, str], body: str) -> EnvoyReply:
+    """Read a response that went through Envoy. `headers` keys are lower-case."""
+    upstream_time = headers.get("x-envoy-upstream-service-time", "")
+    server = headers.get("server", "")
+    overloaded = headers.get("x-envoy-overloaded", "").lower() == "true"
+    text = body.strip()
+    match = _RESET.search(text)
+    if match:
+        reason = match["reason"].strip()
+        flag = _RESET_FLAGS.get(reason, "")
+        transport = (match["transport"] or "").strip()
+        return EnvoyReply(True, flag, reason, transport, upstream_time, server, overloaded)
+    lowered = text.lower()
+    for needle, flag in _BODY_FLAGS:
+        if lowered.startswith(needle):
+            return EnvoyReply(True, flag, "", "", upstream_time, server, overloaded)
+    if upstream_time:
+        return EnvoyReply(False, "", "", "", upstream_time, server, overloaded)
+    if status == 404 and not text and server == "envoy":
+        return EnvoyReply(True, "NR", "", "", "", server, overloaded)  # no route matched
+    if status is not None and status >= 400 and server == "envoy":
+        return EnvoyReply(True, "", "", "", "", server, overloaded)
+    return EnvoyReply(None, "", "", "", "", server, overloaded)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheck:
+    """One GET of a health URL from one vantage point."""
+
+    url: str
+    vantage: Vantage
+    result: HttpResult
+    reply: EnvoyReply | None  # only for requests that went through Envoy
+
+
+class HttpHealthProbe(Probe):
+    """GET a health URL from `host`; FAIL on no answer or a non-2xx/3xx status."""
+
+    name = "backend.health"
+
+    def __init__(
+        self,
+        host: Host,
+        url: str,
+        vantage: Vantage,
+        *,
+        name: str = "backend.health",
+        interval: float | None = None,
+        timeout: float = 2.0,
+    ) -> None:
+        super().__init__(f"{url} ({vantage.value})", interval=interval, timeout=timeout)
+        self.name, self.host, self.url, self.vantage = name, host, url, vantage
+
+    @property
+    def command(self) -> str:
+        return shown(self.host, ("curl", "-sv", "--max-time", f"{2 * self.timeout:g}", self.url))
+
+    async def run(self) -> Evidence:
+        try:
+            result = await http_request(self.host, "GET", self.url, timeout=self.timeout)
+        except Exception as exc:  # the boundary: a probe never raises into the engine
+            return self.evidence(Status.ERROR, f"GET {self.url}: {exc}", facts={"error": str(exc)})
+        return self.judge(result)
+
+    def judge(self, result: HttpResult) -> Evidence:
+        reply = None
+        if self.vantage is Vantage.THROUGH_ENVOY and result.status is not None:
+            headers = {k.lower(): v for k, v in result.headers}
+            reply = classify_reply(result.status, headers, result.text())
+        check = HealthCheck(self.url, self.vantage, result, reply)
+        status, detail = self._verdict(result, reply)
+        return self.evidence(
+            status,
+            detail,
+            latency_ms=result.total_ms,
+            via=result.via,
+            facts=self._facts(result, reply),
+            data=check,
+            observed_at=result.observed_at,
+        )
+
+    def _verdict(self, result: HttpResult, reply: EnvoyReply | None) -> tuple[Status, str]:
+        where = f"GET {self.url}"
+        if result.status is None:
+            return Status.FAIL, f"{where}: {result.error or 'no response'}"
+        timing = f" in {result.total_ms:.0f} ms" if result.total_ms is not None else ""
+        head = f"{where} → {result.status}{timing}"
+        if reply is not None and reply.local_reply:
+            said = f"reset reason: {reply.reset_reason}" if reply.reset_reason else ""
+            said = said or result.text().strip()[:80] or "empty body"
+            flag = f" ({reply.flag})" if reply.flag else ""
+            return Status.FAIL, f"{head}: Envoy's local reply {said!r}{flag}"
+        if result.status >= 400:
+            source = " from the backend" if reply is not None and reply.local_reply is False else ""
+            return Status.FAIL, f"{head}{source}"
+        if result.status >= 300:
+            return Status.WARN, f"{head} redirect to {result.header('location') or '?'}"
+        if result.total_ms is not None and result.total_ms > 500 * self.timeout:
+            return Status.WARN, f"{head}: slow (over half the {self.timeout:g} s timeout)"
+        return Status.OK, head
+
+    def _facts(self, result: HttpResult, reply: EnvoyReply | None) -> dict[str, object]:
+        facts: dict[str, object] = {
+            "url": self.url,
+            "status": result.status,
+            "connect_ms": _ms(result.connect_ms),
+            "ttfb_ms": _ms(result.ttfb_ms),
+            "total_ms": _ms(result.total_ms),
+            "error": result.error,
+            "via": result.via,
+        }
+        if reply is not None:
+            facts.update(
+                {
+                    "local_reply": reply.local_reply,
+                    "flag": reply.flag,
+                    "reset_reason": reply.reset_reason,
+                    "transport_failure": reply.transport_failure,
+                    "upstream_service_time": bool(reply.upstream_service_time),
+                    "upstream_service_time_ms": reply.upstream_service_time,
+                    "server": reply.server,
+                    "overloaded": reply.overloaded,
+                    "body": result.text().strip()[:BODY_FACT_CHARS],
+                }
+            )
+        return facts
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _join(base: str, path: str) -> str:
+    return base.rstrip("/") + path
+
+
+def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
+    timeout, interval = config.probes.timeout, config.probes.interval
+    jump, envoy_host = hosts.get(LOCAL), host_named(hosts, config.envoy.host)
+    backend_host = host_named(hosts, config.backend.host)
+    health_url = _join(config.backend.url, config.backend.health_path)
+    plan: list[tuple[Host | None, str, Vantage, str]] = []
+    if config.backend.url:
+        plan.append((jump, health_url, Vantage.JUMP, "backend.health"))
+        plan.append((envoy_host, health_url, Vantage.ENVOY_HOST, "backend.health"))
+        if backend_host is not None:
+            plan.append((backend_host, health_url, Vantage.BACKEND_HOST, "backend.health"))
+    if config.site.public_url:
+        plan.append((jump, config.site.public_url, Vantage.THROUGH_ENVOY, "backend.health"))
+    if config.envoy.listener_url:
+        # With a public URL, the listener seen from the Envoy host is its own check; without
+        # one it is the only through-Envoy path the diagnosis can read.
+        name = "envoy.listener" if config.site.public_url else "backend.health"
+        url = _join(config.envoy.listener_url, config.backend.health_path)
+        plan.append((envoy_host, url, Vantage.THROUGH_ENVOY, name))
+    return [
+        HttpHealthProbe(host, url, vantage, name=name, interval=interval, timeout=timeout)
+        for host, url, vantage, name in plan
+        if host is not None
+    ]
