@@ -263,7 +263,14 @@ def access(counts: Mapping[tuple[int, str], int]) -> Evidence:
 
 def validate(ok: bool = True, message: str = "") -> Evidence:
     status = Status.OK if ok else Status.FAIL
-    return ev("envoy.validate", status, target="/etc/envoy/envoy.yaml", error=message)
+    return ev(
+        "envoy.validate",
+        status,
+        target="/etc/envoy/envoy.yaml",
+        detail=f"/etc/envoy/envoy.yaml does not validate: {message}" if not ok else "valid",
+        valid=ok,
+        message=message,
+    )
 
 
 def cors(allowed: bool, origin: str = "https://www.darc.kr", allow_origin: str = "") -> Evidence:

@@ -23,15 +23,32 @@ from darc_tui.diagnosis.rules.common import (
     window,
 )
 from darc_tui.diagnosis.views import as_str, pick
-from darc_tui.model import EvidenceRef, Finding, Status, Verdict
-from darc_tui.parse.envoy_summary import ConfigChange, diff
+from darc_tui.model import Evidence, EvidenceRef, Finding, Status, Verdict
+from darc_tui.parse.envoy_summary import ConfigChange, EnvoySummary, diff
+
+
+def _invalid_evidence(ctx: Context) -> tuple[Evidence, str, float] | None:
+    """Envoy's own verdict (`--mode validate`), else a file that does not even parse as YAML."""
+    ev = ctx.latest("envoy.validate")
+    if ev is not None and ev.status is Status.FAIL:
+        return ev, as_str(pick(ev, "message")) or ev.detail, 0.85
+    if ev is not None and ev.status is Status.OK:
+        return None
+    file = ctx.latest("envoy.config_file")
+    summary = file.data if file is not None else None
+    if file is None or file.status is not Status.FAIL or not isinstance(summary, EnvoySummary):
+        return None
+    if not summary.error:
+        return None
+    where = f"line {summary.line}: " if summary.line else ""
+    return file, f"{where}{summary.error}", 0.7
 
 
 def invalid(ctx: Context) -> Iterator[Finding]:
-    ev = ctx.latest("envoy.validate")
-    if ev is None or ev.status is not Status.FAIL:
+    found = _invalid_evidence(ctx)
+    if found is None:
         return
-    message = as_str(pick(ev, "error", "message", "first_error")) or ev.detail
+    ev, message, base = found
     path = ctx.config.envoy.config_path
     process = ctx.process
     down = process is not None and not process.running
@@ -42,7 +59,7 @@ def invalid(ctx: Context) -> Iterator[Finding]:
     )
     yield finding(
         "config.invalid",
-        confidence(0.85),
+        confidence(base),
         f"{path} does not validate: {message}; {consequence}",
         [ref(ev, message)],
         [],
@@ -58,8 +75,9 @@ def invalid(ctx: Context) -> Iterator[Finding]:
 def drift_changes(ctx: Context) -> list[ConfigChange]:
     """What a reload would change (empty = same, or one side unknown)."""
     probe = ctx.latest("envoy.drift")
-    if probe is not None and isinstance(probe.data, list | tuple):
-        found = [c for c in probe.data if isinstance(c, ConfigChange)]
+    changes = getattr(probe.data, "changes", None) if probe is not None else None
+    if probe is not None and isinstance(changes, tuple):
+        found = [c for c in changes if isinstance(c, ConfigChange)]
         if found or probe.status is Status.OK:
             return found
     running, disk = ctx.running, ctx.on_disk
