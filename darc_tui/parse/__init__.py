@@ -21,10 +21,10 @@ def as_text(body: str | bytes) -> str:
     return body.decode("utf-8", "replace") if isinstance(body, bytes) else body
 
 
-def one_line(message: object) -> str:
+def one_line(message: object, limit: int = MAX_ERROR_CHARS) -> str:
     """A message squeezed onto one line of bounded length."""
     text = " ".join(str(message).split())
-    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def load_json(body: str | bytes) -> tuple[Any, str]:

@@ -10,6 +10,8 @@ from darc_tui.parse import as_text, one_line
 # 1.40: "[…][critical][main] [source/server/config_validation/server.cc:76] error initializing
 # configuration '/path/envoy.yaml': route: unknown cluster 'nope'"
 _ERROR = re.compile(r"error initializing configuration '(?P<path>[^']*)':\s*(?P<message>.*)")
+# Protobuf errors are long and put the useful part last ("… no such field: 'bogus'"): keep it all.
+MESSAGE_LIMIT = 600
 _LOG_PREFIX = re.compile(r"^\[[^\]]*\](?:\[[^\]]*\])*\s*(?:\[[^\]]*\]\s*)?")
 
 
@@ -28,8 +30,10 @@ def parse_validate_output(
     for line in (err + "\n" + out).splitlines():
         match = _ERROR.search(line)
         if match:
-            return ValidateResult(False, one_line(match["message"]) or "invalid configuration")
+            return ValidateResult(
+                False, one_line(match["message"], MESSAGE_LIMIT) or "invalid configuration"
+            )
     lines = [_LOG_PREFIX.sub("", x).strip() for x in (err + "\n" + out).splitlines()]
     useful = [x for x in lines if x]
     reason = useful[-1] if useful else f"exit status {exit_status}"
-    return ValidateResult(False, one_line(reason))
+    return ValidateResult(False, one_line(reason, MESSAGE_LIMIT))

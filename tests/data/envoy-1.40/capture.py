@@ -253,6 +253,7 @@ def main() -> None:
         log = (workdir / "envoy.log").read_text()
         (HERE / "envoy.log").write_text(log[-20000:])
     capture_pre_initializing()
+    capture_validate()
     for b in backends.values():
         b.stop()
     shutil.rmtree(workdir, ignore_errors=True)
@@ -276,6 +277,44 @@ def capture_pre_initializing() -> None:
         proc.wait(10)
         hang.close()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+VALIDATE_CASES = {
+    "ok": lambda t: t,
+    "unknown_enum": lambda t: t.replace("type: STATIC", "type: STATIK"),
+    "yaml_error": lambda t: t.replace("  clusters:", "  clusters: [\n"),
+    "unknown_cluster": lambda t: t.replace(
+        "route: {cluster: backend_cluster}", "route: {cluster: nope}"
+    ),
+    "unknown_field": lambda t: t.replace(
+        "connect_timeout: 0.25s", "connect_timeout: 0.25s\n    bogus: 1"
+    ),
+}
+
+
+def capture_validate() -> None:
+    """`envoy --mode validate -c FILE` on good and broken files: stdout, stderr, exit status."""
+    out = HERE / "validate"
+    out.mkdir(exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="darc-capture-"))
+    good = render(
+        (HERE / "pre_init.yaml").read_text(), {"ADMIN": 9901, "LISTEN": 8080, "B1": 18443}, workdir
+    )
+    cases = {**VALIDATE_CASES, "missing_file": None}
+    for name, edit in cases.items():
+        path = workdir / f"{name}.yaml"
+        if edit is not None:
+            path.write_text(edit(good))
+        done = subprocess.run(
+            [str(ENVOY), "--mode", "validate", "-c", str(path), "--log-level", "error"],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        (out / f"{name}.stdout").write_bytes(done.stdout)
+        (out / f"{name}.stderr").write_bytes(done.stderr)
+        (out / f"{name}.exit").write_text(f"{done.returncode}\n")
+    shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
