@@ -15,7 +15,7 @@ from typing import Any
 from darc_tui.config import Config
 from darc_tui.hosts.base import Host
 from darc_tui.model import Evidence, Status, Vantage
-from darc_tui.parse.clusters import ClustersReport, HealthFlag, flags_in_words, parse_clusters_json
+from darc_tui.parse.clusters import ClustersReport, HealthFlag, flags_in_words, parse_clusters
 from darc_tui.parse.config_dump import parse_config_dump
 from darc_tui.parse.server_info import ServerState, parse_ready, parse_server_info
 from darc_tui.parse.stats import (
@@ -200,7 +200,8 @@ class ClustersProbe(AdminProbe):
         response = await self.fetch()
         if response.problem:
             return self.unreachable(response)
-        report = await asyncio.to_thread(parse_clusters_json, response.body)
+        # an Envoy that ignores ?format=json answers in the text format: parse_clusters reads both
+        report = await asyncio.to_thread(parse_clusters, response.body)
         if report.error:
             return self.unparsable(response, report.error)
         status, detail, facts = _judge_cluster(report, self.cluster)

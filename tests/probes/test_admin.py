@@ -7,7 +7,7 @@ import http.server
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -31,6 +31,7 @@ from darc_tui.probes.admin import (
 )
 from tests.lab.envoy import MakeLab
 from tests.lab.lab import Lab, free_port
+from tests.parse.envoy_data import recorded
 
 HOST = LocalHost("local")
 
@@ -157,7 +158,7 @@ async def test_closed_admin_port_is_an_error_for_every_probe():
         assert evidence.facts["reachable"] is False
 
 
-class _Garbage(http.server.BaseHTTPRequestHandler):
+class _Canned(http.server.BaseHTTPRequestHandler):
     body = b""
 
     def do_GET(self) -> None:
@@ -171,27 +172,43 @@ class _Garbage(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(params=[b"<html><h1>Welcome to nginx!</h1></html>", b'{"cluster_statuses": [{"na'])
-def garbage_admin(request: pytest.FixtureRequest) -> Iterator[str]:
-    handler = type("Handler", (_Garbage,), {"body": request.param})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
+@pytest.fixture
+def fake_admin() -> Iterator[Callable[[bytes], str]]:
+    """serve(body) → the URL of a loopback HTTP server answering every GET with 200 and `body`."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def serve(body: bytes) -> str:
+        handler = type("Handler", (_Canned,), {"body": body})
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield serve
+    for server in servers:
         server.shutdown()
         server.server_close()
 
 
-async def test_garbage_from_the_admin_url_is_an_error_naming_the_endpoint(garbage_admin: str):
-    for probe in all_probes(garbage_admin):
+@pytest.mark.parametrize(
+    "body", [b"<html><h1>Welcome to nginx!</h1></html>", b'{"cluster_statuses": [{"na']
+)
+async def test_garbage_from_the_admin_url_is_an_error_naming_the_endpoint(fake_admin, body: bytes):
+    url = fake_admin(body)
+    for probe in all_probes(url):
         evidence = await probe.run()
         assert evidence.status is Status.ERROR, (probe.name, evidence.detail)
-        assert evidence.detail.startswith(f"GET {garbage_admin}/"), evidence.detail
+        assert evidence.detail.startswith(f"GET {url}/"), evidence.detail
         assert evidence.facts["reachable"] is True and evidence.facts["error"]
+
+
+async def test_clusters_in_the_text_format_are_read_too(fake_admin):
+    url = fake_admin(recorded("backend_down", "clusters.txt"))
+    evidence = await ClustersProbe(HOST, url, "backend_cluster").run()
+    assert evidence.status is Status.FAIL and evidence.data.format == "text"
+    assert evidence.detail.endswith("failed active health check")
 
 
 def _hanging_listener() -> socket.socket:
