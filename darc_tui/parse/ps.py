@@ -10,8 +10,14 @@ from darc_tui.parse import one_line
 
 PS_ARGV = ("ps", "-eo", "pid,ppid,etimes,args")
 # A hot-restart wrapper execs Envoy with a fresh --restart-epoch and forwards signals: Envoy's own
-# tools/hot-restarter.py, or `darc-tui envoy-wrapper`.
-WRAPPER_MARKERS = ("hot-restarter", "hot_restarter", "envoy-wrapper", "envoy_wrapper")
+# tools/hot-restarter.py, or `darc-tui envoy-wrapper` (`python -m darc_tui.actions.wrapper`).
+WRAPPER_MARKERS = (
+    "hot-restarter",
+    "hot_restarter",
+    "envoy-wrapper",
+    "envoy_wrapper",
+    "darc_tui.actions.wrapper",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +103,7 @@ def is_envoy(argv: Sequence[str], binary: str = "") -> bool:
 
 def is_wrapper(argv: Sequence[str]) -> bool:
     """A hot-restart wrapper (usually an interpreter running hot-restarter.py or darc-tui)."""
-    return any(marker in arg for arg in argv[:3] for marker in WRAPPER_MARKERS)
+    return any(marker in arg for arg in argv[:4] for marker in WRAPPER_MARKERS)
 
 
 def flag_value(argv: Sequence[str], *names: str) -> str | None:

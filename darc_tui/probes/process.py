@@ -89,9 +89,12 @@ class EnvoyProcessProbe(Probe):
         if self.host.kind == "local":
             try:
                 return await asyncio.to_thread(_psutil_rows), ""
-            except (psutil.Error, OSError) as exc:
+            except Exception as exc:  # psutil.Error, OSError: the boundary never raises
                 return (), f"psutil: {exc}"
-        result = await self.host.run(PS_ARGV, timeout=self.timeout)
+        try:
+            result = await self.host.run(PS_ARGV, timeout=self.timeout)
+        except Exception as exc:  # the boundary: a probe never raises into the engine
+            return (), f"ps failed: {exc}"
         if not result.ok:
             return (), f"ps failed: {result.why()}"
         table = parse_ps(result.text())
@@ -206,7 +209,10 @@ class EnvoyPortsProbe(Probe):
         return shown(self.host, self.argv)
 
     async def run(self) -> Evidence:
-        result = await self.host.run(self.argv, timeout=self.timeout)
+        try:
+            result = await self.host.run(self.argv, timeout=self.timeout)
+        except Exception as exc:  # the boundary: a probe never raises into the engine
+            return self.evidence(Status.ERROR, f"ss failed: {exc}", via="ss", facts={})
         listing = parse_ss(result.text()) if result.ok else None
         if listing is None or listing.error:
             why = result.why() if listing is None else listing.error

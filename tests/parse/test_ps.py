@@ -34,6 +34,18 @@ def test_envoy_under_hot_restarter_names_its_wrapper() -> None:
     assert envoy.base_id == 4712
 
 
+def test_darc_wrapper_is_recognised_and_its_args_are_not_an_envoy() -> None:
+    (envoy,) = find_envoys(parse_ps(recorded("ps_envoy_darc_wrapper.txt")).rows)
+    assert (envoy.pid, envoy.wrapper_pid, envoy.restart_epoch) == (23086, 23027, 0)
+    assert envoy.base_id is None  # --use-dynamic-base-id
+
+
+def test_during_a_darc_wrapper_reload_both_epochs_show_newest_first() -> None:
+    found = find_envoys(parse_ps(recorded("ps_envoy_darc_wrapper_epoch1.txt")).rows)
+    assert [(e.pid, e.restart_epoch) for e in found] == [(23661, 1), (23086, 0)]
+    assert found[0].base_id == 172252795 and found[0].wrapper_pid == 23027
+
+
 def test_tail_of_an_envoy_log_and_the_wrapper_are_not_envoy() -> None:
     rows = parse_ps(recorded("ps_envoy_hot_restart.txt")).rows
     tail = next(r for r in rows if r.argv[0] == "tail")

@@ -8,11 +8,13 @@ import pytest
 
 from darc_tui.config import LOCAL
 from darc_tui.hosts.local import LocalHost
+from darc_tui.hosts.ssh import SshHost
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.probes.backend_health import HttpHealthProbe, build, classify_reply
 from darc_tui.probes.base import Probe
 from tests.lab.envoy import MakeLab
 from tests.lab.lab import Lab
+from tests.lab.sshd import Sshd
 from tests.probes._hosts import lab_config
 
 UF_BODY = (
@@ -164,3 +166,30 @@ def test_backend_host_adds_its_own_vantage_point(shared_lab: Lab, tmp_path: Path
     probes = build(config, {LOCAL: LocalHost(), "app": app})
     (own,) = [p for p in probes if p.vantage is Vantage.BACKEND_HOST]
     assert isinstance(own, HttpHealthProbe) and own.host is app
+
+
+async def test_envoy_host_over_ssh_fetches_from_its_own_side(
+    healthy_lab: Lab, sshd: Sshd, tmp_path: Path
+) -> None:
+    edge = SshHost(sshd.host_config("edge"))
+    config = lab_config(
+        healthy_lab,
+        tmp_path,
+        hosts={"edge": {"address": "127.0.0.1"}},
+        envoy={"host": "edge"},
+        probes={"timeout": 2.0},
+    )
+    try:
+        probes = build(config, {LOCAL: LocalHost(), "edge": edge})
+        from_edge = [p for p in probes if p.vantage is Vantage.ENVOY_HOST]
+        listener = next(p for p in probes if p.name == "envoy.listener")
+        (up,) = [await p.run() for p in from_edge]
+        through = await listener.run()
+        healthy_lab.backend.down()
+        (down,) = [await p.run() for p in from_edge]
+    finally:
+        await edge.close()
+    assert up.status is Status.OK and up.via == "ssh direct-tcpip"
+    assert up.command.startswith("ssh edge 'curl -sv")
+    assert through.status is Status.OK and through.facts["upstream_service_time"] is True
+    assert down.status is Status.FAIL and down.facts["error"] == "connection refused"

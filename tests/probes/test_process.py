@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from darc_tui.config import LOCAL
 from darc_tui.demo.backend import Backend
+from darc_tui.demo.envoy_yaml import EnvoySpec, render
 from darc_tui.hosts.local import LocalHost
 from darc_tui.hosts.ssh import SshHost
 from darc_tui.model import Status, Vantage
@@ -20,7 +26,7 @@ from darc_tui.probes.process import (
     url_endpoint,
 )
 from tests.lab.envoy import MakeLab
-from tests.lab.lab import Lab, free_port
+from tests.lab.lab import Lab, free_port, wait_for
 from tests.lab.sshd import TEST_USER, Sshd
 from tests.probes._hosts import NobodyHost, lab_config
 
@@ -120,3 +126,69 @@ def test_url_endpoints_and_uptime_wording() -> None:
     assert url_endpoint("http://edge.internal:8080") == ("", 8080)
     assert uptime_text(42) == "42s" and uptime_text(3725) == "1h2m" and uptime_text(None) == "?"
     assert uptime_text(90061) == "1d1h"
+
+
+@pytest.fixture
+def wrapped_envoy(
+    tmp_path: Path, envoy_binary: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """A real Envoy started by `darc-tui envoy-wrapper` (python -m darc_tui.actions.wrapper)."""
+    spec = EnvoySpec(admin_port=free_port(), listener_port=free_port(), access_log_path="")
+    config = tmp_path / "envoy.yaml"
+    config.write_text(render(spec))
+    argv = [sys.executable, "-m", "darc_tui.actions.wrapper", "--pid-file", str(tmp_path / "w.pid")]
+    argv += [
+        "--term-wait",
+        "3",
+        "--",
+        str(envoy_binary),
+        "-c",
+        str(config),
+        "--concurrency",
+        "1",
+        "-l",
+        "warning",
+    ]
+    log = (tmp_path / "wrapper.log").open("wb")
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for(lambda: _admin_up(spec.admin_url) or proc.poll() is not None, 20, "Envoy admin")
+        yield proc, config
+    finally:
+        proc.terminate()  # the wrapper stops its Envoy and removes its hot-restart memory
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        log.close()
+
+
+def _admin_up(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/ready", timeout=1, trust_env=False).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+async def test_envoy_under_the_darc_wrapper_names_the_wrapper(
+    wrapped_envoy: tuple[subprocess.Popen[bytes], Path],
+) -> None:
+    wrapper, config = wrapped_envoy
+    assert wrapper.poll() is None
+    ev = await EnvoyProcessProbe(LocalHost(), str(config)).run()
+    assert ev.status is Status.OK, ev.detail
+    assert ev.facts["wrapper_pid"] == wrapper.pid and ev.facts["restart_epoch"] == 0
+    assert f"hot-restart wrapper pid {wrapper.pid}" in ev.detail
+
+
+async def test_unreachable_envoy_host_is_an_error_not_a_verdict(sshd: Sshd) -> None:
+    sshd.stop()
+    host = SshHost(sshd.host_config("edge"))
+    try:
+        process = await EnvoyProcessProbe(host, "/etc/envoy/envoy.yaml", timeout=2.0).run()
+        ports = await EnvoyPortsProbe(host, [("admin", "127.0.0.1", 9901)], timeout=2.0).run()
+    finally:
+        await host.close()
+    assert process.status is Status.ERROR and process.detail.startswith("ps failed: host down")
+    assert ports.status is Status.ERROR and ports.detail.startswith("ss failed: host down")
