@@ -214,15 +214,8 @@ def _judge_cluster(report: ClustersReport, name: str) -> tuple[Status, str, dict
     cluster = report.get(name)
     if cluster is None:
         known = ", ".join(report.names) or "none"
-        return (
-            Status.FAIL,
-            f"cluster {name} not found (clusters: {known})",
-            {
-                "cluster": name,
-                "found": False,
-                "clusters": known,
-            },
-        )
+        missing = {"cluster": name, "found": False, "clusters": known}
+        return Status.FAIL, f"cluster {name} not found (clusters: {known})", missing
     healthy, hosts = cluster.healthy_hosts, cluster.hosts
     flags = sorted(
         {f.value for h in hosts for f in h.flags} | {u for h in hosts for u in h.unknown_flags}
@@ -242,7 +235,10 @@ def _judge_cluster(report: ClustersReport, name: str) -> tuple[Status, str, dict
     count = f"{len(healthy)}/{len(hosts)} hosts healthy"
     if len(healthy) == len(hosts):
         return Status.OK, f"{name}: {count} ({facts['endpoints']})", facts
-    waiting = all(h.flags <= {HealthFlag.PENDING_ACTIVE_HC} for h in cluster.unhealthy_hosts)
+    waiting = all(
+        h.flags <= {HealthFlag.PENDING_ACTIVE_HC} and not h.unknown_flags
+        for h in cluster.unhealthy_hosts
+    )
     if waiting:
         return Status.WARN, f"{name}: {count}; waiting for the first health check", facts
     status = Status.FAIL if not healthy else Status.WARN

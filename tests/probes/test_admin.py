@@ -18,7 +18,7 @@ from darc_tui.demo.envoy_process import EnvoyProcess
 from darc_tui.demo.envoy_yaml import Endpoint, EnvoySpec, render
 from darc_tui.hosts.local import LocalHost
 from darc_tui.model import Status, Vantage
-from darc_tui.parse.clusters import ClustersReport, HealthFlag
+from darc_tui.parse.clusters import ClustersReport, ClusterStatus, HealthFlag, HostStatus
 from darc_tui.parse.envoy_summary import EnvoySummary
 from darc_tui.parse.stats import Stats
 from darc_tui.probes import admin
@@ -266,3 +266,31 @@ def test_build_makes_one_probe_per_admin_endpoint_on_the_envoy_host(shared_lab: 
     assert all(p.vantage is Vantage.ENVOY_HOST for p in probes)
     assert probes[2].target == "backend_cluster"
     assert admin.build(config, {}) == []
+
+
+@pytest.mark.parametrize(
+    ("cluster", "status", "detail"),
+    [
+        ("empty_cluster", Status.FAIL, "cluster empty_cluster has no hosts"),
+        ("outlier_cluster", Status.FAIL, "outlier_cluster: 0/2 hosts healthy; 127.0.0.1:"),
+        ("eds_cluster", Status.WARN, "eds_cluster: 1/4 hosts healthy; 127.0.0.1:"),
+    ],
+)
+async def test_recorded_cluster_states_are_judged_by_every_host_flag(
+    fake_admin, cluster, status, detail
+):
+    url = fake_admin(recorded("backend_down", "clusters.json"))
+    evidence = await ClustersProbe(HOST, url, cluster).run()
+    assert evidence.status is status and evidence.detail.startswith(detail), evidence.detail
+
+
+def test_hosts_only_waiting_for_their_first_health_check_are_a_warning():
+    waiting = HostStatus("127.0.0.1", 18443, frozenset({HealthFlag.PENDING_ACTIVE_HC}))
+    odd = HostStatus("127.0.0.1", 18444, unknown_flags=("new_flag",))
+    report = ClustersReport((ClusterStatus("c", (waiting,)),))
+    assert admin._judge_cluster(report, "c")[:2] == (
+        Status.WARN,
+        "c: 0/1 hosts healthy; waiting for the first health check",
+    )
+    report = ClustersReport((ClusterStatus("c", (waiting, odd)),))
+    assert admin._judge_cluster(report, "c")[0] is Status.FAIL
