@@ -125,7 +125,7 @@ class EnvoyProcessProbe(Probe):
             status = Status.WARN
             parts.append(f"not the configured {self.config_path}")
         if count > 1:
-            parts.append(f"{count} Envoy processes")
+            parts.append(f"{count} Envoy processes on {self.host.name}")
         facts = {
             "running": True,
             "pid": envoy.pid,
