@@ -285,9 +285,8 @@ class Wrapper:
         async with self._hup_lock:
             self.hup_seq += 1
             current = self.current
-            assert current is not None
-            number = current.number + 1
-            refusal = await self._hup_refusal(current)
+            number = current.number + 1 if current else 0
+            refusal = await self._hup_refusal(current) if current else "Envoy is not started yet"
             if refusal:
                 log(f"SIGHUP refused: {refusal}")
                 self._record(ReloadOutcome.REFUSED, number, None, refusal)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
 import time
 from collections.abc import Callable
@@ -13,10 +14,12 @@ from darc_tui.actions.plan import Outcome
 from darc_tui.actions.reload import apply_reload, cancel_reload, prepare_reload
 from darc_tui.config import Config, EnvoyConfig, UiConfig
 from darc_tui.demo.envoy_yaml import Endpoint
+from darc_tui.hosts import build_hosts
 from darc_tui.parse.config_dump import parse_config_dump
 from tests.actions.conftest import WrappedEnvoy, local_hosts, pid_alive, wait_until
 from tests.actions.loadgen import LoadGenerator
 from tests.lab.envoy import MakeLab
+from tests.lab.sshd import Sshd
 
 
 async def wait_gone(pid: int, timeout: float) -> None:
@@ -108,8 +111,16 @@ async def test_new_epoch_that_cannot_bind_fails_and_the_old_envoy_keeps_serving(
     assert pid_alive(old.pid) and wrapped.get() == 200
     status = wrapped.status()
     assert status is not None and (status.pid, status.epoch) == (old.pid, 0)
-    (entry,) = audit.read()
-    assert entry["outcome"] == "failed" and "keeps serving" in entry["message"]
+    assert audit.read()[0]["outcome"] == "failed" and "keeps serving" in audit.read()[0]["message"]
+
+    wrapped.rewrite(hc_interval=0.7)  # the operator fixes the file and tries again
+    retry = await prepare_reload(config, hosts)
+    assert retry.ready, retry.refusal  # old epoch's admin is gone, yet the wrapper knows it is LIVE
+    fixed = await apply_reload(retry, config, hosts)
+
+    assert fixed.outcome is Outcome.OK, fixed.lines()
+    assert fixed.epoch_after == 1 and wrapped.epoch() == 1
+    assert [e["outcome"] for e in audit.read()] == ["failed", "ok"]
 
 
 async def test_hot_restart_of_a_bare_envoy_is_refused_with_the_reason(
@@ -217,3 +228,31 @@ async def test_a_cancelled_plan_is_audited_and_sends_nothing(wrapped: WrappedEnv
     assert result.outcome is Outcome.CANCELLED
     assert wrapped.epoch() == 0
     assert [e["outcome"] for e in audit.read()] == ["cancelled"]
+
+
+async def test_reload_over_ssh_validates_signals_and_verifies_on_the_envoy_host(
+    wrapped: WrappedEnvoy, sshd: Sshd
+) -> None:
+    local = wrapped.config()
+    config = dataclasses.replace(
+        local,
+        hosts={"edge": sshd.host_config("edge")},
+        envoy=dataclasses.replace(local.envoy, host="edge"),
+    )
+    hosts = build_hosts(config)
+    wrapped.rewrite(hc_interval=0.7)
+    try:
+        plan = await prepare_reload(config, hosts)
+        assert plan.ready, plan.refusal
+        assert plan.host == "edge" and any("interval 0.7s" in line for line in plan.diff)
+
+        result = await apply_reload(plan, config, hosts)
+    finally:
+        await asyncio.gather(*(host.close() for host in hosts.values()))
+
+    assert result.outcome is Outcome.OK, result.lines()
+    assert wrapped.epoch() == 1
+    assert audit.read()[0]["host"] == "edge"
+    print(
+        f"\nover SSH: reload-to-verified {result.reload_ms:.0f} ms, validate {plan.validate_ms:.0f} ms"
+    )

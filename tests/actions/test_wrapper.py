@@ -60,9 +60,13 @@ def test_sighup_starts_the_next_epoch_and_the_old_one_drains_away(wrapped: Wrapp
 
 
 def test_failed_epoch_keeps_the_old_one_serving_and_the_next_reload_works(
-    wrapped: WrappedEnvoy,
+    make_wrapped: Callable[..., WrappedEnvoy],
 ) -> None:
+    wrapped = make_wrapped()
+    wrapped.admin_url_option = True  # readiness from --admin-url instead of Envoy's address file
+    wrapped.start()
     old = wrapped.status()
+    assert old is not None and old.admin_url == wrapped.spec.admin_url
     assert old is not None and old.pid is not None
     with socket.socket() as blocker:  # another process already holds the new listener port
         blocker.bind(("127.0.0.1", 0))
