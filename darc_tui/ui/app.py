@@ -141,6 +141,8 @@ class DarcApp(App[int]):
 
     # -- engine data -------------------------------------------------------------------------
     def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
+        if not self.is_running:  # shutting down: the widgets are gone, the engine not yet
+            return
         snap = message.snapshot
         self.snapshot = redact_snapshot(snap) if self.config.ui.redact else snap
         if self.paused:
@@ -150,6 +152,8 @@ class DarcApp(App[int]):
         self._show(self.snapshot)
 
     def on_logs_arrived(self, message: LogsArrived) -> None:
+        if not self.is_running:
+            return
         if self.paused:
             self.logs_pane.paused_waiting = len(self.link.inbox)
             self.logs_pane.update_rate()

@@ -94,26 +94,43 @@ def _health(vantage: Vantage, status: Status, at: float, total: float, code: int
     )
 
 
-def envoy_evidence(at: float = T0 - 1) -> list[Evidence]:
+def envoy_evidence(at: float = T0 - 1, panic: int = 0) -> list[Evidence]:
     def ev(probe: str, detail: str, **facts: object) -> Evidence:
         return _ev(probe, Vantage.ENVOY_HOST, Status.OK, detail, target="edge", at=at, **facts)
 
     return [
-        ev("envoy.process", "running, pid 4242 (/usr/local/bin/envoy)", pid=4242),
+        ev(
+            "envoy.process",
+            "envoy pid 4242 up 3h12m, -c /etc/envoy/envoy.yaml, epoch 0",
+            pid=4242,
+            uptime_s=11530,
+            restart_epoch=0,
+        ),
         ev(
             "envoy.server_info",
-            "LIVE, up 3h12m",
+            "Envoy 1.40.0 LIVE, up 3h12m (epoch 0, all epochs 3h12m)",
             state="LIVE",
-            uptime=11520,
+            uptime_s=11520,
             restart_epoch=0,
-            version="c2e3d8/1.40.0/Clean/RELEASE/BoringSSL",
+            version="1.40.0",
         ),
         ev("envoy.ready", "LIVE", state="LIVE"),
-        ev("envoy.ports", "listener :8080 and admin :9901 bound as configured"),
+        ev(
+            "envoy.ports",
+            "listener 127.0.0.1:8080 bound by envoy; admin 127.0.0.1:9901 bound by envoy",
+            listener_port=8080,
+            listener_bound=True,
+            admin_port=9901,
+            admin_bound=True,
+        ),
         ev("envoy.config_file", "/etc/envoy/envoy.yaml read (2.1 kB)"),
-        ev("envoy.validate", "configuration valid (envoy --mode validate)"),
+        ev("envoy.validate", "/etc/envoy/envoy.yaml is valid (/usr/local/bin/envoy)", valid=True),
         ev("envoy.drift", "running config matches /etc/envoy/envoy.yaml"),
-        ev("envoy.stats", "no upstream errors in the last 30 s", upstream_rq_5xx=0),
+        ev(
+            "envoy.stats",
+            "backend_cluster: counters moved in 10.0s" if panic else "no upstream errors in 10.0s",
+            **{"delta.lb_healthy_panic": panic, "window_s": 10.0, "sampled": True},
+        ),
         ev("firewall.rules", "no iptables/nft rule matches port 18443"),
     ]
 
@@ -128,9 +145,10 @@ def healthy(at: float = T0 - 1, latency: float = 12.0) -> Snapshot:
             "backend_cluster: 1/1 hosts healthy",
             target=ADMIN,
             at=at,
+            cluster="backend_cluster",
+            found=True,
+            hosts=1,
             healthy=1,
-            total=1,
-            panic=False,
         ),
         _health(Vantage.JUMP, Status.OK, at, latency, 200),
         _health(Vantage.ENVOY_HOST, Status.OK, at, latency / 3, 200),
@@ -211,17 +229,18 @@ PANIC = Finding(
 def faulted(at: float = T0 - 1, latency: float = 2.3) -> Snapshot:
     fail = Status.FAIL
     evidence = [
-        *envoy_evidence(at),
+        *envoy_evidence(at, panic=12),
         _ev(
             "envoy.clusters",
             Vantage.ENVOY_HOST,
-            Status.WARN,
-            "backend_cluster: 0/1 hosts healthy (failed active health check)",
+            Status.FAIL,
+            "backend_cluster: 0/1 hosts healthy; failed active health check",
             target=ADMIN,
             at=at,
+            cluster="backend_cluster",
+            found=True,
+            hosts=1,
             healthy=0,
-            total=1,
-            panic=True,
         ),
         _health(Vantage.JUMP, fail, at, latency / 4, None, "connect refused"),
         _health(Vantage.ENVOY_HOST, fail, at, latency / 6, None, "connect refused from edge"),

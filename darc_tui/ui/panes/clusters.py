@@ -17,6 +17,7 @@ from darc_tui.ui.status import WAITING, Palette, number, status_content
 from darc_tui.ui.table import sync_rows
 
 PROBE = "envoy.clusters"
+STATS_PROBE = "envoy.stats"
 COLUMNS = (
     ("host", "host"),
     ("health", "health"),
@@ -60,7 +61,8 @@ class ClustersPane(Pane):
             return
         cluster = cluster_of(ev.data, self.darc.config.envoy.cluster)
         hosts = tuple(getattr(cluster, "hosts", ()) or ())
-        summary.update(_summary(ev, cluster, hosts))
+        stats = snapshot.get(STATS_PROBE) if snapshot else None
+        summary.update(_summary(ev, stats, cluster, hosts))
         rows = {_endpoint(h): _row(h, self.palette) for h in hosts}
         sync_rows(self.app, self.table, rows)
 
@@ -117,18 +119,28 @@ def cluster_of(data: Any, name: str) -> Any:
     return next((c for c in clusters if getattr(c, "name", None) == name), None)
 
 
-def _summary(ev: Evidence, cluster: Any, hosts: tuple[Any, ...]) -> Content:
+def _summary(ev: Evidence, stats: Evidence | None, cluster: Any, hosts: tuple[Any, ...]) -> Content:
     if cluster is None or ev.status is Status.ERROR:
         return status_content(ev.status) + Content(f" {ev.detail}")
     healthy = sum(1 for h in hosts if _is_healthy(h))
     name = getattr(cluster, "name", "") or "cluster"
     text = Content(f" {name} · {healthy}/{len(hosts)} healthy")
-    panic = ev.facts.get("panic")
-    if panic is True:
-        text += Content(" · ") + status_content(Status.FAIL, "PANIC: routing to all hosts")
-    elif panic is False:
-        text += Content(" · no panic")
-    return status_content(ev.status) + text
+    return status_content(ev.status) + text + _panic(ev, stats)
+
+
+def _panic(clusters: Evidence, stats: Evidence | None) -> Content:
+    """Panic as the engine saw it: lb_healthy_panic moving in the stats window (or a fact)."""
+    moved = stats.facts.get("delta.lb_healthy_panic") if stats else None
+    if isinstance(moved, int) and moved > 0:
+        window = stats.facts.get("window_s") if stats else None
+        during = f" in {window:.0f}s" if isinstance(window, int | float) else ""
+        word = f"PANIC: {moved} requests sent to all hosts{during}"
+        return Content(" · ") + status_content(Status.FAIL, word)
+    if clusters.facts.get("panic") is True:
+        return Content(" · ") + status_content(Status.FAIL, "PANIC: routing to all hosts")
+    if moved == 0 or clusters.facts.get("panic") is False:
+        return Content(" · no panic")
+    return Content("")
 
 
 def _row(host: Any, palette: Palette) -> tuple[object, ...]:

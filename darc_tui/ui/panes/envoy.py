@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Static
@@ -87,17 +90,47 @@ def _word(ev: Evidence) -> str | None:
 
 
 def _summary(ev: Evidence) -> str:
-    if ev.probe == "envoy.server_info" and ev.status is Status.OK:
+    """A short line for a narrow pane: the probe's facts when fine, its full detail when not."""
+    if ev.status is not Status.OK:
+        return ev.detail
+    short = _SHORT.get(ev.probe)
+    return (short(ev.facts) if short else None) or _server(ev) or ev.detail
+
+
+def _process(facts: dict[str, Any]) -> str | None:
+    if "pid" not in facts:
+        return None
+    wrapper = f", wrapper {facts['wrapper_pid']}" if facts.get("wrapper_pid") else ""
+    return f"running, pid {facts['pid']}{wrapper}"
+
+
+def _ports(facts: dict[str, Any]) -> str | None:
+    roles = [k.removesuffix("_port") for k in facts if k.endswith("_port")]
+    bound = [f"{role} :{facts[role + '_port']}" for role in roles if facts.get(role + "_bound")]
+    return " ".join(bound) or None  # the ✓ already says "bound as expected"
+
+
+_SHORT: dict[str, Callable[[dict[str, Any]], str | None]] = {
+    "envoy.process": _process,
+    "envoy.ports": _ports,
+    "envoy.validate": lambda facts: "valid" if facts.get("valid") else None,
+    "envoy.drift": lambda facts: "no drift",
+}
+
+
+def _server(ev: Evidence) -> str | None:
+    if ev.probe == "envoy.server_info":
         parts = []
-        if "uptime" in ev.facts:
-            parts.append(f"up {duration(_seconds(ev.facts['uptime']))}")
+        uptime = ev.facts.get("uptime_s", ev.facts.get("uptime"))
+        if uptime is not None:
+            parts.append(f"up {duration(_seconds(uptime))}")
         if "restart_epoch" in ev.facts:
             parts.append(f"epoch {ev.facts['restart_epoch']}")
         if ev.facts.get("version"):
             parts.append(f"v{_short_version(str(ev.facts['version']))}")
         if parts:
             return " · ".join(parts)
-    return ev.detail
+    return None
 
 
 def _seconds(value: object) -> float | None:

@@ -20,7 +20,7 @@ VANTAGES = (
     (Vantage.ENVOY_HOST, "envoy host"),
     (Vantage.THROUGH_ENVOY, "via envoy"),
 )
-EXTRA_PROBES = ("backend.tcp", "cors.preflight", "host.load")
+EXTRA_PROBES = ("envoy.listener", "backend.tcp", "cors.preflight", "host.load")
 HISTORY_SECONDS = 300.0  # sparkline window
 HISTORY_SAMPLES = 600
 
@@ -102,16 +102,22 @@ class HealthPane(Pane, can_focus=True):
     def _extra(self) -> Content:
         parts = []
         found = sorted(self.evidence(*EXTRA_PROBES), key=lambda ev: ev.status is Status.OK)
-        for ev in found:  # failing first: the line is cut at the pane's width
-            name = ev.probe.split(".", 1)[1]
-            part = Content(f"{name} ") + status_content(ev.status)
-            if ev.status is not Status.OK:
-                part += Content(f" {_cut(ev.detail, 32)}")
+        names = [ev.probe.split(".", 1)[1] for ev in found]
+        for ev, name in zip(found, names, strict=True):  # failing first: the line gets cut
+            if names.count(name) > 1:  # e.g. host.load on the Envoy host and the backend host
+                name = f"{name}@{ev.target}"
+            code = ev.facts.get("status")
+            if isinstance(code, int) and ev.status is not Status.ERROR:
+                part = Content(f"{name} ") + status_content(ev.status, str(code))
+            else:
+                part = Content(f"{name} ") + status_content(ev.status)
+                if ev.status is not Status.OK:
+                    part += Content(f" {_cut(str(ev.facts.get('error') or ev.detail), 32)}")
             parts.append(part)
         return Content("  ").join(parts)
 
     def details(self) -> DetailView | None:
-        found = self.evidence(HEALTH_PROBE, *EXTRA_PROBES)
+        found = self.evidence(HEALTH_PROBE, *EXTRA_PROBES)  # includes a backend-host vantage
         if not found:
             return None
         rows: list[tuple[str, str | Content]] = []
@@ -150,7 +156,8 @@ def _reading(ev: Evidence) -> Content:
             else f" {millis(_total_ms(ev))}"
         )
         return status_content(ev.status, str(code) if code else None) + Content(timing)
-    return status_content(ev.status) + Content(f" {_cut(ev.detail)}")
+    error = ev.facts.get("error")
+    return status_content(ev.status) + Content(f" {_cut(str(error) if error else ev.detail)}")
 
 
 def _cut(text: str, width: int = 40) -> str:
