@@ -33,7 +33,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="print the plan and stop")
     p.add_argument("-y", "--yes", action="store_true", help="reload without asking")
     p.add_argument(
-        "--read-only", action="store_true", help="refuse, as the console's read-only mode"
+        "--read-only",
+        action="store_true",
+        dest="sub_read_only",  # a subparser default would overwrite `darc-tui --read-only reload`
+        help="refuse, as the console's read-only mode",
     )
     p.add_argument(
         "--timeout", type=float, default=VERIFY_TIMEOUT, help="seconds to verify the reload"
@@ -54,7 +57,8 @@ async def run(
     own_hosts = hosts is None
     active = build_hosts(config) if hosts is None else hosts
     try:
-        plan = await prepare_reload(config, active, read_only=args.read_only)
+        read_only = getattr(args, "sub_read_only", False) or getattr(args, "read_only", False)
+        plan = await prepare_reload(config, active, read_only=read_only)
         _print(out, "Reload plan", *(f"  {line}" for line in plan.lines()))
         if plan.refusal and args.dry_run:
             return 1

@@ -179,7 +179,7 @@ class Wrapper:
             self._done.set_result(code)
 
     async def _cleanup(self) -> None:
-        for epoch in self._running():  # only after an unexpected error in run()
+        for epoch in self._running():  # started while stopping, or run() failed unexpectedly
             epoch.send(signal.SIGKILL)
         for task in list(self._tasks):
             task.cancel()
@@ -297,6 +297,9 @@ class Wrapper:
             except OSError as exc:
                 self._record(ReloadOutcome.FAILED, number, None, f"cannot start epoch: {exc}")
                 self._write_status()
+                return
+            if self._stopping:  # SIGTERM arrived while the new epoch was being started
+                self.pending.send(signal.SIGTERM)
                 return
             self.state = WrapperState.RESTARTING
             self._record(ReloadOutcome.STARTED, number, self.pending.pid)

@@ -7,6 +7,7 @@ import io
 
 from darc_tui.actions import audit
 from darc_tui.actions.command import add_parser, run
+from darc_tui.cli import build_parser
 from darc_tui.config import Config, EnvoyConfig
 from tests.actions.conftest import WrappedEnvoy, local_hosts
 
@@ -66,3 +67,12 @@ def test_the_reload_sub_command_takes_its_documented_flags() -> None:
     args = parse("-c", "x.toml", "--dry-run", "--yes", "--timeout", "5")
 
     assert (args.sub_config, args.dry_run, args.yes, args.timeout) == ("x.toml", True, True, 5.0)
+
+
+async def test_the_top_level_read_only_flag_reaches_reload() -> None:
+    args = build_parser().parse_args(["--read-only", "reload", "--yes"])
+    out = io.StringIO()
+    config = Config(envoy=EnvoyConfig(config_path="/nonexistent/envoy.yaml"))
+
+    assert await run(args, config, hosts=local_hosts(), out=out) == 1
+    assert "REFUSED: read-only mode" in out.getvalue()
