@@ -12,9 +12,9 @@ Compact panes draw only a top border (the title line) to save rows.
 
 160x48 (wide: ≥140 columns and ≥40 rows): every pane visible, full borders:
 
-    Envoy | Health | Causes (two rows tall)
-    Clusters (two columns) |
-    Logs (two columns)     | Probes
+    Envoy    | Health   | Causes (half the width, two rows tall)
+    Clusters (half)     |
+    Logs (half)         | Probes (half)
 
 Below 80x24 the body is replaced by a "terminal too small" message.
 """
@@ -41,17 +41,16 @@ CSS = """
 #body Pane * { scrollbar-size-vertical: 1; }
 
 Screen.-wide.-tall #body {
-    grid-size: 3;
-    grid-columns: 1fr 1fr 1fr;
+    grid-size: 4;
+    grid-columns: 1fr 1fr 1fr 1fr;
     grid-rows: 6 12 1fr;
 }
 Screen.-wide.-tall #body Pane { border: round $border-blurred; }
 Screen.-wide.-tall #body Pane:focus-within { border: round $border; }
 Screen.-wide.-tall #body .lower { display: block; padding: 0 1; }
 Screen.-wide.-tall #strip { display: none; }
-Screen.-wide.-tall #causes { column-span: 1; row-span: 2; }
-Screen.-wide.-tall #clusters, Screen.-wide.-tall #logs { column-span: 2; }
-Screen.-wide.-tall #probes { column-span: 1; }
+Screen.-wide.-tall #causes { column-span: 2; row-span: 2; }
+Screen.-wide.-tall .lower { column-span: 2; }
 Screen.-wide.-tall #causes OptionList { text-wrap: wrap; }
 Screen.-wide.-tall HealthPane .reading { width: 60%; }
 
