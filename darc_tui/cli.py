@@ -73,6 +73,12 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["envoy-wrapper"]:
+        # everything after the word belongs to the wrapper (argparse would eat its options)
+        from darc_tui.actions.wrapper import main as wrapper_main
+
+        return int(wrapper_main(argv[1:]))
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)
@@ -85,10 +91,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     cmd = args.command
-    if cmd == "envoy-wrapper":
-        from darc_tui.actions.wrapper import main as wrapper_main
-
-        return int(wrapper_main(args.wrapper_args))
     if cmd == "demo":
         from darc_tui.demo.command import run_demo
 
@@ -120,12 +122,27 @@ def _dispatch(args: argparse.Namespace) -> int:
         return int(asyncio.run(mod.run(args, config)))  # type: ignore[attr-defined]
     # no sub-command: the console
     config = _config(args)
+    return run_console_for(config, read_only=args.read_only, mouse=not args.no_mouse)
+
+
+def run_console_for(config: Config, *, read_only: bool, mouse: bool) -> int:
+    """The console on a fresh engine, with the reload flow unless read-only."""
+    from darc_tui.engine import build_engine
     from darc_tui.ui.command import run_console
 
+    read_only = read_only or config.ui.read_only
+    engine = build_engine(config, with_logs=True)
+    on_reload = None
+    if not read_only:
+        from darc_tui.ui.screens.reload_confirm import reload_handler
+
+        on_reload = reload_handler(config, engine.hosts)
     return int(
         run_console(
             config,
-            read_only=args.read_only or config.ui.read_only,
-            mouse=not args.no_mouse and config.ui.mouse,
+            read_only=read_only,
+            mouse=mouse and config.ui.mouse,
+            engine=engine,
+            on_reload=on_reload,
         )
     )
