@@ -51,7 +51,7 @@ Screen.-wide.-tall #body .lower { display: block; padding: 0 1; }
 Screen.-wide.-tall #strip { display: none; }
 Screen.-wide.-tall #causes { column-span: 2; row-span: 2; }
 Screen.-wide.-tall .lower { column-span: 2; }
-Screen.-wide.-tall #causes OptionList { text-wrap: wrap; }
+Screen.-wide.-tall #causes OptionList, #causes.-maximized OptionList { text-wrap: wrap; }
 Screen.-wide.-tall HealthPane .reading { width: 60%; }
 
 #too-small {

@@ -17,7 +17,7 @@ STALE_AFTER = 10.0  # seconds without new evidence before the age turns into a w
 class HeaderBar(Static):
     DEFAULT_CSS = """
     HeaderBar {
-        height: 2; background: $panel; padding: 0 1;
+        dock: top; height: 2; background: $panel; padding: 0 1;
         text-wrap: nowrap; text-overflow: ellipsis;
     }
     """

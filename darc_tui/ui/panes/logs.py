@@ -40,7 +40,9 @@ class LogsPane(Pane):
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
         self.store: dict[str, deque[LogRecord]] = {s: deque(maxlen=STORE) for s in SOURCES}
-        self.arrivals: dict[str, deque[tuple[float, bool]]] = {s: deque() for s in SOURCES}
+        self.arrivals: dict[str, deque[tuple[float, bool]]] = {
+            s: deque(maxlen=100_000) for s in SOURCES
+        }
         self.query_text = ""
         self.paused_waiting: int | None = None  # None = live; else records held back by pause
 
