@@ -18,6 +18,14 @@ class HostError(Exception):
     """The host itself cannot be used (unreachable, auth failed, host key unknown). One line."""
 
 
+HOST_DOWN = "host down:"  # how results start when the host (not the target) was unusable
+
+
+def host_down(error: str) -> bool:
+    """True when a result's error means the check never ran because its host is unusable."""
+    return error.startswith(HOST_DOWN)
+
+
 @dataclass(frozen=True, slots=True)
 class CommandResult:
     """The outcome of one command. Never raised: failures are values (`error` says why)."""

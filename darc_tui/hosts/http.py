@@ -163,6 +163,9 @@ def describe_http_error(exc: httpx.HTTPError) -> str:
     message = one_line(exc)
     lowered = message.lower()
     if isinstance(exc, httpx.ConnectError):
+        if lowered.startswith("host down:"):
+            # the SSH host itself is unusable: its own reason must not read as the target's
+            return message
         # anyio's happy eyeballs says "All connection attempts failed"; the cause has the errno
         os_error = _innermost_os_error(exc)
         if isinstance(os_error, socket.gaierror):

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from darc_tui.config import LOCAL, Config
-from darc_tui.hosts.base import Host
+from darc_tui.hosts.base import Host, host_down
 from darc_tui.hosts.http import HttpResult, http_request
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.probes._commands import host_named, shown
@@ -140,7 +140,8 @@ class HttpHealthProbe(Probe):
     def _verdict(self, result: HttpResult, reply: EnvoyReply | None) -> tuple[Status, str]:
         where = f"GET {self.url}"
         if result.status is None:
-            return Status.FAIL, f"{where}: {result.error or 'no response'}"
+            status = Status.ERROR if host_down(result.error) else Status.FAIL
+            return status, f"{where}: {result.error or 'no response'}"
         timing = f" in {result.total_ms:.0f} ms" if result.total_ms is not None else ""
         head = f"{where} → {result.status}{timing}"
         if reply is not None and reply.local_reply:

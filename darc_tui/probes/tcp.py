@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from darc_tui.config import Config
-from darc_tui.hosts.base import Host, TcpResult
+from darc_tui.hosts.base import Host, TcpResult, host_down
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.probes._commands import host_named, shown
 from darc_tui.probes.base import Probe
@@ -58,7 +58,9 @@ class BackendTcpProbe(Probe):
             why = _WORDING.get(result.error, result.error or "failed")
             if result.error == "timeout":
                 why += f" after {self.timeout:g} s"
-            status, detail = Status.FAIL, f"{where}: {why}"
+            # a host we cannot reach measured nothing about the target: that is ERROR, not FAIL
+            status = Status.ERROR if host_down(result.error) else Status.FAIL
+            detail = f"{where}: {why}"
         return self.evidence(
             status,
             detail,
