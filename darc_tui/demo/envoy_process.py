@@ -76,6 +76,7 @@ class EnvoyProcess:
         extra_args: Sequence[str] = (),
         command: Sequence[str] | None = None,
         env: Mapping[str, str] | None = None,
+        pdeathsig: str = "KILL",
     ) -> None:
         self.config_path = Path(config_path)
         self.admin_url = admin_url.rstrip("/")
@@ -88,6 +89,7 @@ class EnvoyProcess:
         self.extra_args = tuple(extra_args)
         self.command = tuple(command) if command is not None else None
         self.env = dict(env) if env is not None else None
+        self.pdeathsig = pdeathsig  # TERM lets a wrapper command stop its own children first
         self.log_path = self.workdir / "envoy.log"  # Envoy's own log (--log-path)
         self.console_path = self.workdir / "envoy.console"  # stdout + stderr
         self._proc: subprocess.Popen[bytes] | None = None
@@ -125,7 +127,7 @@ class EnvoyProcess:
         # setpriv execs Envoy, so the pid and the process name stay Envoy's. The kernel sends the
         # signal when the forking *thread* exits, so only a main-thread spawn gets it.
         if setpriv and threading.current_thread() is threading.main_thread():
-            argv = [setpriv, "--pdeathsig", "KILL", "--", *argv]
+            argv = [setpriv, "--pdeathsig", self.pdeathsig, "--", *argv]
         with open(self.console_path, "ab") as console:
             self._proc = subprocess.Popen(
                 argv,
