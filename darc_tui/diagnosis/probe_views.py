@@ -160,8 +160,9 @@ def ready_view(ev: Evidence | None) -> ReadyView | None:
 @dataclass(frozen=True, slots=True)
 class ProcessView:
     ev: Evidence
-    running: bool
+    running: bool  # an Envoy runs with the configured config file
     pid: int | None
+    others: int = 0  # Envoys running other config files (another site, a test): not ours
 
 
 def process_view(ev: Evidence | None) -> ProcessView | None:
@@ -170,6 +171,9 @@ def process_view(ev: Evidence | None) -> ProcessView | None:
     running = as_bool(pick(ev, "running"))
     if running is None:
         running = ev.status is not Status.FAIL
+    if running and as_bool(pick(ev, "config_matches")) is False:
+        # An Envoy runs, but not with our envoy.yaml: it is not the Envoy this site depends on.
+        return ProcessView(ev, False, None, as_int(pick(ev, "count")) or 1)
     return ProcessView(ev, running, as_int(pick(ev, "pid")))
 
 

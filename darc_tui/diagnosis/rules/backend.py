@@ -174,24 +174,46 @@ def _only_the_failing_health_check(ctx: Context, status: int | None) -> bool:
     )
 
 
-def keepalive_race(ctx: Context) -> Iterator[Finding]:
-    uc = flagged(ctx, "UC")
-    access = ctx.access
+def _race_in_access_log(ctx: Context) -> tuple[int, int, EvidenceRef] | None:
+    """(UC count, requests, evidence) when some logged requests got UC and others a 2xx."""
+    uc, access = flagged(ctx, "UC"), ctx.access
     if uc is None or access is None or access.total <= 0:
+        return None
+    if not any(200 <= s < 300 for (s, _f) in access.counts):
+        return None
+    return uc[0], access.total, uc[1]
+
+
+def _race_in_stats(ctx: Context) -> tuple[int, int, EvidenceRef] | None:
+    """Connections the backend closed under an in-flight request, while the rest succeeded."""
+    closed = counter(ctx, "upstream_cx_destroy_remote_with_active_rq")
+    fine = ctx.stats.cdelta("upstream_rq_2xx") or 0
+    if closed is None or fine <= 0 or counter(ctx, "upstream_cx_connect_fail") is not None:
+        return None
+    n = int(closed[0])
+    return n, n + int(fine), closed[1]
+
+
+def keepalive_race(ctx: Context) -> Iterator[Finding]:
+    found = _race_in_access_log(ctx) or _race_in_stats(ctx)
+    if found is None:
         return
-    n, uc_ref = uc
-    # A race hits only requests sent on a reused connection the backend is closing; the retry on a
-    # fresh connection works. A backend that resets everything is not a race.
-    if n * 2 > access.total or not any(200 <= s < 300 for (s, _f) in access.counts):
+    n, total, first = found
+    # A race hits only requests sent on a reused connection the backend is closing; the next
+    # request opens a fresh connection and works. A backend that resets everything is no race.
+    if n * 2 > total:
         return
-    destroyed = counter(ctx, "upstream_cx_destroy_remote_with_active_rq") or counter(
-        ctx, "upstream_cx_destroy_remote"
-    )
-    support = [uc_ref, *([destroyed[1]] if destroyed else [])]
+    support = [first]
+    for extra in (counter(ctx, "upstream_cx_destroy_remote_with_active_rq"),):
+        if extra is not None and extra[1] != first:
+            support.append(extra[1])
+    view = through(ctx)
+    if view is not None and view.flag == "UC":
+        support.append(ref(view.ev, through_fact(view)))
     config = ctx.cluster_config
     idle = config.idle_timeout if config is not None else 3600.0
     summary = (
-        f"scattered 503 UC (upstream connection termination): {n} of {access.total} requests; the "
+        f"scattered 503 UC (upstream connection termination): {n} of {total} requests; the "
         f"backend closes idle keep-alive connections before Envoy's idle_timeout ({idle:g} s) ends"
     )
     yield finding(

@@ -18,11 +18,22 @@ def ref(ev: Evidence, fact: str | None = None) -> EvidenceRef:
     return EvidenceRef.of(ev, fact)
 
 
+def throughs(ctx: Context) -> list[HttpView]:
+    """Requests through Envoy: its listener from the Envoy host (nothing in between) first, then
+    the public URL from the jump box (which may cross a load balancer or CDN first)."""
+    views = (
+        pv.http_view(ctx.latest("envoy.listener", Vantage.THROUGH_ENVOY)),
+        ctx.http(Vantage.THROUGH_ENVOY),
+    )
+    return [v for v in views if v is not None]
+
+
 def through(ctx: Context) -> HttpView | None:
-    """A request through Envoy: its listener from the Envoy host (nothing in between), else the
-    public URL from the jump box (which may cross a load balancer or CDN first)."""
-    listener = pv.http_view(ctx.latest("envoy.listener", Vantage.THROUGH_ENVOY))
-    return listener if listener is not None else ctx.http(Vantage.THROUGH_ENVOY)
+    """The request through Envoy that shows a problem, if any does; else the first one."""
+    views = throughs(ctx)
+    failing = [v for v in views if v.status is None or v.status >= 400]
+    chosen = failing or views
+    return chosen[0] if chosen else None
 
 
 def direct(ctx: Context) -> HttpView | None:

@@ -42,7 +42,9 @@ def envoy_down(ctx: Context) -> Iterator[Finding]:
         return
     support: list[EvidenceRef] = []
     if process is not None:
-        support.append(ref(process.ev, f"no Envoy process on {ctx.envoy_host}"))
+        others = f" ({process.others} other Envoy(s) run other configs)" if process.others else ""
+        path = ctx.config.envoy.config_path
+        support.append(ref(process.ev, f"no Envoy process with -c {path}{others}"))
     closed = [r for r in (_admin_refused(ctx), _listener_refused(ctx)) if r is not None]
     ports = ctx.ports
     wanted = [p for p in (ctx.listener_port, ctx.admin_port) if p is not None]

@@ -74,6 +74,13 @@ def ejected(ctx: Context) -> Iterator[Finding]:
     active = ctx.stats.cgauge("outlier_detection.ejections_active")
     if not hosts and not active:
         return
+    if (
+        not hosts
+        and clusters is not None
+        and clusters.hosts
+        and (active or 0) >= len(clusters.hosts)
+    ):
+        hosts = clusters.hosts  # every host is out, even if /clusters was read a moment earlier
     support: list[EvidenceRef] = []
     if hosts and clusters is not None:
         support.append(ref(clusters.ev, f"outlier: {hosts_text(hosts)}"))

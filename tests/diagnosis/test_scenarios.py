@@ -1,0 +1,377 @@
+"""Every catalog cause proven on a real Envoy fault: induce it, run the engine round by round, and
+the expected cause must come out on top naming the concrete value. Run for two site shapes (default
+names, and a custom cluster name / health path / routes; ports are always random, never 8080/9901).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterator
+
+import pytest
+
+from darc_tui.config import Config
+from darc_tui.demo.backend import Backend
+from darc_tui.demo.envoy_yaml import ClusterType, Endpoint, render
+from darc_tui.engine import build_engine
+from darc_tui.model import Finding, Snapshot, Verdict
+from tests.diagnosis.scenario import VARIANTS, Site, Timing, burst, explain, until_top
+from tests.lab.dns import DnsServer
+from tests.lab.lab import free_port
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module", params=VARIANTS, ids=[v.name for v in VARIANTS])
+def site(request: pytest.FixtureRequest, make_module_lab) -> Site:
+    variant = request.param
+    return Site(make_module_lab(**variant.spec), variant)
+
+
+async def diagnosed(
+    site: Site,
+    name: str,
+    cause: str,
+    config: Config,
+    started: float,
+    traffic: Callable[[], Awaitable[None]] | None = None,
+) -> tuple[Finding, Snapshot]:
+    """The engine on `config` until `cause` is on top; records how long that took."""
+    monitor = build_engine(config)
+    try:
+        snap, seconds, rounds = await until_top(monitor, cause, started=started, traffic=traffic)
+    finally:
+        await monitor.stop()
+    site.timings.append(Timing(site.variant.name, name, cause, seconds, rounds))
+    finding = snap.findings[0]
+    assert finding.evidence and finding.next_steps and finding.title
+    return finding, snap
+
+
+def cluster(site: Site) -> str:
+    return site.lab.spec.cluster_name
+
+
+def backend_endpoint(site: Site) -> str:
+    return f"127.0.0.1:{site.lab.backend.port}"
+
+
+# ---------------------------------------------------------------------------------------------
+# healthy baseline
+
+
+async def test_healthy_site_has_no_finding(site: Site) -> None:
+    site.ensure()
+    monitor = build_engine(site.config())
+    try:
+        for _ in range(6):  # enough rounds for counter deltas and every probe to report
+            snap = await monitor.run_round()
+            assert snap.findings == (), explain(snap)
+            await asyncio.sleep(monitor.config.probes.interval)
+    finally:
+        await monitor.stop()
+    assert snap.verdict is Verdict.OK
+    assert any(e.probe == "envoy.stats" and e.facts.get("sampled") for e in snap.evidence)
+
+
+# ---------------------------------------------------------------------------------------------
+# the backend
+
+
+async def test_backend_down(site: Site) -> None:
+    site.ensure()
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.down()
+    found, _ = await diagnosed(site, "backend down", "backend.down", config, started)
+    assert backend_endpoint(site) in found.summary and "refused" in found.summary
+
+
+async def test_backend_answering_5xx(site: Site) -> None:
+    site.ensure()
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.error_status = 500
+    found, _ = await diagnosed(site, "backend 5xx", "backend.errors", config, started)
+    assert "500" in found.summary and "flag '-'" in found.summary
+
+
+async def test_one_of_two_hosts_down(site: Site) -> None:
+    second = Backend().start()
+    second.health_path = site.variant.health_path
+    try:
+        endpoints = (
+            Endpoint("127.0.0.1", site.lab.backend.port),
+            Endpoint("127.0.0.1", second.port),
+        )
+        site.ensure(endpoints=endpoints)
+        config, started = site.config(), time.monotonic()
+        second.down()
+        found, snap = await diagnosed(site, "1 of 2 hosts down", "backend.down", config, started)
+        assert f"127.0.0.1:{second.port}" in found.summary and "1/2 hosts" in found.summary
+        assert snap.verdict is Verdict.DEGRADED
+    finally:
+        second.stop()
+
+
+async def test_keepalive_race(site: Site) -> None:
+    """Deterministic: the backend closes a keep-alive connection idle for 0.2 s when the next
+    request arrives on it (unanswered), so every reused request loses the race."""
+    site.ensure()
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.keepalive_idle_close = 0.2
+    site.lab.backend.keepalive_race = True
+    found, snap = await diagnosed(
+        site, "keep-alive race", "backend.keepalive_race", config, started
+    )
+    assert "UC" in found.summary and "idle_timeout (3600 s)" in found.summary
+    assert snap.verdict is Verdict.DEGRADED
+
+
+async def test_circuit_breaker_overflow_under_a_burst(site: Site) -> None:
+    site.ensure(cb_max_connections=1, cb_max_pending_requests=1, cb_max_requests=1)
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.delay = 0.2
+    url = site.url(site.variant.api_path)
+    found, _ = await diagnosed(
+        site,
+        "circuit breaker burst",
+        "backend.overloaded",
+        config,
+        started,
+        traffic=lambda: burst(url, 12),
+    )
+    assert "upstream_rq_pending_overflow +" in found.summary
+    assert "max_pending_requests 1" in found.summary
+
+
+async def test_outlier_ejection(site: Site) -> None:
+    site.ensure(outlier_consecutive_5xx=2, outlier_interval=0.5, outlier_max_ejection_percent=100)
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.error_status = 500
+    found, _ = await diagnosed(site, "outlier ejection", "outlier.ejected", config, started)
+    assert backend_endpoint(site) in found.summary and "1/1 hosts" in found.summary
+
+
+async def test_cluster_without_hosts_from_dns(site: Site) -> None:
+    dns = DnsServer().start()
+    try:
+        dns.set("backend.lab")  # NOERROR, no address
+        site.ensure(
+            healthy=False,
+            cluster_type=ClusterType.STRICT_DNS,
+            endpoints=(Endpoint("backend.lab", site.lab.backend.port),),
+            dns_resolver=dns.address,
+        )
+        config, started = site.config(), time.monotonic()
+        found, _ = await diagnosed(site, "DNS gives no host", "cluster.no_hosts", config, started)
+        assert f"{cluster(site)} has no hosts" in found.summary
+        assert "STRICT_DNS backend.lab" in found.summary
+    finally:
+        site.ensure(healthy=False)
+        dns.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# the active health check and panic
+
+
+async def test_health_endpoint_500_without_panic(site: Site) -> None:
+    site.ensure(healthy_panic_threshold=0.0)
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.health_status = 500
+    found, snap = await diagnosed(
+        site, "health endpoint 500", "healthcheck.failing", config, started
+    )
+    assert f"GET {site.variant.health_path}" in found.summary and "500" in found.summary
+    assert "no healthy upstream (UH)" in found.summary
+    assert snap.verdict is Verdict.DOWN
+
+
+async def test_health_endpoint_500_with_panic(site: Site) -> None:
+    site.ensure()
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.health_status = 500
+    found, snap = await diagnosed(site, "panic mode", "envoy.panic_mode", config, started)
+    assert "0/1 hosts healthy" in found.summary and "50 %" in found.summary
+    failing = next(f for f in snap.findings if f.cause == "healthcheck.failing")
+    assert "does not cause 503s" in failing.summary
+
+
+async def test_health_check_path_wrong(site: Site) -> None:
+    # The demo backend answers every path; error_status 404 makes it 404 everything but its real
+    # health path, like an app that only serves its own routes.
+    site.ensure(hc_path="/wrong/health")
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.error_status = 404
+    found, _ = await diagnosed(site, "HC path wrong", "healthcheck.misconfigured", config, started)
+    assert "/wrong/health" in found.summary and site.variant.health_path in found.summary
+
+
+async def test_health_check_timing_out(site: Site) -> None:
+    site.ensure()
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.delay = 1.5  # the lab's health-check timeout is 1 s
+    found, _ = await diagnosed(site, "HC timeout", "healthcheck.timeout", config, started)
+    assert "1 s" in found.summary and backend_endpoint(site) in found.summary
+
+
+# ---------------------------------------------------------------------------------------------
+# envoy.yaml against reality
+
+
+async def test_cluster_pointing_at_the_wrong_port(site: Site) -> None:
+    wrong = free_port()
+    started = time.monotonic()
+    site.ensure(healthy=False, endpoints=(Endpoint("127.0.0.1", wrong),))
+    found, snap = await diagnosed(
+        site, "wrong port", "config.endpoint_mismatch", site.config(), started
+    )
+    assert f"127.0.0.1:{wrong}" in found.summary and backend_endpoint(site) in found.summary
+    assert "backend.down" not in [f.cause for f in snap.findings]
+
+
+async def test_upstream_tls_against_a_plain_backend(site: Site) -> None:
+    started = time.monotonic()
+    site.ensure(healthy=False, upstream_tls=True)
+    found, _ = await diagnosed(
+        site, "TLS to plain backend", "config.tls_mismatch", site.config(), started
+    )
+    assert "TLS" in found.summary and backend_endpoint(site) in found.summary
+
+
+async def test_http2_upstream_against_an_http1_backend(site: Site) -> None:
+    started = time.monotonic()
+    site.ensure(upstream_http2=True)
+    found, _ = await diagnosed(
+        site, "HTTP/2 to HTTP/1 backend", "config.protocol_mismatch", site.config(), started
+    )
+    assert "HTTP/2" in found.summary and "502" in found.summary
+
+
+async def test_no_route(site: Site) -> None:
+    started = time.monotonic()
+    site.ensure(route_prefix="/v2/")
+    found, _ = await diagnosed(site, "no route", "config.no_route", site.config(), started)
+    assert "NR" in found.summary and site.variant.health_path in found.summary
+
+
+async def test_config_changed_on_disk_but_not_reloaded(site: Site) -> None:
+    """Envoy runs a wrong port; the file on disk was fixed but Envoy not reloaded: drift explains
+    the mismatch and comes first."""
+    wrong = free_port()
+    site.ensure(healthy=False, endpoints=(Endpoint("127.0.0.1", wrong),))
+    config, started = site.config(), time.monotonic()
+    site.lab.yaml_path.write_text(render(site.base))
+    found, snap = await diagnosed(site, "drift (not reloaded)", "config.drift", config, started)
+    assert f"127.0.0.1:{wrong} → {backend_endpoint(site)}" in found.summary
+    assert "config.endpoint_mismatch" in [f.cause for f in snap.findings]
+    site.lab.yaml_path.write_text(render(site.lab.spec))
+
+
+async def test_invalid_envoy_yaml_on_disk(site: Site) -> None:
+    site.ensure()
+    config, started = site.config(), time.monotonic()
+    text = render(site.lab.spec).replace("connect_timeout:", "connect_timout:", 1)
+    site.lab.yaml_path.write_text(text)
+    try:
+        found, _ = await diagnosed(site, "invalid envoy.yaml", "config.invalid", config, started)
+    finally:
+        site.lab.yaml_path.write_text(render(site.lab.spec))
+    assert str(site.lab.yaml_path) in found.summary and "connect_timout" in found.summary
+
+
+async def test_cors_origin_refused(site: Site) -> None:
+    started = time.monotonic()
+    site.ensure(cors_origins=("https://other.example",))
+    found, _ = await diagnosed(
+        site, "CORS refused", "cors.origin_not_allowed", site.config(), started
+    )
+    assert "https://www.darc.kr" in found.summary
+
+
+# ---------------------------------------------------------------------------------------------
+# Envoy itself
+
+
+async def test_envoy_down(site: Site) -> None:
+    site.ensure()
+    config, started = site.config(), time.monotonic()
+    site.lab.envoy.stop_sync()
+    try:
+        found, _ = await diagnosed(site, "Envoy down", "envoy.down", config, started)
+    finally:
+        site.ensure()
+    assert site.lab.admin_url in found.summary
+
+
+async def test_admin_unreachable(site: Site) -> None:
+    site.ensure()
+    wrong = f"http://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    config = site.config(envoy={"admin_url": wrong})
+    found, _ = await diagnosed(
+        site, "admin unreachable", "envoy.admin_unreachable", config, started
+    )
+    assert wrong in found.summary and f"port {site.lab.spec.admin_port}" in found.summary
+
+
+async def test_listener_missing(site: Site) -> None:
+    site.ensure()
+    wrong = f"http://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    config = site.config(envoy={"listener_url": wrong})
+    found, _ = await diagnosed(site, "listener missing", "envoy.listener_missing", config, started)
+    assert wrong in found.summary and f"port {site.lab.spec.listener_port}" in found.summary
+
+
+# ---------------------------------------------------------------------------------------------
+# the network: a backend in its own namespace behind a DROP rule
+
+
+@pytest.fixture
+def dropped(site: Site, netns, make_sshd) -> Iterator[tuple[str, int, object]]:
+    """A backend inside a netns, Envoy pointed at it, and `iptables -j DROP` for its port inside
+    the namespace; an sshd in the namespace lets darc-tui read the backend host's firewall."""
+    port = 18443
+    url = netns.start_backend(port, "--health-path", site.variant.health_path)
+    sshd = make_sshd(netns=netns.name, listen=netns.addr)
+    site.ensure(healthy=True, endpoints=(Endpoint(netns.addr, port),))
+    netns.exec(["iptables", "-A", "INPUT", "-p", "tcp", "--dport", str(port), "-j", "DROP"])
+    try:
+        yield url, port, sshd
+    finally:
+        netns.exec(["iptables", "-F", "INPUT"], check=False)
+        site.ensure(healthy=False)
+
+
+async def test_firewall_drop_seen_on_the_backend_host(site: Site, dropped) -> None:
+    url, port, sshd = dropped
+    started = time.monotonic()
+    host = sshd.host_config("app")
+    config = site.config(
+        backend={"url": url, "host": "app"},
+        hosts={
+            "app": {
+                "address": host.address,
+                "port": host.port,
+                "user": "root",
+                "identity_file": host.identity_file,
+                "known_hosts": host.known_hosts,
+            }
+        },
+    )
+    found, _ = await diagnosed(site, "firewall DROP", "network.firewall", config, started)
+    assert f"--dport {port}" in found.summary and "-j DROP" in found.summary
+
+
+async def test_drop_without_a_readable_rule_is_unreachable(site: Site, dropped) -> None:
+    url, port, _sshd = dropped
+    started = time.monotonic()
+    found, _ = await diagnosed(
+        site,
+        "unreachable (rule unseen)",
+        "network.unreachable",
+        site.config(backend={"url": url}),
+        started,
+    )
+    assert f":{port}" in found.summary and "time out" in found.summary
