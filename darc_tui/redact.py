@@ -65,6 +65,7 @@ def redact_snapshot(snap: Snapshot) -> Snapshot:
         snap,
         evidence=tuple(redact_evidence(ev) for ev in snap.evidence),
         findings=tuple(redact_finding(f) for f in snap.findings),
+        hosts=tuple(replace(h, detail=redact_text(h.detail)) for h in snap.hosts),
         timeline=tuple(replace(t, text=redact_text(t.text)) for t in snap.timeline),
     )
 

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.theme import Theme
 from textual.widgets import Footer, Static
 
 from darc_tui.config import Config
@@ -76,7 +77,6 @@ class DarcApp(App[int]):
         self.snapshot: Snapshot | None = None  # the newest one received (shown unless paused)
         self._shown: Snapshot | None = None  # the one on screen
         self._theme_notice = ""
-        self._mounted = False
         self.held = 0  # snapshots received while paused
         self.loaded_themes = themes if themes is not None else load_themes()
         for theme in self.loaded_themes.themes:
@@ -119,7 +119,7 @@ class DarcApp(App[int]):
             )
         if self._theme_notice:
             self.notify(self._theme_notice, title="theme", severity="warning")
-        self._mounted = True
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._apply_palette()
         self.link.attach()
         self._load_log_backlog()
@@ -195,9 +195,9 @@ class DarcApp(App[int]):
         self._theme_notice = f"theme {wanted!r} not found; using {fallback!r}"
         return fallback
 
-    def watch_theme(self, theme: str) -> None:
-        if self._mounted:
-            self._apply_palette()
+    def _theme_changed(self, theme: Theme) -> None:
+        # published after refresh_css, so theme_variables already hold the new colours
+        self._apply_palette()
 
     def _apply_palette(self) -> None:
         self.palette = Palette.from_variables(self.theme_variables)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rich.text import Text
 from textual.app import App
 from textual.widgets import DataTable
 
@@ -28,7 +29,14 @@ def sync_rows(app: App[Any], table: DataTable[Any], rows: Mapping[str, Sequence[
                 changed += len(columns)
                 continue
             for column, cell in zip(columns, cells, strict=True):
-                if table.get_cell(key, column) != cell:
+                if not same_cell(table.get_cell(key, column), cell):
                     table.update_cell(key, column, cell, update_width=True)
                     changed += 1
     return changed
+
+
+def same_cell(old: object, new: object) -> bool:
+    """Equal content and look (rich Text's own == ignores its base style, e.g. a theme colour)."""
+    if isinstance(old, Text) and isinstance(new, Text):
+        return old.plain == new.plain and old.style == new.style and old.spans == new.spans
+    return type(old) is type(new) and old == new

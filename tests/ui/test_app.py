@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from darc_tui.model import Evidence, LogRecord, Status, Vantage
 from darc_tui.parse.clusters import HealthFlag
 from darc_tui.redact import MASK
+from darc_tui.ui import engine_link
 from darc_tui.ui.app import DarcApp
 from darc_tui.ui.panes.logs import LogsPane
 from darc_tui.ui.screens.details import DetailScreen
@@ -220,12 +223,22 @@ async def test_read_only_hides_reload_from_footer_and_palette(make_app: MakeApp)
         assert "Reload" not in screen_text(app).splitlines()[-1]
 
 
-async def test_t_cycles_the_loaded_themes(make_app: MakeApp) -> None:
-    app, _ = make_app()
+async def test_t_cycles_the_loaded_themes_and_recolours_table_cells(make_app: MakeApp) -> None:
+    app, engine = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        assert app.theme == "darc"
+        await publish(pilot, engine, scenarios.healthy())
+        await pilot.press("6")
+        table = app.query_one("#probes-table", DataTable)
+        key = "envoy.process|edge|envoy-host"
+
+        def ok_colour() -> str:
+            cell = table.get_cell(key, "status")
+            return cell.style.color.get_truecolor().hex  # type: ignore[union-attr]
+
+        assert app.theme == "darc" and ok_colour() == "#3fb950"
         await pilot.press("t")
-        assert app.theme == "high-contrast"
+        await pilot.pause()
+        assert app.theme == "high-contrast" and ok_colour() == "#00ff00"
         await pilot.press("t")
         assert app.theme == "darc"
 
@@ -321,6 +334,25 @@ async def test_a_log_flood_is_drawn_in_batches_and_capped(make_app: MakeApp) -> 
         assert len(handled) == 1 and handled[0] == 4000  # one message for the whole burst
         assert len(view.view("access").lines) == 2000  # Log(max_lines) keeps the newest
         assert view.view("access").lines[-1].endswith(f'"{scenarios.BACKEND}"')
+
+
+async def test_records_dropped_while_paused_leave_a_gap_marker(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_link, "INBOX", 10)
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.link.inbox = deque(maxlen=10)
+        await pilot.press("p")
+        engine.publish_logs([scenarios.access_line(i, 200, "-") for i in range(15)])
+        await pilot.pause()
+        assert app.logs_pane.paused_waiting == 10
+        await pilot.press("p")
+        await pilot.pause()
+        lines = app.logs_pane.view("access").lines
+        assert len(lines) == 11
+        assert lines[0].startswith("≈ ── lines were lost here ── 5 lines dropped")
+        assert "req-0005" in lines[1]
 
 
 async def test_below_80x24_says_the_terminal_is_too_small(make_app: MakeApp) -> None:
