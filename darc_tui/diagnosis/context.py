@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from functools import cached_property
 from urllib.parse import urlsplit
@@ -172,6 +173,15 @@ class Context:
     @property
     def envoy_is_local(self) -> bool:
         return self.config.envoy.host == LOCAL
+
+    @property
+    def backend_is_local_to_envoy(self) -> bool:
+        """The backend URL is a loopback address: seen from the Envoy host, it runs there."""
+        host = self.backend_host
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return host == "localhost"
 
     def on_envoy_host(self, command: str) -> str:
         """A command as the engineer runs it on the Envoy host (prefixed with ssh when remote)."""

@@ -49,7 +49,10 @@ class HttpView:
     ev: Evidence
     url: str
     status: int | None  # None = no HTTP response at all
-    error: str  # "" | refused | timeout | tls | reset | dns | unreachable | other
+    error: (
+        str  # "" | refused | connect_timeout | read_timeout | timeout | tls | reset | ... | other
+    )
+    error_text: str  # the probe's own words, e.g. "connection refused", "read timeout"
     local_reply: bool | None  # True = Envoy's own reply; None = cannot tell
     flag: str  # Envoy RESPONSE_FLAGS inferred from a local reply ("UF", "UH", "NR", ...)
     reset_reason: str  # e.g. "remote connection failure", "connection timeout", "overflow"
@@ -87,6 +90,7 @@ def http_view(ev: Evidence | None) -> HttpView | None:
         url=as_str(pick(ev, "url", default=ev.target)),
         status=status,
         error=_error_kind(error) if status is None else "",
+        error_text=error if status is None else "",
         local_reply=as_bool(pick(ev, "local_reply")),
         flag=as_str(pick(ev, "flag")),
         reset_reason=reset,

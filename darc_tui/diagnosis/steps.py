@@ -74,7 +74,12 @@ def service_status(ctx: Context) -> list[str]:
     return [ctx.on_envoy_host("pgrep -a envoy")]
 
 
-def on_backend(ctx: Context, command: str) -> str:
+def on_backend(ctx: Context, command: str, note: str = "") -> str:
     """A command for the backend host (or a note saying where to run it)."""
+    comment = f"  # {note}" if note else ""
     remote = ctx.on_backend_host(command)
-    return remote if remote is not None else f"{command}  # on the backend host"
+    if remote is not None:
+        return remote + comment
+    if ctx.backend_is_local_to_envoy:
+        return ctx.on_envoy_host(command) + comment
+    return f"{command}  # on the backend host{', ' + note if note else ''}"

@@ -156,7 +156,7 @@ def backend_errors(ctx: Context) -> Iterator[Finding]:
         ruled,
         [
             steps.curl_from_envoy(ctx, url if "://" in url else ctx.health_url),
-            steps.on_backend(ctx, "journalctl -n 100 --no-pager  # the backend's own log"),
+            steps.on_backend(ctx, "journalctl -n 100 --no-pager", "the backend's own log"),
         ],
     )
 
@@ -225,7 +225,7 @@ def keepalive_race(ctx: Context) -> Iterator[Finding]:
         [
             steps.cluster_stats(ctx, "upstream_cx_destroy_remote", "upstream_cx_idle_timeout"),
             steps.config_grep(ctx, "idle_timeout"),
-            steps.on_backend(ctx, "grep -rn -i keepalive /etc  # the backend's keep-alive timeout"),
+            steps.on_backend(ctx, "grep -rn -i keepalive /etc", "the backend's keep-alive timeout"),
         ],
         severity=Verdict.DEGRADED,
     )

@@ -71,7 +71,7 @@ def flagged(ctx: Context, flag: str) -> tuple[int, EvidenceRef] | None:
 
 def through_fact(view: HttpView) -> str:
     if view.status is None:
-        return f"GET {view.url} through Envoy: {view.error or 'no response'}"
+        return f"GET {view.url} through Envoy: {view.error_text or view.error or 'no response'}"
     parts = [f"GET {view.url} through Envoy → {view.status}"]
     if view.flag:
         parts.append(view.flag)
@@ -84,7 +84,7 @@ def through_fact(view: HttpView) -> str:
 
 def direct_fact(view: HttpView, where: str = "from the Envoy host") -> str:
     if view.status is None:
-        return f"GET {view.url} {where}: {view.error or 'no response'}"
+        return f"GET {view.url} {where}: {view.error_text or view.error or 'no response'}"
     ms = f" in {view.latency_ms:.0f} ms" if view.latency_ms is not None else ""
     return f"GET {view.url} {where} → {view.status}{ms}"
 
@@ -109,7 +109,8 @@ def local_reply_symptoms(ctx: Context, flags: Iterable[str], counters: Iterable[
     if _local_error(view, flags):
         assert view is not None
         refs.append(ref(view.ev, through_fact(view)))
-        words.append(f"{view.status} {view.flag}".strip())
+        reason = f" ({view.reset_reason})" if view.reset_reason else ""
+        words.append(f"{view.status} {view.flag}".strip() + reason)
     for flag in flags:
         found = flagged(ctx, flag)
         if found:

@@ -56,10 +56,14 @@ def envoy_down(ctx: Context) -> Iterator[Finding]:
     if not support and not closed:
         return
     score = confidence(0.75 if process is not None else 0.55, len(closed), process is None)
-    what = "no envoy process" if process is not None else "its ports refuse connections"
+    what = (
+        f"no envoy process with -c {ctx.config.envoy.config_path}"
+        if process is not None
+        else "its ports refuse connections"
+    )
     summary = (
-        f"Envoy is not running on {ctx.envoy_host}: {what}; admin {ctx.admin_url} and listener "
-        f"{ctx.listener_url or '(not configured)'} closed"
+        f"Envoy is not running on the Envoy host ({ctx.envoy_host}): {what}; admin "
+        f"{ctx.admin_url} and listener {ctx.listener_url or '(not configured)'} closed"
     )
     ruled: list[str] = []
     validate = ctx.latest("envoy.validate")
