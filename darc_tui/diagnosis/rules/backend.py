@@ -59,7 +59,15 @@ def _backend_url_down(ctx: Context) -> Iterator[Finding]:
     support = [*refused, *symptoms.refs]
     if failing:
         support.append(ref(ctx.clusters.ev, f"health check: {hosts_text(failing)}"))  # type: ignore[union-attr]
-    ruled = ["network.unreachable / network.firewall: the connection is refused, not timed out"]
+    ruled = ["network.unreachable: the connection is refused, not timed out"]
+    unconfirmed = 0
+    if firewall is None or not firewall.readable:
+        # A REJECT rule answers the SYN with a reset too: without the rules this stays open.
+        unconfirmed = 1
+        why = f" ({firewall.why_unreadable})" if firewall is not None else " (not probed)"
+        ruled.append(f"network.firewall: not ruled out, the firewall rules could not be read{why}")
+    else:
+        ruled.append(f"network.firewall: no firewall rule stops port {ctx.backend_port}")
     if _endpoint_matches_backend(ctx):
         ruled.append(f"config.endpoint_mismatch: {ctx.cluster} dials {where}, the backend URL")
     config = ctx.cluster_config
@@ -68,7 +76,7 @@ def _backend_url_down(ctx: Context) -> Iterator[Finding]:
     tail = f"; {symptoms.text}" if symptoms.text else ""
     yield finding(
         "backend.down",
-        confidence(0.7, len(support) - len(refused) + len(refused) - 1),
+        confidence(0.7, len(support) - 1, unconfirmed),
         f"nothing listens on {where}: connect refused from the Envoy host{tail}",
         support,
         ruled,

@@ -9,8 +9,15 @@ from darc_tui.diagnosis.catalog import finding
 from darc_tui.diagnosis.context import Context
 from darc_tui.diagnosis.probe_views import load_average
 from darc_tui.diagnosis.rank import confidence
-from darc_tui.diagnosis.rules.common import counter, hosts_text, local_reply_symptoms, ref, through
-from darc_tui.model import EvidenceRef, Finding, Verdict
+from darc_tui.diagnosis.rules.common import (
+    counter,
+    direct,
+    hosts_text,
+    local_reply_symptoms,
+    ref,
+    through,
+)
+from darc_tui.model import Evidence, EvidenceRef, Finding, Vantage, Verdict
 
 # Envoy's circuit-breaker overflow counters (cluster.<name>.<counter>).
 OVERFLOW_COUNTERS = (
@@ -26,8 +33,8 @@ def overloaded(ctx: Context) -> Iterator[Finding]:
     support: list[EvidenceRef] = list(symptoms.refs)
     if view is not None and view.overloaded and not any(r.probe == view.ev.probe for r in support):
         support.append(ref(view.ev, f"GET {view.url} → {view.status} x-envoy-overloaded: true"))
-    load1, cpus = load_average(ctx.latest("host.load"))
-    saturated = load1 is not None and cpus and load1 > 2 * cpus
+    host_ev, load1, cpus = _backend_load(ctx)
+    saturated = load1 is not None and bool(cpus) and load1 > 2 * (cpus or 1) and _slow(ctx)
     if not support and not saturated:
         return
     moved = [(name, counter(ctx, name)) for name in OVERFLOW_COUNTERS]
@@ -48,9 +55,7 @@ def overloaded(ctx: Context) -> Iterator[Finding]:
         summary = "; ".join(parts)
     else:
         summary = f"the backend host is saturated: load {load1:g} on {cpus} CPUs"
-    if saturated:
-        host_ev = ctx.latest("host.load")
-        assert host_ev is not None
+    if saturated and host_ev is not None:
         support.append(ref(host_ev, f"load {load1:g} on {cpus} CPUs"))
     yield finding(
         "backend.overloaded",
@@ -66,6 +71,26 @@ def overloaded(ctx: Context) -> Iterator[Finding]:
             steps.on_backend(ctx, "uptime"),
         ],
     )
+
+
+def _backend_load(ctx: Context) -> tuple[Evidence | None, float | None, int | None]:
+    """The backend host's load: its own probe, or the Envoy host's when the backend runs there.
+    The jump box's or a separate Envoy host's load says nothing about the backend."""
+    ev = ctx.latest("host.load", Vantage.BACKEND_HOST)
+    if ev is None and ctx.backend_is_local_to_envoy:
+        ev = ctx.latest("host.load", Vantage.ENVOY_HOST)
+    load1, cpus = load_average(ev)
+    return ev, load1, cpus
+
+
+def _slow(ctx: Context) -> bool:
+    """The backend answers slowly (over a second) or not in time, from the Envoy host."""
+    http = direct(ctx)
+    if http is None:
+        return False
+    if http.status is None:
+        return http.error in ("read_timeout", "timeout")
+    return (http.latency_ms or 0) > 1000
 
 
 def ejected(ctx: Context) -> Iterator[Finding]:

@@ -147,3 +147,22 @@ def test_the_health_endpoints_own_500_is_the_failing_check_not_backend_errors() 
         b.config(),
     )
     assert [f.cause for f in found] == ["envoy.panic_mode", "healthcheck.failing"]
+
+
+def test_refused_with_unreadable_firewall_keeps_a_reject_rule_open() -> None:
+    def backend_down(firewall):
+        return diagnose(
+            b.state(
+                b.process(),
+                b.ready(),
+                b.tcp("127.0.0.1", 18443, ok=False, error="refused"),
+                firewall,
+            ),
+            b.config(),
+        )[0]
+
+    checked, blind = backend_down(b.firewall([])), backend_down(b.firewall(readable=False))
+    assert checked.cause == blind.cause == "backend.down"
+    assert blind.confidence < checked.confidence
+    assert any("not ruled out" in line and "needs root" in line for line in blind.ruled_out)
+    assert any("no firewall rule stops port 18443" in line for line in checked.ruled_out)

@@ -61,3 +61,43 @@ def test_outlier_beats_the_backend_errors_that_caused_it() -> None:
     )
     assert [f.cause for f in found] == ["outlier.ejected", "backend.errors"]
     assert "127.0.0.1:18444" in found[0].summary
+
+
+def load(vantage: Vantage, load1: float, cpus: int = 2):
+    return b.ev(
+        "host.load", vantage=vantage, target=f"host ({vantage.value})", load1=load1, cpus=cpus
+    )
+
+
+def test_a_saturated_backend_host_answering_slowly_is_overloaded() -> None:
+    found = diagnose(
+        b.state(
+            load(Vantage.BACKEND_HOST, 9.5),
+            b.http(Vantage.ENVOY_HOST, "http://10.1.2.3:18443/api/health", 200, latency_ms=2400.0),
+        ),
+        b.config(backend_url="http://10.1.2.3:18443"),
+    )
+    assert [f.cause for f in found] == ["backend.overloaded"]
+    assert "load 9.5 on 2 CPUs" in found[0].summary
+
+
+def test_a_busy_envoy_host_says_nothing_about_a_remote_backend() -> None:
+    found = diagnose(
+        b.state(
+            load(Vantage.ENVOY_HOST, 9.5),
+            b.http(Vantage.ENVOY_HOST, "http://10.1.2.3:18443/api/health", 200, latency_ms=2400.0),
+        ),
+        b.config(backend_url="http://10.1.2.3:18443"),
+    )
+    assert found == []
+
+
+def test_high_load_with_fast_answers_is_no_finding() -> None:
+    found = diagnose(
+        b.state(
+            load(Vantage.BACKEND_HOST, 9.5),
+            b.http(Vantage.ENVOY_HOST, "http://10.1.2.3:18443/api/health", 200),
+        ),
+        b.config(backend_url="http://10.1.2.3:18443"),
+    )
+    assert found == []
