@@ -39,6 +39,7 @@ from darc_tui.ui.themes import DEFAULT_THEME, FALLBACK_THEME, LoadedThemes, load
 # H7's reload flow: called with the app (to push its confirm modal); may be async.
 ReloadHandler = Callable[["DarcApp"], Awaitable[Any] | None]
 LOWER_PANES = ("clusters", "logs", "probes")
+WHILE_MODAL = {"quit", "pause", "probe_now", "next_theme", "command_palette"}
 TOO_SMALL = (
     "terminal too small: darc-tui needs at least {}x{} (now {}x{})\nresize, or press q to quit"
 )
@@ -83,33 +84,40 @@ class DarcApp(App[int]):
             self.register_theme(theme)
         self.theme = self._initial_theme()
         self.palette = Palette.from_variables({})
+        # widgets are kept by reference: App.query_one searches the *active* screen, which is
+        # a modal (help, details, palette) whenever one is open while snapshots keep arriving
+        self.header = HeaderBar(self.config, self.clock, id="header")
+        self.strip = PaneStrip(
+            [(p, f"{PANES.index(p) + 1} {p.capitalize()}") for p in LOWER_PANES], id="strip"
+        )
+        self.logs_pane = LogsPane(id="logs")
+        self.pane: dict[str, Pane] = {
+            "envoy": EnvoyPane(id="envoy"),
+            "health": HealthPane(id="health"),
+            "causes": CausesPane(id="causes"),
+            "clusters": ClustersPane(id="clusters"),
+            "logs": self.logs_pane,
+            "probes": ProbesPane(id="probes"),
+        }
+        self.too_small = Static("", id="too-small", markup=False)
 
     # -- composition -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield HeaderBar(self.config, self.clock, id="header")
+        yield self.header
         with Container(id="body"):
-            yield EnvoyPane(id="envoy")
-            yield HealthPane(id="health")
-            yield CausesPane(id="causes")
-            yield PaneStrip(
-                [(p, f"{PANES.index(p) + 1} {p.capitalize()}") for p in LOWER_PANES], id="strip"
-            )
-            for pane in (ClustersPane(id="clusters"), LogsPane(id="logs"), ProbesPane(id="probes")):
-                pane.add_class("lower")
-                yield pane
-        yield Static("", id="too-small", markup=False)
+            yield from (self.pane[name] for name in PANES[:3])
+            yield self.strip
+            for name in LOWER_PANES:
+                yield self.pane[name].add_class("lower")
+        yield self.too_small
         yield Footer(compact=True)
 
     @property
     def panes(self) -> list[Pane]:
-        return [self.query_one(f"#{name}", Pane) for name in PANES]
-
-    @property
-    def logs_pane(self) -> LogsPane:
-        return self.query_one("#logs", LogsPane)
+        return [self.pane[name] for name in PANES]
 
     async def on_mount(self) -> None:
-        self.query_one(f"#{LOWER_PANES[0]}").add_class("-current")
+        self.pane[LOWER_PANES[0]].add_class("-current")
         for error in self.loaded_themes.errors:
             self.notify(
                 f"{error}; using theme {self.theme!r}",
@@ -135,9 +143,7 @@ class DarcApp(App[int]):
 
     def on_resize(self) -> None:
         width, height = self.size
-        self.query_one("#too-small", Static).update(
-            TOO_SMALL.format(*layout.MIN_SIZE, width, height)
-        )
+        self.too_small.update(TOO_SMALL.format(*layout.MIN_SIZE, width, height))
 
     # -- engine data -------------------------------------------------------------------------
     def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
@@ -147,7 +153,7 @@ class DarcApp(App[int]):
         self.snapshot = redact_snapshot(snap) if self.config.ui.redact else snap
         if self.paused:
             self.held += 1
-            self.query_one(HeaderBar).show(self._shown, paused=True, waiting=self.held)
+            self.header.show(self._shown, paused=True, waiting=self.held)
             return
         self._show(self.snapshot)
 
@@ -164,7 +170,7 @@ class DarcApp(App[int]):
     def _show(self, snapshot: Snapshot | None) -> None:
         self._shown = snapshot
         with self.batch_update():
-            self.query_one(HeaderBar).show(snapshot, paused=self.paused, waiting=self.held)
+            self.header.show(snapshot, paused=self.paused, waiting=self.held)
             for pane in self.panes:
                 pane.show_snapshot(snapshot)
 
@@ -212,10 +218,13 @@ class DarcApp(App[int]):
         return names or [FALLBACK_THEME]
 
     # -- actions -----------------------------------------------------------------------------
+    def allows(self, action: str) -> bool:
+        """Whether the console offers `action` at all (the palette asks this)."""
+        return not (action == "reload" and self.read_only)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "reload":
-            return not self.read_only
-        return True
+        # while a dialog is open its own keys come first; pane keys wait until it closes
+        return self.allows(action) and (len(self.screen_stack) == 1 or action in WHILE_MODAL)
 
     def action_help(self) -> None:
         shown = [b for b in BINDINGS if isinstance(b, Binding)]
@@ -227,7 +236,7 @@ class DarcApp(App[int]):
         if self.paused:
             self.held = 0
             logs.paused_waiting = len(self.link.inbox)
-            self.query_one(HeaderBar).show(self._shown, paused=True)
+            self.header.show(self._shown, paused=True)
             logs.update_rate()
             return
         logs.paused_waiting = None
@@ -254,15 +263,15 @@ class DarcApp(App[int]):
         """Make pane `name` visible: switch the shared lower area, move a maximized view."""
         if name in LOWER_PANES:
             self._select_lower(name)
-        pane = self.query_one(f"#{name}", Pane)
+        pane = self.pane[name]
         if self.screen.maximized is not None and self.screen.maximized is not pane:
             self.screen.maximize(pane, container=False)
         return pane
 
     def _select_lower(self, name: str) -> None:
         for other in LOWER_PANES:
-            self.query_one(f"#{other}").set_class(other == name, "-current")
-        self.query_one(PaneStrip).select(name)
+            self.pane[other].set_class(other == name, "-current")
+        self.strip.select(name)
 
     def focused_pane(self) -> Pane | None:
         focused = self.focused
@@ -291,7 +300,7 @@ class DarcApp(App[int]):
         pane = self.focused_pane()
         text = pane.copy_text() if pane else None
         if not text:
-            text = self.query_one(CausesPane).copy_text()
+            text = self.pane["causes"].copy_text()
         if not text:
             self.notify("nothing to copy: no next step or command here", timeout=4)
             return

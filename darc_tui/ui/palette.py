@@ -23,7 +23,10 @@ class ConsoleCommands(Provider):
                 continue
             seen.add(binding.action)
             _, name, params = parse_action(binding.action)
-            if not self.app.check_action(name, params):
+            # the palette itself is a screen on top, so ask what the console offers, not
+            # what the keys may do while a dialog is open
+            allows = getattr(self.app, "allows", None)
+            if not (allows(name) if allows else self.app.check_action(name, params)):
                 continue
             key = self.app.get_key_display(binding)
             yield binding.description, f"key: {key}", binding.action

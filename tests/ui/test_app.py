@@ -185,6 +185,23 @@ async def test_enter_on_a_probe_row_shows_the_evidence(make_app: MakeApp) -> Non
         assert "running, pid 4242" in screen_text(app)
 
 
+async def test_snapshots_arriving_under_a_dialog_are_shown_when_it_closes(
+    make_app: MakeApp,
+) -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await publish(pilot, engine, scenarios.healthy())
+        await pilot.press("1", "enter")
+        assert isinstance(app.screen, DetailScreen)
+        await publish(pilot, engine, scenarios.faulted())
+        engine.publish_logs(scenarios.log_records())
+        await pilot.press("5", "M", "slash", "f")  # pane keys wait while a dialog is open
+        assert isinstance(app.screen, DetailScreen) and app.strip.current == "clusters"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "✗ DOWN" in screen_text(app) and len(app.logs_pane.view("access").shown) == 12
+
+
 async def test_ctrl_r_asks_the_engine_to_probe_now(make_app: MakeApp) -> None:
     app, engine = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -368,7 +385,9 @@ async def test_palette_offers_console_commands(make_app: MakeApp) -> None:
     from darc_tui.ui.palette import ConsoleCommands
 
     app, _ = make_app(read_only=True)
-    async with app.run_test(size=SIZE):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")  # the palette is a screen on top while it asks
+        await pilot.pause()
         provider = ConsoleCommands(app.screen)
         names = [text for text, _, _ in provider._commands()]
         assert "Pause" in names and "Probe" in names and "Logs pane" in names
