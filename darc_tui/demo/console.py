@@ -108,8 +108,8 @@ class DemoApp(DarcApp):
         except Exception as exc:  # a lab hiccup is news for the user, not a crash
             self.notify(f"{type(exc).__name__}: {exc}", title=fault.label, severity="error")
             return
-        expect = f"\nwatch Causes: {' or '.join(fault.expect)}" if fault.expect else ""
-        self.notify(message + expect, title=f"demo: {fault.label.lower()}", timeout=8)
+        expect = f"\nexpect cause: {' or '.join(fault.expect)}" if fault.expect else ""
+        self.notify(message + expect, title=f"demo: {fault.label.lower()}", timeout=6)
 
     def action_help(self) -> None:
         shown = [b for b in CONSOLE_BINDINGS if isinstance(b, Binding)]

@@ -137,9 +137,16 @@ class Switchboard:
         return f"the backend now takes {SLOW_DELAY:g} s per request (health-check timeout 1 s)"
 
     async def overload(self) -> str:
-        self.lab.backend.delay = max(self.lab.backend.delay, SATURATED_DELAY)
+        backend = self.lab.backend
+        if backend.delay < SATURATED_DELAY:
+            backend.delay = SATURATED_DELAY
+
+        def calm_down() -> None:  # the saturation ends with the burst
+            if backend.delay == SATURATED_DELAY:
+                backend.delay = 0.0
+
         if self.burst is None or not self.burst.running:
-            self.burst = Burst(self.lab.listener_url)
+            self.burst = Burst(self.lab.listener_url, on_end=calm_down)
             self.burst.start()
         return (
             f"{BURST_CONCURRENCY} parallel requests through Envoy for {BURST_LIMIT:g} s "
@@ -149,7 +156,7 @@ class Switchboard:
     async def invalid_yaml(self) -> str:
         broken = self.lab.original_yaml.replace(*TYPO)
         await asyncio.to_thread(self.lab.write_yaml, broken)
-        return f"{self.lab.yaml_path}: `lb_policy` misspelled `lb_polcy` (Envoy still runs the old one)"
+        return "envoy.yaml on disk: lb_policy misspelled lb_polcy; Envoy still runs the old config"
 
     async def drift(self) -> str:
         spec = self.lab.spec
@@ -158,8 +165,8 @@ class Switchboard:
         moved = dataclasses.replace(spec, endpoints=(Endpoint(old.host, self.drift_port),))
         await asyncio.to_thread(self.lab.write_yaml, render(moved))
         return (
-            f"{self.lab.yaml_path}: {spec.cluster_name} port {old.port} → {self.drift_port} "
-            "on disk, not reloaded (press r to reload it)"
+            f"envoy.yaml on disk: {spec.cluster_name} port {old.port} → {self.drift_port}, "
+            "not reloaded (r reloads it)"
         )
 
     async def restore(self) -> str:

@@ -9,6 +9,7 @@ import itertools
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import httpx
@@ -91,7 +92,8 @@ class Traffic(_Loop):
     def _run(self) -> None:
         deadline = time.monotonic() + self.limit
         paths = itertools.cycle(PATHS)
-        with httpx.Client(timeout=5.0, trust_env=False) as client:
+        headers = {"user-agent": "darc-demo-user"}  # tells the demo's requests apart in the log
+        with httpx.Client(timeout=5.0, trust_env=False, headers=headers) as client:
             while not self._stop.is_set() and time.monotonic() < deadline:
                 try:
                     outcome: httpx.Response | BaseException = client.get(
@@ -107,19 +109,32 @@ class Burst(_Loop):
     """`concurrency` requests in flight at once, again and again, until stop() or `limit` s."""
 
     def __init__(
-        self, base_url: str, *, concurrency: int = BURST_CONCURRENCY, limit: float = BURST_LIMIT
+        self,
+        base_url: str,
+        *,
+        concurrency: int = BURST_CONCURRENCY,
+        limit: float = BURST_LIMIT,
+        on_end: Callable[[], None] | None = None,
     ) -> None:
         super().__init__("demo-burst", limit)
         self.base_url = loopback_url(base_url)
         self.concurrency = concurrency
+        self.on_end = on_end  # called from the burst's thread when it ends, however it ends
 
     def _run(self) -> None:
-        asyncio.run(self._bursts())
+        try:
+            asyncio.run(self._bursts())
+        finally:
+            if self.on_end is not None:
+                self.on_end()
 
     async def _bursts(self) -> None:
         deadline = time.monotonic() + self.limit
         limits = httpx.Limits(max_connections=self.concurrency)
-        async with httpx.AsyncClient(timeout=5.0, trust_env=False, limits=limits) as client:
+        headers = {"user-agent": "darc-demo-burst"}
+        async with httpx.AsyncClient(
+            timeout=5.0, trust_env=False, limits=limits, headers=headers
+        ) as client:
             while not self._stop.is_set() and time.monotonic() < deadline:
                 urls = [self.base_url + PATHS[i % len(PATHS)] for i in range(self.concurrency)]
                 outcomes = await asyncio.gather(
