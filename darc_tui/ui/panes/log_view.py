@@ -41,12 +41,12 @@ def marker(rec: LogRecord) -> str:
     return PLAIN
 
 
-def display_line(rec: LogRecord) -> str:
+def display_line(rec: LogRecord, mark: str | None = None) -> str:
     """Exactly one non-empty display line per record (Log splits on any line break)."""
     text = " ⏎ ".join(rec.line.splitlines())
     if rec.gap:
         text = f"── lines were lost here ── {text}".rstrip()
-    return f"{marker(rec)} {text}"
+    return f"{marker(rec) if mark is None else mark} {text}"
 
 
 class MarkerHighlighter(Highlighter):
@@ -80,11 +80,13 @@ class LogView(Log):
         self.markers.styles = {BAD: styles[Status.FAIL], ODD: styles[Status.WARN], GAP: muted}
         self.refresh()
 
-    def append(self, records: Sequence[LogRecord]) -> None:
+    def append(self, records: Sequence[LogRecord], marks: Sequence[str] | None = None) -> None:
         if not records:
             return
         following = self.is_vertical_scroll_end
-        self.write_lines([display_line(r) for r in records])
+        if marks is None:
+            marks = [marker(r) for r in records]
+        self.write_lines([display_line(r, m) for r, m in zip(records, marks, strict=True)])
         self.shown.extend(records)
         if not following:
             self.unseen += len(records)

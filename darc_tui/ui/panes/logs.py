@@ -78,9 +78,10 @@ class LogsPane(Pane):
                 by_source.setdefault(rec.source, []).append(rec)
         for source, recs in by_source.items():
             self.store[source].extend(recs)
-            arrivals = self.arrivals[source]
-            arrivals.extend((now, marker(r) == BAD) for r in recs)
-            self.view(source).append([r for r in recs if self.matches(r)])
+            marks = [marker(r) for r in recs]
+            self.arrivals[source].extend((now, m == BAD) for m in marks)
+            shown = [(r, m) for r, m in zip(recs, marks, strict=True) if self.matches(r)]
+            self.view(source).append([r for r, _ in shown], [m for _, m in shown])
         self.update_rate(now)
 
     def matches(self, rec: LogRecord) -> bool:
