@@ -6,6 +6,9 @@ names, and a custom cluster name / health path / routes; ports are always random
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 
@@ -375,3 +378,33 @@ async def test_drop_without_a_readable_rule_is_unreachable(site: Site, dropped) 
         started,
     )
     assert f":{port}" in found.summary and "time out" in found.summary
+
+
+# ---------------------------------------------------------------------------------------------
+# the same engine behind `darc-tui check --json`
+
+
+async def test_check_json_names_the_cause_and_exits_1(site: Site) -> None:
+    site.ensure()
+    path = site.lab.write_config(
+        site={"public_url": site.url(site.variant.api_path)},
+        backend={"health_path": site.variant.health_path},
+    )
+    site.lab.backend.down()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "darc_tui",
+        "check",
+        "-c",
+        str(path),
+        "--json",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 1, err.decode()
+    doc = json.loads(out)
+    assert doc["verdict"] == "down"
+    assert doc["causes"][0]["id"] == "backend.down"
+    assert backend_endpoint(site) in doc["causes"][0]["summary"]
