@@ -31,7 +31,7 @@ from darc_tui.ui.panes.log_view import LogView
 from darc_tui.ui.panes.logs import SOURCES, LogsPane
 from darc_tui.ui.panes.probes import ProbesPane
 from darc_tui.ui.panes.strip import PaneStrip
-from darc_tui.ui.screens.details import DetailScreen
+from darc_tui.ui.screens.details import DetailScreen, timeline_view
 from darc_tui.ui.screens.help import HelpScreen
 from darc_tui.ui.status import Palette
 from darc_tui.ui.themes import DEFAULT_THEME, FALLBACK_THEME, LoadedThemes, load_themes
@@ -324,6 +324,11 @@ class DarcApp(App[int]):
         result = self.on_reload(self)
         if inspect.isawaitable(result):
             self.run_worker(result, name="reload", group="reload", exclusive=True)
+
+    def action_timeline(self) -> None:
+        events = self._shown.timeline if self._shown else ()
+        view = timeline_view(events, self.clock())
+        self.push_screen(DetailScreen(view.redacted() if self.config.ui.redact else view))
 
     def action_next_theme(self) -> None:
         cycle = self.theme_cycle

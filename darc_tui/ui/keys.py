@@ -61,6 +61,7 @@ BINDINGS: list[Binding] = [
         show=False,
         id_="follow_end",
     ),
+    _key("h", "timeline", "Timeline", "what changed and when, newest first", show=False),
     _key("t", "next_theme", "Next theme", "switch to the next colour theme", show=False),
     _key(
         "colon",

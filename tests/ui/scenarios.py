@@ -17,6 +17,7 @@ from darc_tui.model import (
     LogRecord,
     Snapshot,
     Status,
+    TimelineEvent,
     Vantage,
     Verdict,
 )
@@ -289,7 +290,12 @@ def faulted(at: float = T0 - 1, latency: float = 2.3) -> Snapshot:
         HostState("edge", "ssh", True, since=T0 - 600),
         HostState("app", "ssh", False, "retry in 4s: Connection refused", since=T0 - 30),
     )
-    return Snapshot(at, tuple(evidence), (BACKEND_DOWN, PANIC), hosts, Verdict.DOWN, rounds=57)
+    timeline = (
+        TimelineEvent(T0 - 40, "probe", f"backend.tcp {BACKEND}: ok → fail: connect refused"),
+        TimelineEvent(T0 - 38, "finding", "cause backend.down: nothing listens on the backend"),
+        TimelineEvent(T0 - 30, "host", "host app down: retry in 4s: Connection refused"),
+    )
+    return Snapshot(at, tuple(evidence), (BACKEND_DOWN, PANIC), hosts, Verdict.DOWN, timeline, 57)
 
 
 def access_line(i: int, status: int, flags: str, at: float = T0 - 2) -> LogRecord:

@@ -202,6 +202,18 @@ async def test_snapshots_arriving_under_a_dialog_are_shown_when_it_closes(
         assert "✗ DOWN" in screen_text(app) and len(app.logs_pane.view("access").shown) == 12
 
 
+async def test_h_shows_the_timeline_newest_first(make_app: MakeApp) -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await publish(pilot, engine, scenarios.faulted())
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        texts = [str(value) for _, value in app.screen.view.rows]
+        assert texts[0].startswith("host: host app down") and texts[-1].startswith("probe: ")
+        assert "(30s ago)" in app.screen.view.rows[0][0]
+
+
 async def test_ctrl_r_asks_the_engine_to_probe_now(make_app: MakeApp) -> None:
     app, engine = make_app()
     async with app.run_test(size=SIZE) as pilot:

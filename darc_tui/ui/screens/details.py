@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from textual.app import ComposeResult
@@ -11,7 +13,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from darc_tui.model import TimelineEvent
 from darc_tui.redact import redact_text
+from darc_tui.ui.status import duration
 
 Value = str | Content
 
@@ -82,3 +86,14 @@ class DetailScreen(ModalScreen[None]):
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.view.command)
         self.notify(self.view.command, title="copied")
+
+
+def timeline_view(events: Sequence[TimelineEvent], now: float, limit: int = 200) -> DetailView:
+    """The engine's timeline (state changes, causes, hosts), newest first, UTC like Envoy's logs."""
+    rows: list[tuple[str, Value]] = []
+    for event in list(events)[::-1][:limit]:
+        stamp = time.strftime("%H:%M:%SZ", time.gmtime(event.at))
+        rows.append((f"{stamp} ({duration(now - event.at)} ago)", f"{event.kind}: {event.text}"))
+    if not rows:
+        rows.append(("", "nothing has changed yet"))
+    return DetailView(f"Timeline ({len(events)} events)", tuple(rows))
