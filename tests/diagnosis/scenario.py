@@ -114,9 +114,10 @@ async def until_top(
     started: float,
     deadline: float = ROUND_DEADLINE,
     traffic: Callable[[], Awaitable[None]] | None = None,
+    accept: Callable[[Finding], bool] = lambda _finding: True,
 ) -> tuple[Snapshot, float, int]:
-    """Run rounds at the configured interval until `cause` is the top finding; return the
-    snapshot, seconds since `started` (the fault) and the rounds it took."""
+    """Run rounds at the configured interval until `cause` is the top finding (and `accept`s it);
+    return the snapshot, seconds since `started` (the fault) and the rounds it took."""
     interval = monitor.config.probes.interval
     rounds = 0
     while True:
@@ -124,7 +125,7 @@ async def until_top(
             await traffic()
         snap = await monitor.run_round()
         rounds += 1
-        if snap.findings and snap.findings[0].cause == cause:
+        if snap.findings and snap.findings[0].cause == cause and accept(snap.findings[0]):
             return snap, time.monotonic() - started, rounds
         if time.monotonic() - started > deadline:
             raise AssertionError(f"no {cause} on top after {deadline:g}s:\n{explain(snap)}")

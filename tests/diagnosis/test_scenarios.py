@@ -39,11 +39,14 @@ async def diagnosed(
     config: Config,
     started: float,
     traffic: Callable[[], Awaitable[None]] | None = None,
+    accept: Callable[[Finding], bool] = lambda _finding: True,
 ) -> tuple[Finding, Snapshot]:
     """The engine on `config` until `cause` is on top; records how long that took."""
     monitor = build_engine(config)
     try:
-        snap, seconds, rounds = await until_top(monitor, cause, started=started, traffic=traffic)
+        snap, seconds, rounds = await until_top(
+            monitor, cause, started=started, traffic=traffic, accept=accept
+        )
     finally:
         await monitor.stop()
     site.timings.append(Timing(site.variant.name, name, cause, seconds, rounds))
@@ -153,6 +156,23 @@ async def test_outlier_ejection(site: Site) -> None:
     site.lab.backend.error_status = 500
     found, _ = await diagnosed(site, "outlier ejection", "outlier.ejected", config, started)
     assert backend_endpoint(site) in found.summary and "1/1 hosts" in found.summary
+
+
+async def test_outlier_ejection_refused_by_max_ejection_percent(site: Site) -> None:
+    """One host and Envoy's default max_ejection_percent (10 %): the ejection is refused
+    (ejections_overflow), so the backend's own 500s keep flowing: backend.errors says why."""
+    site.ensure(outlier_consecutive_5xx=2, outlier_interval=0.5)
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.error_status = 500
+    found, _ = await diagnosed(
+        site,
+        "ejection refused",
+        "backend.errors",
+        config,
+        started,
+        accept=lambda f: any("max_ejection_percent" in line for line in f.ruled_out),
+    )
+    assert "500" in found.summary
 
 
 async def test_cluster_without_hosts_from_dns(site: Site) -> None:

@@ -17,6 +17,7 @@ from darc_tui.diagnosis.rules.common import (
     hc_failing,
     hosts_text,
     local_reply_symptoms,
+    local_socket,
     ref,
     through,
     through_fact,
@@ -44,9 +45,8 @@ def _backend_url_down(ctx: Context) -> Iterator[Finding]:
     refused: list[EvidenceRef] = []
     where = f"{ctx.backend_host}:{ctx.backend_port}"
     if tcp is not None and not tcp.ok and tcp.error == "refused":
-        refused.append(
-            ref(tcp.ev, f"connect {tcp.host or where}:{tcp.port or ''} refused".replace(":: ", " "))
-        )
+        target = f"{tcp.host}:{tcp.port}" if tcp.host and tcp.port else where
+        refused.append(ref(tcp.ev, f"connect {target} from the Envoy host: connection refused"))
     if http is not None and http.status is None and http.error == "refused":
         refused.append(ref(http.ev, direct_fact(http)))
     if not refused or (tcp is not None and tcp.ok) or (http is not None and http.answered):
@@ -59,6 +59,9 @@ def _backend_url_down(ctx: Context) -> Iterator[Finding]:
     support = [*refused, *symptoms.refs]
     if failing:
         support.append(ref(ctx.clusters.ev, f"health check: {hosts_text(failing)}"))  # type: ignore[union-attr]
+    socket = local_socket(ctx, ctx.backend_port)
+    if socket is not None and not socket[0]:
+        support.append(socket[1])
     ruled = ["network.unreachable: the connection is refused, not timed out"]
     unconfirmed = 0
     if firewall is None or not firewall.readable:
@@ -245,6 +248,8 @@ def no_hosts(ctx: Context) -> Iterator[Finding]:
         return
     support = [ref(clusters.ev, f"/clusters lists no host for {ctx.cluster}")]
     symptoms = local_reply_symptoms(ctx, ("UH",), ("upstream_cx_none_healthy",))
+    if ctx.initializing and not symptoms:
+        return  # a DNS cluster has no host until its first resolution completes: not yet a fault
     support.extend(symptoms.refs)
     config = ctx.cluster_config
     why = ""

@@ -132,6 +132,17 @@ def _local_error(view: HttpView | None, flags: tuple[str, ...]) -> bool:
     return view.flag in flags or (not view.flag and view.local_reply is True)
 
 
+def local_socket(ctx: Context, port: int) -> tuple[bool, EvidenceRef] | None:
+    """Whether something listens on `port` on the Envoy host (ss), when the backend runs there:
+    the listening sockets tell "nothing there" (down) from "listening elsewhere" (wrong port)."""
+    ports = ctx.ports
+    if ports is None or not ports.listening or not ctx.backend_is_local_to_envoy:
+        return None
+    listening = port in ports.listening
+    word = "listens" if listening else "nothing listens"
+    return listening, ref(ports.ev, f"{word} on port {port} on the Envoy host (ss)")
+
+
 # ---------------------------------------------------------------------------------------------
 # host health and panic
 

@@ -17,6 +17,7 @@ from darc_tui.diagnosis.rules.common import (
     hc_failing,
     hosts_text,
     local_reply_symptoms,
+    local_socket,
     ref,
     through,
     through_fact,
@@ -182,6 +183,10 @@ def endpoint_mismatch(ctx: Context) -> Iterator[Finding]:
         support.insert(0, ref(source, f"{ctx.cluster} hosts: {endpoints_text(dialled)}"))
     if failing:
         support.append(ref(ctx.clusters.ev, f"health check: {hosts_text(failing)}"))  # type: ignore[union-attr]
+    for port in dict.fromkeys((dialled[0][1], ctx.backend_port)):
+        socket = local_socket(ctx, port)
+        if socket is not None and socket[0] == (port == ctx.backend_port):
+            support.append(socket[1])
     where = f"{ctx.backend_host}:{ctx.backend_port}"
     tail = f"; {symptoms.text}" if symptoms.text else ""
     yield finding(

@@ -166,3 +166,10 @@ def test_refused_with_unreadable_firewall_keeps_a_reject_rule_open() -> None:
     assert blind.confidence < checked.confidence
     assert any("not ruled out" in line and "needs root" in line for line in blind.ruled_out)
     assert any("no firewall rule stops port 18443" in line for line in checked.ruled_out)
+
+
+def test_a_dns_cluster_still_initialising_has_no_hosts_yet_and_that_is_fine() -> None:
+    found = diagnose(
+        b.state(b.ready("PRE_INITIALIZING"), b.clusters(b.report_of("backend_cluster"))), b.config()
+    )
+    assert found == []

@@ -159,3 +159,10 @@ def test_a_few_stray_nr_on_a_healthy_site_are_not_an_outage() -> None:
         b.config(),
     )
     assert found == []
+
+
+def test_listening_sockets_tell_wrong_port_from_nothing_there() -> None:
+    found = diagnose(b.state(*wrong_port_evidence(), b.ports(8080, 9901, 18443)), b.config())
+    facts = [e.fact for e in found[0].evidence]
+    assert "nothing listens on port 18444 on the Envoy host (ss)" in facts
+    assert "listens on port 18443 on the Envoy host (ss)" in facts
