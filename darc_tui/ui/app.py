@@ -131,8 +131,7 @@ class DarcApp(App[int]):
         self._apply_palette()
         self.link.attach()
         self._load_log_backlog()
-        first = self.engine.snapshot()
-        self._show(first if first.evidence else None)
+        self._show(self.engine.snapshot())  # before the first round: host states, no evidence
         self.panes[2].focus_target().focus()
         if self.manage_engine:
             await self.engine.start()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from darc_tui.model import Evidence, LogRecord, Status, Vantage
+from darc_tui.model import Evidence, HostState, LogRecord, Snapshot, Status, Vantage, Verdict
 from darc_tui.parse.clusters import HealthFlag
 from darc_tui.redact import MASK
 from darc_tui.ui import engine_link
@@ -37,6 +37,16 @@ async def test_first_frame_says_waiting_before_the_first_probe_round(make_app: M
         assert "waiting for first probe…" in text
         assert "✓" not in text and "DOWN" not in text  # nothing claims health before evidence
         assert engine.started
+
+
+async def test_host_connection_states_show_before_the_first_evidence(make_app: MakeApp) -> None:
+    app, engine = make_app()
+    engine.publish(Snapshot(0.0, (), (), (HostState("edge", "ssh", False, "connecting"),),
+                            Verdict.OK))  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "edge ✗ down: connecting" in text and "waiting for first probe…" in text
 
 
 async def test_app_stops_the_engine_it_started_on_quit(make_app: MakeApp) -> None:

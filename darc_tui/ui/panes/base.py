@@ -64,6 +64,11 @@ class Pane(Vertical):
         if self._stale:
             self.redraw()
 
+    @property
+    def waiting(self) -> bool:
+        """Nothing observed yet (no snapshot, or one from before the first probe answered)."""
+        return self.snapshot is None or not self.snapshot.evidence
+
     def render_snapshot(self, snapshot: Snapshot | None) -> None:
         """Draw `snapshot` (None = nothing has arrived yet)."""
 

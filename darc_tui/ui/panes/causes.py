@@ -44,7 +44,7 @@ class CausesPane(Pane):
         return self.options
 
     def show_snapshot(self, snapshot: Snapshot | None) -> None:
-        if snapshot is not None:
+        if snapshot is not None and snapshot.evidence:
             self._announce(snapshot.findings)
         super().show_snapshot(snapshot)
 

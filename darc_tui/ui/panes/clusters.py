@@ -56,7 +56,7 @@ class ClustersPane(Pane):
         ev = snapshot.get(PROBE) if snapshot else None
         summary = self.query_one("#clusters-summary", Static)
         if ev is None:
-            summary.update(WAITING if snapshot is None else status_content(Status.UNKNOWN))
+            summary.update(WAITING if self.waiting else status_content(Status.UNKNOWN))
             sync_rows(self.app, self.table, {})
             return
         cluster = cluster_of(ev.data, self.darc.config.envoy.cluster)

@@ -67,7 +67,8 @@ class HeaderBar(Static):
             # a host that is down matters more than the round counter: it goes first
             hosts = sorted(self.snapshot.hosts, key=lambda h: h.connected)
             parts.extend(_host(h) for h in hosts)
-            parts.append(Content(f"round {self.snapshot.rounds}"))
+            if self.snapshot.evidence:
+                parts.append(Content(f"round {self.snapshot.rounds}"))
         return Content("  ").join(parts)
 
     def _age(self) -> Content:

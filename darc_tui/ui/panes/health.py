@@ -93,7 +93,7 @@ class HealthPane(Pane, can_focus=True):
             reading = self.query_one(f"#reading-{name}", Static)
             if ev is None:
                 reading.update(
-                    status_content(Status.UNKNOWN, "waiting" if snapshot is None else None)
+                    status_content(Status.UNKNOWN, "waiting" if self.waiting else None)
                 )
             else:
                 reading.update(_reading(ev))
