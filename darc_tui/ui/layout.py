@@ -42,7 +42,7 @@ CSS = """
 
 Screen.-wide.-tall #body {
     grid-size: 4;
-    grid-columns: 1fr 1fr 1fr 1fr;
+    grid-columns: 40 44 1fr 1fr;
     grid-rows: 6 12 1fr;
 }
 Screen.-wide.-tall #body Pane { border: round $border-blurred; }
