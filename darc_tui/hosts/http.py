@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -92,39 +93,37 @@ async def http_request(
     headers: Mapping[str, str] | None = None,
     timeout: float,
 ) -> HttpResult:
-    """`method url` from `host`. Each phase waits up to `timeout`; the whole request 2 × timeout."""
+    """`method url` from `host`. Each phase waits up to `timeout`; the whole request at most
+    2 × timeout + 1 s (room for a remote curl to report its own timeout first)."""
+    budget = 2 * timeout + 1.0
     transport = host.http_transport()
     trace = _Trace()
-    start = time.monotonic()
-    via = str(getattr(transport, "via", "httpx"))
     try:
         async with (
-            asyncio.timeout(2 * timeout),
+            asyncio.timeout(budget),
             httpx.AsyncClient(
                 transport=transport,
                 timeout=httpx.Timeout(timeout),
                 trust_env=False,
                 follow_redirects=False,
             ) as client,
-            client.stream(
-                method, url, headers=dict(headers or {}), extensions={"trace": trace}
-            ) as response,
         ):
-            body = await _read_limited(response)
+            await host.connect()  # an SSH handshake must not count as the request's connect time
+            start = time.monotonic()
+            async with client.stream(
+                method, url, headers=dict(headers or {}), extensions={"trace": trace}
+            ) as response:
+                body = await _read_limited(response)
             total_ms = (time.monotonic() - start) * 1000.0
     except TimeoutError:
-        return HttpResult(url, method, None, error=timed_out(2 * timeout), via=via)
+        return HttpResult(url, method, None, error=timed_out(budget), via=_via(transport))
     except HostError as exc:
-        return HttpResult(url, method, None, error=f"host down: {exc}", via=via)
+        return HttpResult(url, method, None, error=f"host down: {exc}", via=_via(transport))
     except httpx.HTTPError as exc:
-        via = str(getattr(transport, "via", via))
+        error = describe_http_error(exc)
+        connect_ms = trace.connect_ms()
         return HttpResult(
-            url,
-            method,
-            None,
-            connect_ms=trace.connect_ms(),
-            error=describe_http_error(exc),
-            via=via,
+            url, method, None, connect_ms=connect_ms, error=error, via=_via(transport)
         )
     extra = response.extensions
     timings = extra.get(TIMINGS_EXTENSION) or {}
@@ -137,8 +136,13 @@ async def http_request(
         connect_ms=timings.get("connect_ms", trace.connect_ms()),
         ttfb_ms=timings.get("ttfb_ms", trace.ttfb_ms()),
         total_ms=timings.get("total_ms", total_ms),
-        via=str(extra.get(VIA_EXTENSION) or getattr(transport, "via", via)),
+        via=str(extra.get(VIA_EXTENSION) or _via(transport)),
     )
+
+
+def _via(transport: httpx.AsyncBaseTransport) -> str:
+    """How the transport reaches the server right now ("ssh direct-tcpip", "remote curl")."""
+    return str(getattr(transport, "via", "httpx"))
 
 
 async def _read_limited(response: httpx.Response) -> bytes:
@@ -168,6 +172,8 @@ def describe_http_error(exc: httpx.HTTPError) -> str:
             return message
         # anyio's happy eyeballs says "All connection attempts failed"; the cause has the errno
         os_error = _innermost_os_error(exc)
+        if isinstance(os_error, ssl.SSLError):
+            return f"tls error: {message}"
         if isinstance(os_error, socket.gaierror):
             return f"name resolution failed: {os_error.strerror}"
         if os_error is not None:

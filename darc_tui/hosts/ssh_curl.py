@@ -24,7 +24,8 @@ _TLS_EXITS = {35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91}
 
 def curl_argv(request: httpx.Request, marker: str, connect: float, total: float) -> list[str]:
     """curl with -q first (ignore ~/.curlrc), no proxy, no URL globbing; headers on stdout."""
-    argv = ["curl", "-q", "-sS", "--globoff", "--noproxy", "*"]
+    # -v: only the verbose log names the errno ("connect to … failed: Connection refused")
+    argv = ["curl", "-q", "-sS", "-v", "--globoff", "--noproxy", "*"]
     argv += ["--connect-timeout", f"{connect:g}", "--max-time", f"{total:g}"]
     if request.method == "HEAD":
         argv += ["--head"]  # curl -X HEAD would wait for a body that never comes
@@ -116,13 +117,15 @@ def _header(line: bytes) -> tuple[bytes, bytes]:
 def _curl_error(
     code: int | None, stderr: str, meta: list[str], request: httpx.Request
 ) -> Exception:
-    message = stderr.splitlines()[-1] if stderr else f"curl exit {code}"
+    lines = stderr.splitlines()
+    message = next((line for line in lines if line.startswith("curl: (")), f"curl exit {code}")
+    reason = next((line[2:] for line in lines if line.startswith("* ") and " failed: " in line), "")
     if code == 28:
         connected = float(meta[1]) > 0
         error = httpx.ReadTimeout if connected else httpx.ConnectTimeout
         return error(message, request=request)
     if code in (6, 7):
-        return httpx.ConnectError(message, request=request)
+        return httpx.ConnectError(reason or message, request=request)
     if code in _TLS_EXITS:
         return httpx.ConnectError(f"tls error: {message}", request=request)
     if code == 52:

@@ -1,4 +1,4 @@
-"""Polling helpers for host tests: wait for a condition with a deadline, find processes by marker."""
+"""Helpers for host tests: poll with a deadline, find processes by marker, the namespaced site."""
 
 from __future__ import annotations
 
@@ -7,6 +7,13 @@ import subprocess
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from darc_tui.hosts.ssh import SshHost
+    from tests.lab.netns import Netns
+    from tests.lab.sshd import Sshd
 
 
 async def wait_until(
@@ -33,3 +40,19 @@ def marker_seconds() -> str:
 def pids_matching(pattern: str) -> list[int]:
     out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True, check=False)
     return [int(p) for p in out.stdout.split()]
+
+
+@dataclass
+class NsSite:
+    """An SSH host living in its own network namespace (see the ns_site fixture)."""
+
+    host: SshHost
+    sshd: Sshd
+    netns: Netns
+    port: int  # an HTTP server on the namespace's 127.0.0.1
+    addr: str  # the namespace's veth address (sshd listens there)
+
+    def drop_port(self, port: int) -> None:
+        """Silently drop TCP SYNs to `port` inside the namespace (a firewall DROP rule)."""
+        rule = ["INPUT", "-p", "tcp", "--dport", str(port), "-j", "DROP"]
+        self.netns.exec(["iptables", "-I", *rule])

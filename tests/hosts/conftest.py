@@ -1,7 +1,9 @@
-"""A small threaded HTTP server on loopback for the hosts' HTTP tests."""
+"""Fixtures for host tests: a loopback HTTP server, ports, SshHost factory, a namespaced SSH site."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -13,27 +15,40 @@ import pytest
 
 from darc_tui.config import HostConfig
 from darc_tui.hosts.ssh import Backoff, SshHost
+from tests.hosts._util import NsSite, wait_until
+from tests.lab.netns import Netns
+from tests.lab.sshd import Sshd
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:
+    def _answer(self) -> None:
         parts = urlsplit(self.path)
         query = parse_qs(parts.query)
         delay_ms = int(query.get("delay_ms", ["0"])[0])
         if delay_ms:
             time.sleep(min(delay_ms, 10_000) / 1000.0)
-        body = b"x" * (200 * 1024) if parts.path == "/big" else f"hello {parts.path}".encode()
+        length = int(self.headers.get("Content-Length") or 0)
+        sent = self.rfile.read(length) if length else b""
+        if parts.path == "/big":
+            body = b"x" * (200 * 1024)
+        else:
+            body = f"{self.command} {parts.path}".encode() + (b" " + sent if sent else b"")
         status = (
             int(parts.path.removeprefix("/status/")) if parts.path.startswith("/status/") else 200
         )
         self.send_response(status)
         self.send_header("Content-Type", "text/plain")
         self.send_header("X-Test", "yes")
+        self.send_header("X-Echoed", self.headers.get("X-Echo", ""))
+        self.send_header("X-Host", self.headers.get("Host", ""))
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_HEAD = do_OPTIONS = do_POST = _answer
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -41,7 +56,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def http_server() -> Iterator[str]:
-    """Base URL of a threaded HTTP server: /any → 200, /status/N → N, /big → 200 KiB, ?delay_ms=."""
+    """Base URL of a threaded HTTP server: body "<METHOD> <path> [<request body>]", /status/N → N,
+    /big → 200 KiB, ?delay_ms=N delays the headers; echoes X-Echo as X-Echoed and Host as X-Host."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -81,3 +97,34 @@ async def make_ssh_host() -> AsyncIterator[Callable[..., SshHost]]:
     yield make
     for host in reversed(made):
         await host.close()
+
+
+@pytest.fixture
+def listening_port() -> Iterator[int]:
+    """A loopback port with a listener that accepts (and never answers)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(16)
+        yield int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def ns_site(netns: Netns, make_sshd: Callable[..., Sshd], make_ssh_host: Any) -> NsSite:
+    """An SSH host inside its own network namespace, with an HTTP server on the namespace's
+    127.0.0.1:18080 that the jump box cannot reach."""
+    sshd = make_sshd(netns=netns.name, listen=netns.addr)
+    port = 18080
+    netns.popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    host = make_ssh_host(sshd.host_config())
+
+    async def listening() -> bool:
+        return (await host.open_tcp("127.0.0.1", port, timeout=1)).ok
+
+    await wait_until(listening, what="http.server inside the namespace")
+    return NsSite(host, sshd, netns, port, netns.addr)

@@ -74,7 +74,7 @@ async def test_open_tcp_to_a_closed_port_is_refused(closed_port: int) -> None:
 
 async def test_http_request_reports_status_headers_body_and_timings(http_server: str) -> None:
     result = await http_request(LocalHost(), "GET", f"{http_server}/health", timeout=2)
-    assert (result.status, result.body, result.error) == (200, b"hello /health", "")
+    assert (result.status, result.body, result.error) == (200, b"GET /health", "")
     assert result.header("x-test") == "yes" and result.via == "httpx"
     assert result.connect_ms is not None and result.ttfb_ms is not None
     assert result.total_ms is not None

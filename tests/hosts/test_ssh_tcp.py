@@ -1,0 +1,62 @@
+"""SshHost.open_tcp: connect from the SSH host (direct-tcpip, or bash /dev/tcp when forbidden)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from darc_tui.hosts import LocalHost, SshHost
+from tests.hosts._util import NsSite
+from tests.lab.sshd import Sshd
+
+MakeHost = Callable[..., SshHost]
+
+
+async def test_direct_tcpip_connects_to_a_listener(
+    sshd: Sshd, make_ssh_host: MakeHost, listening_port: int
+) -> None:
+    host = make_ssh_host(sshd.host_config())
+    result = await host.open_tcp("127.0.0.1", listening_port, timeout=2)
+    assert result.ok and result.via == "ssh direct-tcpip" and result.connect_ms is not None
+
+
+async def test_direct_tcpip_to_a_closed_port_is_refused(
+    sshd: Sshd, make_ssh_host: MakeHost, closed_port: int
+) -> None:
+    host = make_ssh_host(sshd.host_config())
+    result = await host.open_tcp("127.0.0.1", closed_port, timeout=2)
+    assert (result.ok, result.error, result.via) == (False, "refused", "ssh direct-tcpip")
+
+
+@pytest.mark.parametrize("user", ["root", "darc-test"])
+async def test_forbidden_forwarding_falls_back_to_remote_bash(
+    make_sshd: Callable[..., Sshd],
+    make_ssh_host: MakeHost,
+    listening_port: int,
+    closed_port: int,
+    user: str,
+) -> None:
+    sshd = make_sshd(allow_tcp_forwarding=False)
+    host = make_ssh_host(sshd.host_config(user=user))
+    opened = await host.open_tcp("127.0.0.1", listening_port, timeout=2)
+    refused = await host.open_tcp("127.0.0.1", closed_port, timeout=2)
+    assert (opened.ok, opened.via) == (True, "remote bash /dev/tcp")
+    assert opened.connect_ms is not None
+    assert (refused.ok, refused.error, refused.via) == (False, "refused", "remote bash /dev/tcp")
+
+
+async def test_the_connect_happens_on_the_ssh_host(ns_site: NsSite) -> None:
+    """A port open only inside the host's namespace: refused locally, open over SSH."""
+    local = await LocalHost().open_tcp("127.0.0.1", ns_site.port, timeout=2)
+    remote = await ns_site.host.open_tcp("127.0.0.1", ns_site.port, timeout=2)
+    assert local.error == "refused"
+    assert remote.ok and remote.via == "ssh direct-tcpip"
+
+
+async def test_dropped_packets_are_a_timeout(ns_site: NsSite) -> None:
+    ns_site.drop_port(ns_site.port)
+    result = await ns_site.host.open_tcp(ns_site.addr, ns_site.port, timeout=0.5)
+    assert (result.ok, result.error, result.via) == (False, "timeout", "ssh direct-tcpip")
+    # the abandoned channel open does not break the connection
+    assert (await ns_site.host.run(["true"], timeout=5)).ok
