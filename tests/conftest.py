@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.lab.sshd",
     "tests.lab.netns",
     "tests.lab.dns",
+    "tests.lab.journald",
 ]
 
 

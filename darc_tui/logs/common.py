@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from darc_tui.hosts.base import LineStream
 from darc_tui.model import Evidence, LogRecord, Status, Vantage
 
 DISPLAY_LIMIT = 2000  # characters of a line kept for display
@@ -141,3 +144,40 @@ class StatusReporter:
                 facts=facts or {},
             )
         )
+
+
+class ChunkPump:
+    """Reads a stream in a task into a bounded queue, so a follower can do other work (stat
+    polls, status reports) between chunks without cancelling the stream's iterator."""
+
+    def __init__(self, stream: LineStream) -> None:
+        self.stream = stream
+        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=64)
+        self._task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for chunk in self.stream:
+                await self._queue.put(chunk)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a broken stream ends like a closed one; its `error` says why
+            pass
+        await self._queue.put(None)
+
+    async def next(self) -> bytes | None:
+        """The next chunk; None at the end of the stream."""
+        return await self._queue.get()
+
+    async def get(self, timeout: float) -> bytes | None:
+        """The next chunk, b"" when none came within `timeout`, None at the end of the stream."""
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._queue.get()
+        except TimeoutError:
+            return b""
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self._task

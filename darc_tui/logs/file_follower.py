@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from darc_tui.hosts.base import Host, LineStream, shell_join
 from darc_tui.logs.common import (
     Backoff,
+    ChunkPump,
     FieldParser,
     Line,
     LineSplitter,
@@ -138,9 +139,9 @@ class FileFollower:
             str(initial),
         )  # fmt: skip
         async with self.host.stream(argv) as stream:
-            pump = _Pump(stream)
+            pump = ChunkPump(stream)
             try:
-                header, rest = await pump.header()
+                header, rest = await _read_header(pump)
                 if header is None:
                     return self._start_failed(stream)
                 return await self._run(sink, pump, header, rest)
@@ -162,7 +163,7 @@ class FileFollower:
             return _Outcome(f"cannot read {self.path} on {self.host.name}: permission denied")
         return _Outcome(f"cannot follow {self.path} on {self.host.name}: {why}")
 
-    async def _run(self, sink: LogSink, pump: _Pump, header: _Header, rest: bytes) -> _Outcome:
+    async def _run(self, sink: LogSink, pump: ChunkPump, header: _Header, rest: bytes) -> _Outcome:
         skip_partial = self.position is None and header.start > 0  # a first start mid-line
         await self._begin(sink, header)
         self.status.report(
@@ -307,46 +308,17 @@ def _stat_lines(text: str) -> dict[str, tuple[int, int]]:
     return out
 
 
-class _Pump:
-    """Reads a stream in a task into a bounded queue, so the session can poll between chunks."""
-
-    def __init__(self, stream: LineStream) -> None:
-        self.stream = stream
-        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=64)
-        self._task = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        try:
-            async for chunk in self.stream:
-                await self._queue.put(chunk)
-        finally:
-            await self._queue.put(None)
-
-    async def get(self, timeout: float) -> bytes | None:
-        """The next chunk, b"" when none came within `timeout`, None at the end of the stream."""
-        try:
-            async with asyncio.timeout(timeout):
-                return await self._queue.get()
-        except TimeoutError:
-            return b""
-
-    async def header(self) -> tuple[_Header | None, bytes]:
-        data = b""
-        while b"\n" not in data:
-            chunk = await self._queue.get()
-            if chunk is None:
-                return None, b""
-            data += chunk
-            if len(data) > 4096:
-                return None, b""
-        line, _, rest = data.partition(b"\n")
-        parts = line.split()
-        if len(parts) != 5 or parts[0] != b"darc-follow" or not all(p.isdigit() for p in parts[1:]):
+async def _read_header(pump: ChunkPump) -> tuple[_Header | None, bytes]:
+    """The script's first line; None when the stream ended (or said something else) first."""
+    data = b""
+    while b"\n" not in data:
+        chunk = await pump.next()
+        if chunk is None or len(data) > 4096:
             return None, b""
-        pid, inode, size, start = (int(p) for p in parts[1:])
-        return _Header(pid, inode, size, start), rest
-
-    async def stop(self) -> None:
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await self._task
+        data += chunk
+    line, _, rest = data.partition(b"\n")
+    parts = line.split()
+    if len(parts) != 5 or parts[0] != b"darc-follow" or not all(p.isdigit() for p in parts[1:]):
+        return None, b""
+    pid, inode, size, start = (int(p) for p in parts[1:])
+    return _Header(pid, inode, size, start), rest
