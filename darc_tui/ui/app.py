@@ -36,7 +36,7 @@ from darc_tui.ui.screens.help import HelpScreen
 from darc_tui.ui.status import Palette
 from darc_tui.ui.themes import DEFAULT_THEME, FALLBACK_THEME, LoadedThemes, load_themes
 
-# H7's reload flow: called with the app (to push its confirm modal); may be async.
+# The reload flow (screens/reload_confirm.py): called with the app, to push its confirm modal.
 ReloadHandler = Callable[["DarcApp"], Awaitable[Any] | None]
 LOWER_PANES = ("clusters", "logs", "probes")
 WHILE_MODAL = {"quit", "pause", "probe_now", "next_theme", "command_palette"}
@@ -52,7 +52,7 @@ class DarcApp(App[int]):
     VERTICAL_BREAKPOINTS = layout.VERTICAL_BREAKPOINTS
     BINDINGS: ClassVar[list[BindingType]] = list(BINDINGS)
     COMMANDS = App.COMMANDS | {ConsoleCommands}
-    ESCAPE_TO_MINIMIZE = False  # esc runs action_back: clears the filter first, then minimizes
+    ESCAPE_TO_MINIMIZE = False  # esc runs action_escape: clears the filter first, then minimizes
     ALLOW_IN_MAXIMIZED_VIEW = "HeaderBar, Footer"
 
     def __init__(

@@ -92,9 +92,7 @@ class HealthPane(Pane, can_focus=True):
             ev = by_vantage.get(vantage)
             reading = self.query_one(f"#reading-{name}", Static)
             if ev is None:
-                reading.update(
-                    status_content(Status.UNKNOWN, "waiting" if self.waiting else None)
-                )
+                reading.update(status_content(Status.UNKNOWN, "waiting" if self.waiting else None))
             else:
                 reading.update(_reading(ev))
         self.query_one("#health-extra", Static).update(self._extra())
