@@ -236,24 +236,43 @@ class SshHost(Host):
             link = await self.link()
         except HostError as exc:
             return CommandResult(args, None, error=f"host down: {exc}")
+        try:
+            async with asyncio.timeout(timeout):
+                await link.sessions.acquire()
+        except TimeoutError:
+            error = (
+                f"{timed_out(timeout)} waiting for a free SSH session ({self.max_sessions} in use)"
+            )
+            return CommandResult(args, None, error=error, duration_ms=elapsed_ms(start))
+        try:
+            return await self._run_in_session(link, args, timeout, input, start)
+        finally:
+            link.sessions.release()
+
+    async def _run_in_session(
+        self,
+        link: Link,
+        args: tuple[str, ...],
+        timeout: float,
+        input: bytes | None,
+        start: float,
+    ) -> CommandResult:
         # coreutils `timeout` ends the remote command by itself: asyncssh's timeout alone would
         # leave it running and holding a MaxSessions slot
         command = f"timeout -k {REMOTE_KILL_AFTER} {timeout:g} {shell_join(args)}"
+        error = ""
         try:
             async with asyncio.timeout(timeout + REMOTE_KILL_AFTER + CLOSE_GRACE):
-                async with link.sessions:
-                    status, out, err = await _run_process(link.conn, command, input)
+                status, out, err = await _run_process(link.conn, command, input)
         except TimeoutError:
-            return CommandResult(
-                args, None, error=timed_out(timeout), duration_ms=elapsed_ms(start)
-            )
+            error = timed_out(timeout)
         except asyncssh.ChannelOpenError as exc:
             error = f"cannot open an SSH session: {exc.reason}"
-            return CommandResult(args, None, error=error, duration_ms=elapsed_ms(start))
         except (asyncssh.Error, OSError) as exc:
             error = f"connection lost: {one_line(exc)}"
-            return CommandResult(args, None, error=error, duration_ms=elapsed_ms(start))
         duration = elapsed_ms(start)
+        if error:
+            return CommandResult(args, None, error=error, duration_ms=duration)
         if status in (124, 128 + 9) and duration >= timeout * 1000 * 0.9:
             return CommandResult(args, None, out, err, timed_out(timeout), duration)
         return CommandResult(args, status, out, err, duration_ms=duration)

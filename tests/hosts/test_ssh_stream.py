@@ -80,6 +80,6 @@ async def test_streams_and_commands_share_the_session_budget(
     ):
         assert not first.error and not second.error
         blocked = await host.run(["true"], timeout=0.5)
-        assert blocked.error == "timed out after 0.5s"
+        assert blocked.error == "timed out after 0.5s waiting for a free SSH session (2 in use)"
     assert (await host.run(["true"], timeout=5)).ok
     await wait_until(lambda: not pids_matching(f"sleep {secs}"), what="sleepers gone")
