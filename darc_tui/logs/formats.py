@@ -1,0 +1,76 @@
+"""Which format an access log is written in (from envoy.yaml on the Envoy host), and the light
+parsing of Envoy's own log lines."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime
+from typing import Any
+
+import yaml
+
+from darc_tui.hosts.base import Host
+from darc_tui.parse.access_log import DEFAULT, AnyFormat, access_log_formats
+
+try:  # the libyaml loader is ~3x faster on a big envoy.yaml
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - wheels ship libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+CONFIG_LIMIT = 16 * 1024 * 1024
+
+
+async def load_access_format(host: Host, config_path: str, log_path: str) -> tuple[AnyFormat, str]:
+    """The format envoy.yaml gives `log_path`, and a note saying where it came from."""
+    if not config_path:
+        return DEFAULT, "default format (no envoy.yaml configured)"
+    result = await host.run(("head", "-c", str(CONFIG_LIMIT), "--", config_path), timeout=10.0)
+    if not result.ok:
+        return DEFAULT, f"default format ({config_path} unreadable: {result.why()})"
+    try:
+        doc = await asyncio.to_thread(yaml.load, result.stdout, _Loader)
+    except yaml.YAMLError:
+        return DEFAULT, f"default format ({config_path} is not valid YAML)"
+    formats = access_log_formats(doc)
+    if log_path in formats:
+        fmt = formats[log_path]
+        return fmt, "default format" if fmt is DEFAULT else f"format from {config_path}"
+    return DEFAULT, f"default format ({log_path} is not a file access log in {config_path})"
+
+
+def access_fields(fmt: AnyFormat) -> Any:
+    """A FieldParser for LogRecord.fields: the record's JSON, {} when the line does not parse."""
+
+    def parse(text: str) -> dict[str, Any]:
+        rec = fmt.parse(text)
+        return {} if rec is None else rec.to_json()
+
+    return parse
+
+
+# Envoy's default log format: "[%Y-%m-%d %T.%e][%t][%l][%n] [%g:%#] %v"
+_ENVOY_LOG = re.compile(
+    r"^\[(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)\]\[(?P<thread>\d+)\]"
+    r"\[(?P<level>[a-z]+)\]\[(?P<component>[^\]]*)\] (?:\[(?P<where>[^\]]*)\] )?(?P<message>.*)$"
+)
+
+
+def envoy_log_fields(text: str) -> dict[str, Any]:
+    """An Envoy error-log line → {timestamp, level, component, where, message}; {} otherwise."""
+    m = _ENVOY_LOG.match(text)
+    if m is None:
+        return {}
+    try:
+        when: float | None = datetime.fromisoformat(m["time"]).timestamp()  # Envoy logs local time
+    except ValueError:
+        when = None
+    out: dict[str, Any] = {
+        "timestamp": when,
+        "level": m["level"],
+        "component": m["component"],
+        "message": m["message"],
+    }
+    if m["where"]:
+        out["where"] = m["where"]
+    return out

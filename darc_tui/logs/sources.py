@@ -1,0 +1,139 @@
+"""The log sources of a configuration: Envoy's access log (with its sliding window), its error
+log and its journal, each a LogSource the Monitor runs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Mapping, Sequence
+
+from darc_tui.config import Config
+from darc_tui.hosts.base import Host, shell_join
+from darc_tui.logs.common import Backoff, LogSink
+from darc_tui.logs.file_follower import FileFollower
+from darc_tui.logs.formats import access_fields, envoy_log_fields, load_access_format
+from darc_tui.logs.journal_follower import JournalFollower
+from darc_tui.logs.positions import Positions
+from darc_tui.logs.window import WINDOW_S, AccessWindow, window_evidence
+from darc_tui.model import Evidence, LogRecord
+from darc_tui.monitor import LogSource
+
+SOURCES = ("access", "error", "journal")
+EMIT_EVERY = 2.0  # seconds between access-window evidence updates
+
+
+class AccessLogSource:
+    """Follows the access log, parsing it in the format envoy.yaml gives it, and reports the
+    last minute's status × flag counts as `envoy.access_log` evidence every few seconds."""
+
+    name = "access"
+
+    def __init__(
+        self,
+        host: Host,
+        path: str,
+        *,
+        config_path: str = "",
+        positions: Positions | None = None,
+        window_s: float = WINDOW_S,
+        emit_every: float = EMIT_EVERY,
+        poll_interval: float = 1.0,
+        backoff: Backoff = Backoff(),
+        initial_bytes: int = 64 * 1024,
+    ) -> None:
+        self.host, self.path, self.config_path = host, path, config_path
+        self.follower = FileFollower(
+            host,
+            path,
+            source="access",
+            positions=positions,
+            poll_interval=poll_interval,
+            backoff=backoff,
+            initial_bytes=initial_bytes,
+        )
+        self.window = AccessWindow(window_s)
+        self.emit_every = emit_every
+        self.format_note = ""
+        human = shell_join(["tail", "-n", "200", "--", path])
+        self.command = human if host.kind == "local" else f"ssh {host.name} {shell_join([human])}"
+
+    async def follow(self, sink: LogSink) -> None:
+        fmt, self.format_note = await load_access_format(self.host, self.config_path, self.path)
+        self.follower.parse = access_fields(fmt)
+        counting = _CountingSink(sink, self.window)
+        emitter = asyncio.create_task(self._emit(sink))
+        try:
+            await self.follower.follow(counting)
+        finally:
+            emitter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await emitter
+
+    def evidence(self, now: float | None = None) -> Evidence:
+        counts = self.window.counts(now)
+        return window_evidence(counts, f"{self.host.name}:{self.path}", command=self.command)
+
+    async def _emit(self, sink: LogSink) -> None:
+        last: tuple[object, ...] | None = None
+        last_at = 0.0
+        while True:
+            ev = self.evidence()
+            current = (ev.status, ev.detail)
+            # a changed outcome goes out at once; an unchanged one refreshes every 15 s
+            if current != last or time.monotonic() - last_at >= 15.0:
+                sink.evidence(ev)
+                last, last_at = current, time.monotonic()
+            await asyncio.sleep(self.emit_every)
+
+
+class _CountingSink:
+    """Passes everything through, counting access records into the window on the way."""
+
+    def __init__(self, sink: LogSink, window: AccessWindow) -> None:
+        self.sink, self.window = sink, window
+
+    def records(self, records: Sequence[LogRecord]) -> None:
+        for rec in records:
+            if not rec.gap:
+                self.window.add(rec.fields, rec.observed_at)
+        self.sink.records(records)
+
+    def evidence(self, ev: Evidence) -> None:
+        self.sink.evidence(ev)
+
+
+def build_source(
+    config: Config,
+    hosts: Mapping[str, Host],
+    which: str,
+    *,
+    positions: Positions | None = None,
+    since: str = "",
+) -> LogSource | None:
+    """One of "access", "error", "journal" for the configured Envoy host; None when not set up."""
+    envoy = config.envoy
+    host = hosts.get(envoy.host)
+    if host is None:
+        return None
+    positions = positions or Positions()
+    if which == "access" and envoy.access_log:
+        return AccessLogSource(
+            host, envoy.access_log, config_path=envoy.config_path, positions=positions
+        )
+    if which == "error" and envoy.error_log:
+        return FileFollower(
+            host, envoy.error_log, source="error", parse=envoy_log_fields, positions=positions
+        )
+    if which == "journal" and envoy.unit:
+        return JournalFollower(host, envoy.unit, positions=positions, since=since)
+    return None
+
+
+def build_sources(
+    config: Config, hosts: Mapping[str, Host], *, positions: Positions | None = None
+) -> list[LogSource]:
+    """Every log source the configuration names, sharing one position store."""
+    positions = positions or Positions()
+    found = (build_source(config, hosts, which, positions=positions) for which in SOURCES)
+    return [source for source in found if source is not None]

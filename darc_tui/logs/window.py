@@ -1,0 +1,172 @@
+"""Sliding-window counts of access-log records (status × flags, upstream hosts) → Evidence.
+
+The window is placed by each record's own START_TIME (falling back to when we read the line),
+because Envoy flushes its access log every 10 s by default: arrival time would smear bursts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from darc_tui.model import Evidence, Status, Vantage
+
+WINDOW_S = 60.0
+MAX_KEPT = 500_000  # records held in one window (≈ 8 k req/s for 60 s); older ones are dropped
+FAIL_RATIO = 0.05  # a 5xx share at or above this is a failure, below it a warning
+FAIL_COUNT = 10
+PROBE = "envoy.access_log"
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    at: float
+    key: str  # "503 UF"
+    status: int | None
+    upstream: str
+    details: str
+
+
+@dataclass(frozen=True, slots=True)
+class WindowCounts:
+    """What the access log said in the last `window_s` seconds."""
+
+    window_s: float
+    total: int
+    errors_5xx: int
+    by_status_flag: Mapping[str, int]
+    by_flag: Mapping[str, int]
+    by_upstream: Mapping[str, int]
+    by_upstream_5xx: Mapping[str, int]
+    by_details: Mapping[str, int]
+    unparsed: int = 0
+
+    def facts(self) -> dict[str, Any]:
+        return {
+            "window_s": int(self.window_s),
+            "total": self.total,
+            "5xx": self.errors_5xx,
+            "by_status_flag": dict(self.by_status_flag),
+            "by_flag": dict(self.by_flag),
+            "by_upstream": dict(self.by_upstream),
+            "by_upstream_5xx": dict(self.by_upstream_5xx),
+            "by_details": dict(self.by_details),
+            "unparsed": self.unparsed,
+        }
+
+    def detail(self) -> str:
+        window = f"{self.window_s:g} s"
+        if not self.total:
+            return f"no requests in the last {window}"
+        if not self.errors_5xx:
+            return f"{self.total} requests in {window}, no 5xx"
+        worst = sorted(
+            ((n, key) for key, n in self.by_status_flag.items() if key.startswith("5")),
+            reverse=True,
+        )[:3]
+        parts = ", ".join(f"{n} × {key}" for n, key in worst)
+        return f"{parts} in {window} ({self.errors_5xx} of {self.total} requests 5xx)"
+
+    def status(self) -> Status:
+        if not self.total:
+            return Status.UNKNOWN  # no traffic is not evidence of health
+        if not self.errors_5xx:
+            return Status.OK
+        if self.errors_5xx >= FAIL_COUNT or self.errors_5xx / self.total >= FAIL_RATIO:
+            return Status.FAIL
+        return Status.WARN
+
+
+class AccessWindow:
+    """Counts kept incrementally: add records as they come, ask for counts at any time."""
+
+    def __init__(self, window_s: float = WINDOW_S, clock: Callable[[], float] = time.time) -> None:
+        self.window_s, self.clock = window_s, clock
+        self._entries: deque[_Entry] = deque()
+        self._unparsed: deque[float] = deque()
+        self._keys: Counter[str] = Counter()
+        self._flags: Counter[str] = Counter()
+        self._upstreams: Counter[str] = Counter()
+        self._upstreams_5xx: Counter[str] = Counter()
+        self._details: Counter[str] = Counter()
+        self._5xx = 0
+
+    def add(self, fields: Mapping[str, Any], observed_at: float | None = None) -> None:
+        """One record's parsed fields (`AccessRecord.to_json()`); empty fields = unparsed."""
+        at = fields.get("timestamp") or observed_at or self.clock()
+        if "status" not in fields and "flags" not in fields:
+            self._unparsed.append(float(at))
+            return
+        status = fields.get("status")
+        flags = fields.get("flags") or []
+        entry = _Entry(
+            float(at),
+            f"{status if status is not None else '-'} {','.join(flags) or '-'}",
+            status if isinstance(status, int) else None,
+            str(fields.get("upstream_host") or "-"),
+            str(fields.get("details") or ""),
+        )
+        self._count(entry, flags, +1)
+        self._entries.append(entry)
+        if len(self._entries) > MAX_KEPT:
+            self._drop(self._entries.popleft())
+
+    def counts(self, now: float | None = None) -> WindowCounts:
+        self._expire(self.clock() if now is None else now)
+        return WindowCounts(
+            self.window_s,
+            len(self._entries),
+            self._5xx,
+            _positive(self._keys),
+            _positive(self._flags),
+            _positive(self._upstreams),
+            _positive(self._upstreams_5xx),
+            _positive(self._details),
+            len(self._unparsed),
+        )
+
+    def _expire(self, now: float) -> None:
+        cutoff = now - self.window_s
+        # records arrive roughly in START_TIME order; one that is out of order leaves a little late
+        while self._entries and self._entries[0].at < cutoff:
+            self._drop(self._entries.popleft())
+        while self._unparsed and self._unparsed[0] < cutoff:
+            self._unparsed.popleft()
+
+    def _drop(self, entry: _Entry) -> None:
+        self._count(entry, [f for f in entry.key.split(" ", 1)[1].split(",") if f != "-"], -1)
+
+    def _count(self, entry: _Entry, flags: list[str], sign: int) -> None:
+        self._keys[entry.key] += sign
+        for flag in flags:
+            self._flags[flag] += sign
+        self._upstreams[entry.upstream] += sign
+        if entry.details:
+            self._details[entry.details] += sign
+        if entry.status is not None and 500 <= entry.status < 600:
+            self._5xx += sign
+            self._upstreams_5xx[entry.upstream] += sign
+
+
+def _positive(counter: Counter[str]) -> dict[str, int]:
+    return {k: v for k, v in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])) if v > 0}
+
+
+def window_evidence(
+    counts: WindowCounts, target: str, *, command: str, observed_at: float | None = None
+) -> Evidence:
+    return Evidence(
+        PROBE,
+        target,
+        Vantage.ENVOY_HOST,
+        counts.status(),
+        counts.detail(),
+        command=command,
+        observed_at=time.time() if observed_at is None else observed_at,
+        via="access log",
+        facts=counts.facts(),
+        data=counts,
+    )
