@@ -1,0 +1,119 @@
+"""`darc-tui logs [-c CONFIG] SOURCE [--json] [--since WHEN]`: follow one log source headless."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+from darc_tui.config import Config
+from darc_tui.hosts import build_hosts
+from darc_tui.logs.file_follower import FileFollower
+from darc_tui.logs.positions import FilePosition, Positions
+from darc_tui.logs.sources import SOURCES, AccessLogSource, build_source
+from darc_tui.model import Evidence, LogRecord
+
+EXIT_USAGE = 2
+_RELATIVE = re.compile(r"^-(\d+)\s*(s|sec|m|min|h|hour|d|day)s?$")
+_UNIT_S = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "logs", help="follow one log source headless (access, error or journal)"
+    )
+    p.add_argument("-c", "--config", dest="sub_config", help="configuration file (TOML)")
+    p.add_argument("source", choices=SOURCES, help="which log to follow")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument(
+        "--since",
+        default="",
+        metavar="WHEN",
+        help="start earlier: -10min, -2h, or '2026-11-25 16:00' (files are read from their "
+        "first byte and filtered by each line's own time)",
+    )
+
+
+async def run(args: argparse.Namespace, config: Config) -> int:
+    since_epoch = parse_since(args.since) if args.since else None
+    if args.since and since_epoch is None:
+        print(f"darc-tui: logs: cannot read --since {args.since!r}", file=sys.stderr)
+        return EXIT_USAGE
+    hosts = build_hosts(config)
+    positions = Positions()
+    source = build_source(config, hosts, args.source, positions=positions, since=args.since)
+    if source is None:
+        print(f"darc-tui: logs: no {args.source} log configured in [envoy]", file=sys.stderr)
+        return EXIT_USAGE
+    follower = source.follower if isinstance(source, AccessLogSource) else source
+    if since_epoch is not None and isinstance(follower, FileFollower):
+        positions.set_file(follower.key, FilePosition(-1, 0))
+        follower.position = FilePosition(-1, 0)  # from the first byte
+    sink = PrintSink(args.source, as_json=args.json, since=since_epoch)
+    try:
+        await source.follow(sink)
+    finally:
+        for host in hosts.values():
+            await host.close()
+    return 0
+
+
+class PrintSink:
+    """Prints records to stdout (text or JSON lines) and follower state changes to stderr."""
+
+    def __init__(
+        self,
+        source: str,
+        *,
+        as_json: bool,
+        since: float | None = None,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+    ) -> None:
+        self.source, self.as_json, self.since = source, as_json, since
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+
+    def records(self, records: Sequence[LogRecord]) -> None:
+        lines = [self._format(rec) for rec in records if self._wanted(rec)]
+        if lines:
+            self.out.write("".join(f"{line}\n" for line in lines))
+            self.out.flush()
+
+    def evidence(self, ev: Evidence) -> None:
+        if ev.probe.startswith("logs."):
+            print(f"darc-tui: {ev.probe}: {ev.status.value}: {ev.detail}", file=self.err)
+
+    def _wanted(self, rec: LogRecord) -> bool:
+        when = rec.fields.get("timestamp")
+        return (
+            self.since is None or rec.gap or not isinstance(when, int | float) or when >= self.since
+        )
+
+    def _format(self, rec: LogRecord) -> str:
+        if not self.as_json:
+            return rec.line
+        obj: dict[str, Any] = {"source": rec.source, "line": rec.line}
+        obj.update(rec.fields)
+        if rec.gap:
+            obj["gap"] = True
+        if rec.size and rec.size - 1 > len(rec.line.encode("utf-8", "replace")):
+            obj["size"] = rec.size
+        return json.dumps(obj, ensure_ascii=False, default=str)
+
+
+def parse_since(text: str, now: float | None = None) -> float | None:
+    """`-10min`, `-2h`, `-30s`, or an ISO date/time (local time) → epoch seconds."""
+    text = text.strip()
+    m = _RELATIVE.match(text)
+    if m:
+        return (time.time() if now is None else now) - int(m.group(1)) * _UNIT_S[m.group(2)]
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return None
