@@ -88,6 +88,7 @@ class SshHost(Host):
         )
         self._link: Link | None = None
         self._lock = asyncio.Lock()
+        self._attempt: asyncio.Task[Link] | None = None
         self._connecting = False
         self._failures = 0
         self._reason = ""
@@ -101,17 +102,20 @@ class SshHost(Host):
         await self.link()
 
     async def link(self) -> Link:
-        """The live connection, connecting first if allowed; HostError while down."""
-        link = self._link
-        if link is not None and link.usable():
+        """The live connection, connecting first if allowed; HostError while down.
+
+        The attempt runs in its own task: a caller that gives up (a probe's deadline) does not
+        abort it, so a slow handshake still completes and a failure still starts the backoff.
+        """
+        link = self.current_link()
+        if link is not None:
             return link
-        async with self._lock:  # only one connect at a time; waiters reuse its result
-            link = self._link
-            if link is not None and link.usable():
-                return link
+        if self._attempt is None or self._attempt.done():
             if self._reason and time.monotonic() < self._retry_at:
                 raise HostError(self._down_text())
-            return await self._open_link()
+            self._attempt = asyncio.create_task(self._open_link(), name=f"ssh connect {self.name}")
+            self._attempt.add_done_callback(_retrieve_exception)
+        return await asyncio.shield(self._attempt)
 
     def current_link(self) -> Link | None:
         """The live connection if there is one (never connects)."""
@@ -119,18 +123,21 @@ class SshHost(Host):
         return link if link is not None and link.usable() else None
 
     async def _open_link(self) -> Link:
-        self._connecting = True
-        try:
-            conn = await self._open()
-        except HostError as exc:
-            self._failures += 1
-            self._set_down(str(exc), self.backoff.delay(self._failures))
-            raise
-        finally:
-            self._connecting = False
-        link = Link(conn, asyncio.Semaphore(self.max_sessions))
-        self._link, self._failures, self._reason, self._since = link, 0, "", time.time()
-        return link
+        async with self._lock:  # belt and braces: never two handshakes for one host
+            self._connecting = True
+            try:
+                async with asyncio.timeout(self.settings.connect_timeout * (self._hops + 2)):
+                    conn = await self._open()
+            except (HostError, TimeoutError) as exc:
+                reason = str(exc) if isinstance(exc, HostError) else "connect timeout"
+                self._failures += 1
+                self._set_down(reason, self.backoff.delay(self._failures))
+                raise HostError(reason) from None
+            finally:
+                self._connecting = False
+            link = Link(conn, asyncio.Semaphore(self.max_sessions))
+            self._link, self._failures, self._reason, self._since = link, 0, "", time.time()
+            return link
 
     async def _open(self) -> asyncssh.SSHClientConnection:
         resolved = await resolve(self.config, self.settings)
@@ -188,8 +195,8 @@ class SshHost(Host):
 
     def _lost(self, conn: asyncssh.SSHClientConnection | None, exc: Exception | None) -> None:
         link = self._link
-        if link is None or (conn is not None and link.conn is not conn):
-            return
+        if link is None or conn is None or link.conn is not conn:
+            return  # an older connection, or one that never became the link
         link.closed = True
         self._link = None
         self._set_down(f"connection lost: {one_line(exc)}" if exc else "closed", 0.0)
@@ -215,6 +222,11 @@ class SshHost(Host):
         return HostState(self.name, self.kind, False, "not connected yet", since=self._since)
 
     async def close(self) -> None:
+        attempt, self._attempt = self._attempt, None
+        if attempt is not None and not attempt.done():
+            attempt.cancel()
+            with contextlib.suppress(asyncio.CancelledError, HostError):
+                await attempt
         link, self._link = self._link, None
         if link is not None:
             link.closed = True
@@ -320,6 +332,12 @@ class SshHost(Host):
         from darc_tui.hosts.ssh_http import SshHttpTransport
 
         return SshHttpTransport(self)
+
+
+def _retrieve_exception(task: asyncio.Task[Link]) -> None:
+    """Every caller may have given up on a failed attempt; the failure is in the host's state."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def _run_process(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from darc_tui.config import HostConfig, parse_config
 from darc_tui.hosts import LocalHost, SshHost, build_hosts
+from darc_tui.hosts.ssh import Backoff
 from tests.hosts._util import wait_until
 from tests.lab.sshd import TEST_USER, Sshd
 
@@ -215,7 +217,46 @@ def _fingerprint(key: Path) -> str:
     return out.stdout.split()[1]
 
 
-def _slow_backoff() -> object:
-    from darc_tui.hosts.ssh import Backoff
-
+def _slow_backoff() -> Backoff:
     return Backoff(base=30.0, cap=30.0)
+
+
+async def test_keepalive_notices_a_silent_peer(sshd: Sshd, make_ssh_host: MakeHost) -> None:
+    host = make_ssh_host(sshd.host_config(), keepalive_interval=0.3, keepalive_count_max=1)
+    assert (await host.run(["true"], timeout=5)).ok
+    try:
+        assert sshd.signal_connections(signal.SIGSTOP) > 0
+        await wait_until(lambda: not host.state().connected, what="keepalive failure noticed")
+        assert "not responding to keepalive" in host.state().detail
+    finally:
+        sshd.signal_connections(signal.SIGCONT)
+
+
+async def test_a_caller_giving_up_does_not_abort_the_connect(
+    sshd: Sshd, make_ssh_host: MakeHost
+) -> None:
+    host = make_ssh_host(sshd.host_config())
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.001):
+            await host.run(["true"], timeout=5)
+    await wait_until(lambda: host.state().connected, what="background connect finished")
+
+
+async def test_losing_the_jump_host_reconnects_through_it(
+    make_sshd: Callable[..., Sshd], make_ssh_host: MakeHost
+) -> None:
+    bastion, target = make_sshd(), make_sshd()
+    jump = make_ssh_host(bastion.host_config("bastion"))
+    host = make_ssh_host(target.host_config("edge", jump="bastion"), jump=jump)
+    assert (await host.run(["true"], timeout=5)).ok
+    assert bastion.drop_connections() > 0
+    await wait_until(lambda: not host.state().connected, what="target lost with its jump")
+    result = await host.run(["echo", "back"], timeout=5)
+    assert result.stdout == b"back\n" and jump.state().connected
+
+
+def test_backoff_grows_to_its_cap_with_jitter() -> None:
+    backoff = Backoff(base=1.0, cap=8.0, jitter=0.2)
+    for failures, raw in ((1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (9, 8.0)):
+        delays = {backoff.delay(failures) for _ in range(20)}
+        assert all(0.8 * raw <= d <= 1.2 * raw for d in delays) and len(delays) > 1

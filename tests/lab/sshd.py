@@ -165,10 +165,14 @@ class Sshd:
 
     def drop_connections(self) -> int:
         """Kill every per-connection sshd process (SIGKILL): clients see the connection drop."""
+        return self.signal_connections(signal.SIGKILL)
+
+    def signal_connections(self, sig: int) -> int:
+        """Send `sig` to every per-connection sshd process (SIGSTOP fakes a silent peer)."""
         pids = self.connection_pids()
         for pid in pids:
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, sig)
             except ProcessLookupError:
                 pass
         return len(pids)
