@@ -41,7 +41,7 @@ FAULTS: tuple[Fault, ...] = (
     ),
     Fault(
         "health_500",
-        "h",
+        "k",
         "Health 500",
         "health 500",
         "/api/health answers 500; the rest of /api still 200",
@@ -106,6 +106,7 @@ class Switchboard:
         self.lab = lab
         self.burst: Burst | None = None
         self.drift_port: int | None = None
+        self.faulted = False  # a fault was applied since the last restore
 
     async def apply(self, fault_id: str) -> str:
         handlers = {
@@ -117,6 +118,7 @@ class Switchboard:
             "drift": self.drift,
             "restore": self.restore,
         }
+        self.faulted = self.faulted or fault_id != "restore"
         return await handlers[fault_id]()
 
     async def backend_down(self) -> str:
@@ -179,7 +181,7 @@ class Switchboard:
         backend.health_status, backend.delay, backend.error_status = 200, 0.0, None
         if not backend.is_up:
             await asyncio.to_thread(backend.up)
-            done.append("backend started")
+            done.append("backend listening again")
         if lab.yaml_on_disk() != lab.original_yaml:
             await asyncio.to_thread(lab.write_yaml, lab.original_yaml)
             done.append("envoy.yaml restored")
@@ -187,7 +189,11 @@ class Switchboard:
             await asyncio.to_thread(lab.reload)
             done.append("Envoy reloaded")
         await asyncio.to_thread(lab.wait_healthy)
-        return "restored: " + (", ".join(done) if done else "backend healthy") + "; cluster healthy"
+        if self.faulted:
+            await asyncio.to_thread(lab.rotate_access_log)
+            done.append("access.log rotated")
+            self.faulted = False
+        return "restored: " + ", ".join(["backend healthy", *done]) + "; cluster healthy"
 
     def stop(self) -> None:
         if self.burst is not None:

@@ -316,7 +316,20 @@ class DemoLab:
         )
 
     def wrapper_pid(self) -> int:
-        return int(self.pid_file.read_text(encoding="utf-8").strip())
+        try:
+            return int(self.pid_file.read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            return self.envoy.pid if self.envoy is not None and self.envoy.pid else 0
+
+    def rotate_access_log(self) -> None:
+        """What logrotate does: move access.log to access.log.1, then SIGUSR1 makes Envoy reopen
+        its path (the wrapper forwards the signal to every epoch). The next minute's window of
+        the access log then starts clean instead of replaying the fault just undone."""
+        with contextlib.suppress(FileNotFoundError):
+            self.access_log.replace(self.access_log.with_name(f"{self.access_log.name}.1"))
+        pid = self.wrapper_pid()
+        if pid:
+            os.kill(pid, signal.SIGUSR1)
 
     # -- darc-tui configuration ------------------------------------------------------------------
 

@@ -11,10 +11,11 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import OptionList
 
-from darc_tui.demo.console import DemoApp
+from darc_tui.demo.console import DemoApp, fault_bindings
 from darc_tui.demo.faults import Switchboard
 from darc_tui.demo.lab import DemoLab
 from darc_tui.engine import build_engine
+from darc_tui.ui.keys import BINDINGS as CONSOLE_BINDINGS
 from tests.demo.procs import alive
 
 DEADLINE = 30.0
@@ -52,7 +53,7 @@ async def test_fault_key_shows_its_cause_undo_clears_it_and_quit_leaves_nothing(
             await until(pilot, lambda: snapshot_causes(app) == [], "a healthy first diagnosis")
             bar = screen_text(app)
             assert (
-                "DEMO  b down  h health 500  s slow  o overload  i bad yaml  e drift  u undo" in bar
+                "DEMO  b down  k health 500  s slow  o overload  i bad yaml  e drift  u undo" in bar
             )
 
             await pilot.press("b")
@@ -73,3 +74,10 @@ async def test_fault_key_shows_its_cause_undo_clears_it_and_quit_leaves_nothing(
         lab.close()
     assert pids and not [pid for pid in pids if alive(pid)]
     assert not workdir.exists()
+
+
+def test_demo_keys_do_not_shadow_any_console_key() -> None:
+    console_keys = {key for b in CONSOLE_BINDINGS for key in b.key.split(",")}
+    demo_keys = [b.key for b in fault_bindings()]
+    assert len(set(demo_keys)) == len(demo_keys)
+    assert not console_keys & set(demo_keys)

@@ -16,7 +16,7 @@ import pytest
 
 from darc_tui.demo import command
 from darc_tui.demo import lab as lab_module
-from darc_tui.demo.lab import DemoLab
+from darc_tui.demo.lab import DemoLab, wait_for
 from tests.demo.procs import alive, processes_naming
 
 STARTED = re.compile(r"demo lab in (\S+) ")
@@ -57,6 +57,16 @@ def test_lab_reload_hot_restarts_envoy_with_the_yaml_on_disk(envoy_binary: Path)
         lab.reload()
         assert lab.restart_epoch() == before + 1
         lab.wait_healthy()
+
+
+def test_rotating_the_access_log_makes_envoy_write_a_fresh_one(envoy_binary: Path) -> None:
+    with DemoLab() as lab:
+        wait_for(lab.access_log.exists, 10, "the first access-log lines")
+        lab.rotate_access_log()
+        rotated = lab.access_log.with_name("access.log.1")
+        assert rotated.exists()
+        wait_for(lambda: lab.access_log.exists() and lab.access_log.stat().st_size, 10, "new lines")
+        assert '"GET /api/' in lab.access_log.read_text()
 
 
 def test_exception_inside_the_lab_stops_every_process_and_removes_its_files(
