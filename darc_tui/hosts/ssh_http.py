@@ -25,7 +25,7 @@ from darc_tui.hosts._common import CLOSE_GRACE, one_line
 from darc_tui.hosts.base import HostError
 from darc_tui.hosts.local import shared_ssl_context
 from darc_tui.hosts.ssh_curl import VIA_CURL, curl_request
-from darc_tui.hosts.ssh_tcp import VIA_DIRECT
+from darc_tui.hosts.ssh_tcp import VIA_DIRECT, open_channel
 
 if TYPE_CHECKING:
     from darc_tui.hosts.ssh import SshHost
@@ -149,8 +149,7 @@ class _SshBackend(httpcore.AsyncNetworkBackend):
         if not link.forwarding:
             raise ForwardingProhibited("administratively prohibited")
         try:
-            with anyio.fail_after(timeout):
-                reader, writer = await link.conn.open_connection(host, port, encoding=None)
+            reader, writer = await open_channel(link.conn, host, port, timeout=timeout)
         except TimeoutError as exc:
             raise httpcore.ConnectTimeout("connect timeout") from exc
         except asyncssh.ChannelOpenError as exc:

@@ -31,6 +31,33 @@ _DEV_TCP = (
 )
 
 
+ChannelPair = tuple[asyncssh.SSHReader[bytes], asyncssh.SSHWriter[bytes]]
+
+
+async def open_channel(
+    conn: asyncssh.SSHClientConnection, host: str, port: int, *, timeout: float | None
+) -> ChannelPair:
+    """A direct-tcpip channel, or TimeoutError. Cancelling asyncssh's open would leave a channel
+    that sshd confirms later with nobody to close it (and a TCP connection held on the host), so
+    the open keeps running and a late success is closed at once."""
+    opening = asyncio.ensure_future(conn.open_connection(host, port, encoding=None))
+    try:
+        done, _ = await asyncio.wait({opening}, timeout=timeout)
+    finally:
+        if not opening.done():
+            opening.add_done_callback(_close_late_channel)
+    if not done:
+        raise TimeoutError
+    return opening.result()
+
+
+def _close_late_channel(opening: asyncio.Future[ChannelPair]) -> None:
+    if opening.cancelled() or opening.exception() is not None:
+        return
+    _, writer = opening.result()
+    writer.close()
+
+
 def classify_reason(reason: str) -> str:
     """A connect failure text (errno wording from sshd or bash) → refused/timeout/unreachable."""
     lowered = reason.lower()
@@ -61,8 +88,7 @@ async def direct_tcpip(
     """None when sshd refuses to forward at all (AllowTcpForwarding no)."""
     start = time.monotonic()
     try:
-        async with asyncio.timeout(timeout):
-            _, writer = await conn.open_connection(host, port)
+        _, writer = await open_channel(conn, host, port, timeout=timeout)
     except TimeoutError:
         return TcpResult(host, port, False, error="timeout", via=VIA_DIRECT)
     except asyncssh.ChannelOpenError as exc:

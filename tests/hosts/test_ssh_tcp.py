@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -60,3 +63,40 @@ async def test_dropped_packets_are_a_timeout(ns_site: NsSite) -> None:
     assert (result.ok, result.error, result.via) == (False, "timeout", "ssh direct-tcpip")
     # the abandoned channel open does not break the connection
     assert (await ns_site.host.run(["true"], timeout=5)).ok
+
+
+_RECORDING_LISTENER = """
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+print("listening", flush=True)
+while True:
+    c, _ = s.accept()
+    print("accepted", flush=True)
+    while c.recv(1024):
+        pass
+    print("closed", flush=True)
+    c.close()
+"""
+
+
+async def test_a_connect_that_succeeds_after_the_timeout_is_closed(ns_site: NsSite) -> None:
+    port = ns_site.port + 1
+    listener = ns_site.netns.popen(
+        [sys.executable, "-c", _RECORDING_LISTENER, str(port)], stdout=subprocess.PIPE, text=True
+    )
+
+    async def next_line() -> str:
+        async with asyncio.timeout(10):
+            return (await asyncio.to_thread(listener.stdout.readline)).strip()  # type: ignore[union-attr]
+
+    assert await next_line() == "listening"
+    ns_site.drop_port(port)
+    result = await ns_site.host.open_tcp("127.0.0.1", port, timeout=0.3)
+    assert result.error == "timeout"
+    # let the kernel's SYN retransmission through: sshd's connect now succeeds, late
+    ns_site.netns.exec(["iptables", "-D", "INPUT", "-p", "tcp", "--dport", str(port), "-j", "DROP"])
+    assert await next_line() == "accepted"
+    assert await next_line() == "closed"
