@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from darc_tui.hosts.base import LineStream
+from darc_tui.hosts.ssh import Backoff
 from darc_tui.model import Evidence, LogRecord, Status, Vantage
 
 DISPLAY_LIMIT = 2000  # characters of a line kept for display
 KEEP_LIMIT = 64 * 1024  # bytes of a line kept for parsing; the rest is only counted
 
 FieldParser = Callable[[str], dict[str, Any]]
+
+
+FOLLOWER_BACKOFF = Backoff(base=0.5)  # a follower's retry is cheap: start faster than a host
 
 
 class LogSink(Protocol):
@@ -104,19 +107,6 @@ def make_record(
 
 def gap_record(source: str, why: str) -> LogRecord:
     return LogRecord(source, f"-- {why} --", time.time(), fields={"gap": why}, gap=True)
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Capped exponential backoff with jitter (reconnect storms hit sshd's MaxStartups)."""
-
-    base: float = 0.5
-    cap: float = 30.0
-    jitter: float = 0.2
-
-    def delay(self, failures: int) -> float:
-        raw = min(self.cap, self.base * 2 ** max(failures - 1, 0))
-        return raw * random.uniform(1 - self.jitter, 1 + self.jitter)
 
 
 class StatusReporter:

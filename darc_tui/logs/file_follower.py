@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from darc_tui.hosts.base import Host, LineStream, shell_join
 from darc_tui.logs.common import (
+    FOLLOWER_BACKOFF,
     Backoff,
     ChunkPump,
     FieldParser,
@@ -87,7 +88,7 @@ class FileFollower:
         positions: Positions | None = None,
         initial_bytes: int = 64 * 1024,
         poll_interval: float = 1.0,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = FOLLOWER_BACKOFF,
         probe: str = "",
     ) -> None:
         self.name = source
@@ -202,11 +203,7 @@ class FileFollower:
         changed = old is not None and (header.inode != old.inode or header.start != old.offset)
         if old is not None and old.inode > 0 and changed:
             # rotated or truncated while we were not following: finish the old file first
-            records, complete = await self._recover(old)
-            if not complete and old.seen_size > old.offset:
-                records.insert(0, gap_record(self.name, f"{self.path}: lines lost in a rotation"))
-            if records:
-                sink.records(records)
+            await self._finish_old(sink, old, "rotation")
         self._tail = b""
         self._set(FilePosition(header.inode, header.start, b"", header.size))
 
@@ -238,13 +235,17 @@ class FileFollower:
         """tail saw the file shrink (copytruncate): take the rest from the copy, restart at 0."""
         old = self.position
         assert old is not None
-        records, complete = await self._recover(old)
-        if not complete and old.seen_size > old.offset:
-            records.insert(0, gap_record(self.name, f"{self.path}: lines lost in a truncation"))
-        if records:
-            sink.records(records)
+        await self._finish_old(sink, old, "truncation")
         self._tail = b""
         self._set(FilePosition(old.inode, 0, b"", 0))
+
+    async def _finish_old(self, sink: LogSink, old: FilePosition, what: str) -> None:
+        """Deliver what followed `old` in PATH.1; a gap marker when unread bytes are gone."""
+        records, complete = await self._recover(old)
+        if not complete and old.seen_size > old.offset:
+            records.insert(0, gap_record(self.name, f"{self.path}: lines lost in a {what}"))
+        if records:
+            sink.records(records)
 
     def _set(self, pos: FilePosition) -> None:
         self.position = pos

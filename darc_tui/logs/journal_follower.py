@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from darc_tui.hosts.base import Host, shell_join
 from darc_tui.logs.common import (
+    FOLLOWER_BACKOFF,
     Backoff,
     ChunkPump,
     Line,
@@ -42,7 +43,7 @@ class JournalFollower:
         positions: Positions | None = None,
         initial_lines: int = 200,
         since: str = "",
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = FOLLOWER_BACKOFF,
         source: str = "journal",
         probe: str = "logs.journal",
     ) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from darc_tui.config import Config
 from darc_tui.hosts.base import Host, shell_join
-from darc_tui.logs.common import Backoff, LogSink
+from darc_tui.logs.common import FOLLOWER_BACKOFF, Backoff, LogSink
 from darc_tui.logs.file_follower import FileFollower
 from darc_tui.logs.formats import access_fields, envoy_log_fields, load_access_format
 from darc_tui.logs.journal_follower import JournalFollower
@@ -39,7 +39,7 @@ class AccessLogSource:
         window_s: float = WINDOW_S,
         emit_every: float = EMIT_EVERY,
         poll_interval: float = 1.0,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = FOLLOWER_BACKOFF,
         initial_bytes: int = 64 * 1024,
     ) -> None:
         self.host, self.path, self.config_path = host, path, config_path
