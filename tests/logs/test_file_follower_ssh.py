@@ -1,4 +1,4 @@
-"""FileFollower over a real sshd whose connections are killed while a writer keeps appending."""
+"""FileFollower under load: connections killed and files rotated while a writer keeps appending."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+from darc_tui.hosts.base import Host
 from darc_tui.hosts.ssh import Backoff as HostBackoff
 from darc_tui.hosts.ssh import SshHost
 from darc_tui.logs.common import Backoff
@@ -121,3 +122,47 @@ async def test_host_down_is_reported_and_following_resumes_when_it_is_back(
         await host.close()
     assert sink.lines() == ["one", "two"]
     assert sink.seen[-1].status is Status.OK
+
+
+class RotatingWriter(Writer):
+    """A Writer that, like logrotate + Envoy's reopen, renames the log away (shifting .1 to .2)
+    and reopens a fresh file at the given line numbers."""
+
+    def __init__(self, path: Path, total: int, rotate_at: tuple[int, ...]) -> None:
+        super().__init__(path, total)
+        self.rotate_at = rotate_at
+
+    def run(self) -> None:
+        out = self.path.open("ab", buffering=0)
+        try:
+            while self.written < self.total:
+                if self.written in self.rotate_at:
+                    old = self.path.with_name(self.path.name + ".1")
+                    if old.exists():
+                        old.rename(self.path.with_name(self.path.name + ".2"))
+                    self.path.rename(old)
+                    out.write(b"req %06d\n" % self.written)  # still goes to the old file
+                    self.written += 1
+                    out.close()
+                    out = self.path.open("ab", buffering=0)
+                burst = range(self.written, min(self.written + 10, self.total))
+                out.write(b"".join(b"req %06d\n" % i for i in burst))
+                self.written = burst.stop
+                time.sleep(0.01)
+        finally:
+            out.close()
+
+
+async def test_rotations_under_load_lose_and_repeat_nothing(host: Host, tmp_path: Path) -> None:
+    log = tmp_path / "access.log"
+    log.touch()
+    sink = RecordingSink()
+    follower = FileFollower(host, str(log), poll_interval=0.3, backoff=Backoff(0.05, 0.5))
+    writer = RotatingWriter(log, 2000, rotate_at=(500, 1200))
+    async with running(lambda: follower.follow(sink)):
+        await until(lambda: any(e.status is Status.OK for e in sink.seen), "following")
+        writer.start()
+        await until(lambda: len(sink.got) >= 2000, "every line", timeout=60)
+    writer.join(10)
+    assert sink.lines() == [f"req {i:06d}" for i in range(2000)]
+    assert not sink.gaps()
