@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,9 +56,9 @@ async def test_non_utf8_output_keeps_the_connection(sshd: Sshd, make_ssh_host: M
     ],
 )
 async def test_argv_reaches_the_remote_side_literally(
-    sshd: Sshd, make_ssh_host: MakeHost, payload: str
+    sshd: Sshd, make_ssh_host: MakeHost, payload: str, tmp_path: Path
 ) -> None:
-    canary = Path(tempfile.mkdtemp(prefix="darc-canary-")) / "CANARY"
+    canary = tmp_path / "CANARY"
     text = payload.format(canary=canary)
     host = make_ssh_host(sshd.host_config())
     result = await host.run(["printf", "%s", text], timeout=5)

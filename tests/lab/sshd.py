@@ -33,14 +33,15 @@ def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
 
 
 def ensure_test_user() -> str:
-    """Create the non-root login (idempotent, safe when several workers race)."""
-    if _run(["id", "-u", TEST_USER]).returncode != 0:
-        made = _run(["useradd", "--create-home", "--shell", "/bin/sh", TEST_USER])
-        if made.returncode not in (0, 9):  # 9: created meanwhile by another worker
-            raise RuntimeError(f"useradd failed: {made.stderr.strip()}")
-    # with UsePAM no, a "!" shadow password means "locked" and sshd refuses even key logins
-    _run(["usermod", "-p", "*", TEST_USER])
-    return TEST_USER
+    """Create the non-root login (idempotent; retried because parallel workers lock /etc/passwd)."""
+    for _ in range(20):
+        if _run(["id", "-u", TEST_USER]).returncode != 0:
+            _run(["useradd", "--create-home", "--shell", "/bin/sh", TEST_USER])
+        # with UsePAM no, a "!" shadow password means "locked" and sshd refuses even key logins
+        if _run(["usermod", "-p", "*", TEST_USER]).returncode == 0:
+            return TEST_USER
+        time.sleep(0.1)
+    raise RuntimeError(f"could not create the test user {TEST_USER}")
 
 
 def _keygen(path: Path) -> None:
