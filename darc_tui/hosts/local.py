@@ -159,10 +159,12 @@ class _LocalStream(LineStream):
                 break
             yield chunk
         if not self._closed:
-            await proc.wait()
-            if self._stderr_task is not None:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(CLOSE_GRACE):
+            # stdout closed; the process normally exits with it (one that lingers is killed
+            # when the stream is closed)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(CLOSE_GRACE):
+                    await proc.wait()
+                    if self._stderr_task is not None:
                         await self._stderr_task
 
     async def close(self) -> None:

@@ -24,7 +24,7 @@ from darc_tui.hosts.ssh_stream import SshStream, lifeline_command
 from darc_tui.hosts.ssh_tcp import open_tcp_over
 from darc_tui.model import HostState
 
-DEFAULT_MAX_SESSIONS = 8  # below sshd's MaxSessions (10): leaves room for a manual `ssh` -M
+DEFAULT_MAX_SESSIONS = 8  # below sshd's default MaxSessions 10 (the 11th fails: "open failed")
 MAX_HOPS = 4
 REMOTE_KILL_AFTER = 1  # seconds between the remote timeout's TERM and its KILL
 _PROXY_JUMP = re.compile(r"^(?:(?P<user>[^@]+)@)?(?P<host>\[[^\]]+\]|[^:]+)(?::(?P<port>\d+))?$")
