@@ -26,6 +26,9 @@ VERTICAL_BREAKPOINTS = [(0, "-too-short"), (24, "-short"), (40, "-tall")]
 MIN_SIZE = (80, 24)
 
 CSS = """
+Toast {
+    max-width: 44;
+}
 #body {
     layout: grid;
     grid-size: 2;

@@ -69,10 +69,11 @@ class CausesPane(Pane):
         if self._announced is not None:
             for f in findings:
                 if f.cause not in self._announced:
+                    # short on purpose: the Causes pane has the summary; a toast must not hide it
                     self.notify(
-                        f.summary,
-                        title=f"new cause: {f.title}",
-                        timeout=10,
+                        f"{f.title} [{f.cause}]",
+                        title="new cause",
+                        timeout=6,
                         severity="error" if f.severity is Verdict.DOWN else "warning",
                     )
         self._announced = ids
