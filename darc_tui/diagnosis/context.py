@@ -87,7 +87,7 @@ class Context:
 
     @cached_property
     def access(self) -> pv.AccessView | None:
-        return pv.access_view(self.latest("envoy.access_log"), self.cluster)
+        return pv.access_view(self.latest("envoy.access_log"))
 
     def http(self, vantage: Vantage) -> pv.HttpView | None:
         return pv.http_view(self.latest("backend.health", vantage))

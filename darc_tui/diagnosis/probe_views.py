@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from darc_tui.diagnosis.views import as_bool, as_float, as_int, as_str, get, known, pick, seq
+from darc_tui.diagnosis.views import as_bool, as_float, as_int, as_str, known, pick, seq
 from darc_tui.model import Evidence, Status
 
 
@@ -21,6 +21,9 @@ def _error_kind(text: str) -> str:
     low = text.lower()
     if not low:
         return ""
+    if "host down:" in low:
+        # the probe's own host (e.g. the Envoy host over SSH) was unusable: nothing was measured
+        return "host_down"
     for kind, words in (
         ("refused", ("refused", "econnrefused")),
         ("connect_timeout", ("connect timeout", "connect timed out", "connecttimeout")),
@@ -253,17 +256,20 @@ class AccessView:
         return found[0] if found else None
 
 
-def access_view(ev: Evidence | None, cluster: str) -> AccessView | None:
+def access_view(ev: Evidence | None) -> AccessView | None:
+    """The access log's recent window (darc_tui.logs.window.WindowCounts, read by its fields:
+    importing darc_tui.logs here would be circular); None without requests."""
     if not known(ev) or ev is None:
         return None
+    by_status_flag = getattr(ev.data, "by_status_flag", None)
+    total = as_int(getattr(ev.data, "total", None))
+    if not isinstance(by_status_flag, Mapping) or not total:
+        return None  # no traffic is not evidence of health
     counts: dict[tuple[int, str], int] = {}
-    raw = get(ev.data, "counts") if ev.data is not None else None
-    if isinstance(raw, Mapping):
-        for key, n in raw.items():
-            status, flag = _count_key(key)
-            if status is not None and (num := as_int(n)):
-                counts[(status, flag)] = counts.get((status, flag), 0) + num
-    total = as_int(pick(ev, "total", "requests")) or sum(counts.values())
+    for key, n in by_status_flag.items():
+        status, flag = _count_key(key)  # "503 UF", "200 -", "503 UF,URX"
+        if status is not None and (num := as_int(n)):
+            counts[(status, flag)] = counts.get((status, flag), 0) + num
     return AccessView(ev, total, counts)
 
 

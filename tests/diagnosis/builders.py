@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from darc_tui.config import Config, parse_config
+from darc_tui.logs.window import AccessWindow, window_evidence
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.clusters import (
     ClustersReport,
@@ -254,11 +255,12 @@ def firewall(blocking: Iterable[str] = (), readable: bool = True) -> Evidence:
 
 
 def access(counts: Mapping[tuple[int, str], int]) -> Evidence:
-    class Window:
-        def __init__(self) -> None:
-            self.counts = dict(counts)
-
-    return ev("envoy.access_log", data=Window(), target="access.log", total=sum(counts.values()))
+    """envoy.access_log as the real window builds it, from (status, flags) → requests."""
+    window = AccessWindow(60.0, clock=lambda: NOW)
+    for (status, flags), n in counts.items():
+        for _ in range(n):
+            window.add({"status": status, "flags": [f for f in flags.split(",") if f != "-"]}, NOW)
+    return window_evidence(window.counts(NOW), "access.log", command="tail", observed_at=NOW)
 
 
 def validate(ok: bool = True, message: str = "") -> Evidence:

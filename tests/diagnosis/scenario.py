@@ -62,6 +62,7 @@ class Site:
     variant: Variant
     base: Any = None  # the EnvoySpec the lab started with
     timings: list[Timing] = field(default_factory=lambda: TIMINGS)
+    marks: int = 0
 
     def __post_init__(self) -> None:
         self.lab.backend.health_path = self.variant.health_path
@@ -78,6 +79,23 @@ class Site:
             self.lab.reconfigure(healthy=False, **fields)
         if healthy:
             self.lab.wait_healthy()
+        self.fresh_access_log()
+
+    def fresh_access_log(self) -> None:
+        """Start the scenario with an empty access log: the probe counts the last 60 s, and the
+        previous scenario's faults must not count in this one. A marker request, once flushed,
+        shows every earlier record is on disk, so truncating after it leaves nothing behind."""
+        if not self.lab.envoy.running:
+            self.lab.access_log.write_text("")
+            return
+        self.marks += 1
+        marker = f"darc-scenario-{self.marks}"
+        try:
+            httpx.get(self.url(f"{self.variant.api_path}?{marker}"), timeout=5, trust_env=False)
+            self.lab.wait_access_log(marker)
+        except httpx.HTTPError:
+            pass  # no listener (a fault scenario restored below): nothing was logged either
+        self.lab.access_log.write_text("")  # Envoy appends (O_APPEND): it goes on at offset 0
 
     def reset_backend(self) -> None:
         backend = self.lab.backend

@@ -145,7 +145,9 @@ async def test_circuit_breaker_overflow_under_a_burst(site: Site) -> None:
         config,
         started,
         traffic=lambda: burst(url, 12),
+        accept=lambda f: "upstream_rq_pending_overflow" in f.summary,  # once counters moved
     )
+    assert "UO" in found.summary
     assert "upstream_rq_pending_overflow +" in found.summary
     assert "max_pending_requests 1" in found.summary
 
