@@ -17,7 +17,6 @@ from darc_tui.logs.journal_follower import JournalFollower
 from darc_tui.logs.positions import Positions
 from darc_tui.logs.window import WINDOW_S, AccessWindow, window_evidence
 from darc_tui.model import Evidence, LogRecord
-from darc_tui.monitor import LogSource
 
 SOURCES = ("access", "error", "journal")
 EMIT_EVERY = 2.0  # seconds between access-window evidence updates
@@ -87,6 +86,11 @@ class AccessLogSource:
             await asyncio.sleep(self.emit_every)
 
 
+# What the Monitor runs (its LogSource protocol); spelled out so darc_tui.logs never imports the
+# engine, and the diagnosis rules can import the window types without a cycle.
+Source = AccessLogSource | FileFollower | JournalFollower
+
+
 class _CountingSink:
     """Passes everything through, counting access records into the window on the way."""
 
@@ -110,7 +114,7 @@ def build_source(
     *,
     positions: Positions | None = None,
     since: str = "",
-) -> LogSource | None:
+) -> Source | None:
     """One of "access", "error", "journal" for the configured Envoy host; None when not set up."""
     envoy = config.envoy
     host = hosts.get(envoy.host)
@@ -132,7 +136,7 @@ def build_source(
 
 def build_sources(
     config: Config, hosts: Mapping[str, Host], *, positions: Positions | None = None
-) -> list[LogSource]:
+) -> list[Source]:
     """Every log source the configuration names, sharing one position store."""
     positions = positions or Positions()
     found = (build_source(config, hosts, which, positions=positions) for which in SOURCES)

@@ -28,6 +28,9 @@ class _Entry:
     status: int | None
     upstream: str
     details: str
+    from_upstream: (
+        bool  # the response came from the backend (no flag, service time or via_upstream)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,7 @@ class WindowCounts:
     by_upstream_5xx: Mapping[str, int]
     by_details: Mapping[str, int]
     unparsed: int = 0
+    upstream_5xx: int = 0  # 5xx the backend itself answered (Envoy passed them through)
 
     def facts(self) -> dict[str, Any]:
         return {
@@ -55,6 +59,7 @@ class WindowCounts:
             "by_upstream_5xx": dict(self.by_upstream_5xx),
             "by_details": dict(self.by_details),
             "unparsed": self.unparsed,
+            "5xx_from_upstream": self.upstream_5xx,
         }
 
     def detail(self) -> str:
@@ -93,6 +98,7 @@ class AccessWindow:
         self._upstreams_5xx: Counter[str] = Counter()
         self._details: Counter[str] = Counter()
         self._5xx = 0
+        self._upstream_5xx = 0
 
     def add(self, fields: Mapping[str, Any], observed_at: float | None = None) -> None:
         """One record's parsed fields (`AccessRecord.to_json()`); empty fields = unparsed."""
@@ -102,12 +108,15 @@ class AccessWindow:
             return
         status = fields.get("status")
         flags = fields.get("flags") or []
+        details = str(fields.get("details") or "")
+        service_time = fields.get("upstream_service_time_ms") is not None
         entry = _Entry(
             float(at),
             f"{status if status is not None else '-'} {','.join(flags) or '-'}",
             status if isinstance(status, int) else None,
             str(fields.get("upstream_host") or "-"),
-            str(fields.get("details") or ""),
+            details,
+            not flags and (details == "via_upstream" or service_time),
         )
         self._count(entry, flags, +1)
         self._entries.append(entry)
@@ -126,6 +135,7 @@ class AccessWindow:
             _positive(self._upstreams_5xx),
             _positive(self._details),
             len(self._unparsed),
+            self._upstream_5xx,
         )
 
     def _expire(self, now: float) -> None:
@@ -149,6 +159,7 @@ class AccessWindow:
         if entry.status is not None and 500 <= entry.status < 600:
             self._5xx += sign
             self._upstreams_5xx[entry.upstream] += sign
+            self._upstream_5xx += sign if entry.from_upstream else 0
 
 
 def _positive(counter: Counter[str]) -> dict[str, int]:

@@ -30,6 +30,7 @@ def test_counts_group_status_and_flags_and_upstreams() -> None:
     assert counts.by_status_flag["503 -"] == 1
     assert counts.by_status_flag["404 NR"] == 1
     assert counts.by_flag["UF"] == 2
+    assert counts.upstream_5xx == 2  # the backend's own 503 and 501 carry a service time
     assert sum(counts.by_upstream_5xx.values()) == 8
     assert counts.status() is Status.FAIL
 
