@@ -87,7 +87,7 @@ class FileFollower:
         parse: FieldParser | None = None,
         positions: Positions | None = None,
         initial_bytes: int = 64 * 1024,
-        poll_interval: float = 1.0,
+        poll_interval: float = 2.0,
         backoff: Backoff = FOLLOWER_BACKOFF,
         probe: str = "",
     ) -> None:

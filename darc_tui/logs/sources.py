@@ -37,7 +37,7 @@ class AccessLogSource:
         positions: Positions | None = None,
         window_s: float = WINDOW_S,
         emit_every: float = EMIT_EVERY,
-        poll_interval: float = 1.0,
+        poll_interval: float = 2.0,
         backoff: Backoff = FOLLOWER_BACKOFF,
         initial_bytes: int = 64 * 1024,
     ) -> None:
