@@ -116,6 +116,8 @@ class Monitor:
         self.feed(ev)
 
     def _rediagnose(self) -> None:
+        for host in self.hosts.values():
+            self.state.set_host(host.state())  # rules read connection state too
         try:
             self.state.set_findings(diagnose(self.state, self.config))
         except Exception as exc:  # a rule bug must show up, not kill the engine

@@ -73,6 +73,8 @@ class State:
     # -- hosts, logs, findings -------------------------------------------------------------
     def set_host(self, host: HostState) -> None:
         prev = self._hosts.get(host.name)
+        if prev is not None and (prev.connected, prev.detail) == (host.connected, host.detail):
+            return
         self._hosts[host.name] = host
         self.version += 1
         if prev is None or prev.connected != host.connected or prev.detail != host.detail:

@@ -95,11 +95,16 @@ def test_unreachable_ssh_host_is_evidence_not_a_traceback(lab: Lab, tmp_path: Pa
         envoy={"host": "edge"},
         hosts={"edge": {"address": "127.0.0.1", "port": 1, "known_hosts": str(closed)}},
     )
-    code, doc, stderr = check(cfg)
+    code, doc, _stderr = check(cfg)
     assert code == 1
     envoy_side = [p for p in doc["probes"] if p["vantage"] == "envoy-host"]
     assert envoy_side and all(p["status"] in ("error", "unknown") for p in envoy_side)
-    assert any("refused" in p["detail"].lower() for p in envoy_side), envoy_side
+    assert any("host down" in p["detail"].lower() for p in envoy_side), envoy_side
+    # seeing nothing from the Envoy host is not evidence that Envoy or the backend is down
+    ids = [c["id"] for c in doc["causes"]]
+    assert "envoy.down" not in ids and "backend.down" not in ids, ids
+    assert ids[0] == "host.unreachable", ids
+    assert "edge" in doc["causes"][0]["summary"] and "refused" in doc["causes"][0]["summary"]
 
 
 def test_hostile_config_values_reach_the_remote_side_as_literal_arguments(
@@ -127,7 +132,7 @@ def test_hostile_config_values_reach_the_remote_side_as_literal_arguments(
             }
         },
     )
-    code, doc, _ = check(cfg)
+    _code, doc, _ = check(cfg)
     assert not canary.exists()
     assert doc["probes"]  # it ran, and reported the odd paths as evidence
     cfg_file = probes(doc, "envoy.config_file")
@@ -144,3 +149,38 @@ def test_config_check_summarises_the_lab(lab: Lab) -> None:
     assert proc.returncode == 0, proc.stderr
     assert f"cluster {lab.spec.cluster_name} endpoints 127.0.0.1:{lab.backend.port}" in proc.stdout
     assert "valid" in proc.stdout.splitlines()[0]
+
+
+def test_watch_prints_json_lines_and_finds_nothing_on_a_healthy_lab(lab: Lab) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "darc_tui", "check", "-c", str(lab.write_config()), "--json", "--watch", "4"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    docs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 0, docs[-1]["causes"] if docs else proc.stderr
+    assert docs and all(d["verdict"] == "ok" and d["causes"] == [] for d in docs)
+
+
+def test_watch_reports_the_fault_as_it_happens(lab: Lab) -> None:
+    """The backend goes down while `check --watch` runs: a later line names backend.down."""
+    cmd = [sys.executable, "-m", "darc_tui", "check", "-c", str(lab.write_config())]
+    proc = subprocess.Popen(
+        [*cmd, "--json", "--watch", "20"], stdout=subprocess.PIPE, text=True, bufsize=1
+    )
+    assert proc.stdout is not None
+    try:
+        first = json.loads(proc.stdout.readline())
+        assert first["verdict"] == "ok"
+        lab.backend.down()
+        for line in proc.stdout:
+            doc = json.loads(line)
+            if doc["causes"] and doc["causes"][0]["id"] == "backend.down":
+                assert str(lab.backend.port) in doc["causes"][0]["summary"]
+                break
+        else:
+            raise AssertionError("the watch ended without naming the fault")
+    finally:
+        proc.kill()
+        proc.wait()

@@ -49,6 +49,8 @@ _CAUSES = (
     Cause("envoy.panic_mode", "Cluster in panic: Envoy routes to every host", 47, Verdict.DEGRADED),
     Cause("healthcheck.failing", "Envoy's active health check marks the host(s) unhealthy", 45),
     Cause("envoy.admin_unreachable", "Envoy's admin API cannot be read", 40, Verdict.DEGRADED),
+    # Not a cause of the 503 but of blindness: the checks on that host could not run at all.
+    Cause("host.unreachable", "darc-tui cannot reach a host over SSH", 30, Verdict.DEGRADED),
 )
 
 CATALOG: dict[str, Cause] = {c.id: c for c in _CAUSES}

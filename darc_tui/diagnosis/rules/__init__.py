@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from darc_tui.diagnosis.rules import backend, config, cors, envoy, healthcheck, network, overload
+from darc_tui.diagnosis.rules import (
+    backend,
+    config,
+    cors,
+    envoy,
+    healthcheck,
+    hosts,
+    network,
+    overload,
+)
 from darc_tui.diagnosis.rules.common import Rule
 
 RULES: tuple[Rule, ...] = (
@@ -28,6 +37,7 @@ RULES: tuple[Rule, ...] = (
     backend.no_hosts,
     healthcheck.panic_mode,
     cors.origin_not_allowed,
+    hosts.unreachable,
 )
 
 __all__ = ["RULES", "Rule"]

@@ -1,0 +1,47 @@
+"""The hosts darc-tui observes from: an SSH host it cannot use leaves its checks blind."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterator
+
+from darc_tui.config import LOCAL
+from darc_tui.diagnosis.catalog import finding
+from darc_tui.diagnosis.context import Context
+from darc_tui.model import EvidenceRef, Finding, Vantage
+
+
+def unreachable(ctx: Context) -> Iterator[Finding]:
+    """One finding per configured Envoy/backend host whose SSH connection is down.
+
+    Without it, a dead SSH link would read as "no cause" (verdict ok): everything measured from
+    that host is ERROR, which the other rules rightly refuse to interpret.
+    """
+    config = ctx.config
+    roles = {config.envoy.host: ("Envoy host", Vantage.ENVOY_HOST)}
+    if config.backend.host:
+        roles.setdefault(config.backend.host, ("backend host", Vantage.BACKEND_HOST))
+    for host in ctx.state.hosts():
+        if host.name == LOCAL or host.connected or not host.detail.startswith("down"):
+            continue
+        if host.name not in roles or host.name not in config.hosts:
+            continue
+        role, vantage = roles[host.name]
+        hc = config.hosts[host.name]
+        why = host.detail.removeprefix("down:").strip()
+        target = f"{hc.user + '@' if hc.user else ''}{hc.address}"
+        ssh = ["ssh", "-p", str(hc.port)]
+        if hc.jump:
+            ssh += ["-J", config.hosts[hc.jump].address]
+        steps = [shlex.join([*ssh, target, "true"])]
+        if "host key" in why.lower():
+            steps.append(shlex.join(["ssh-keyscan", "-p", str(hc.port), hc.address]))
+        yield finding(
+            "host.unreachable",
+            0.9,
+            f"cannot reach the {role} {host.name} ({target}:{hc.port}) over SSH: {why}; "
+            f"the checks that run there are blind until it is back",
+            [EvidenceRef("ssh", host.name, vantage, host.since, host.detail)],
+            ["envoy.down / backend.down: nothing could be observed from that host"],
+            steps,
+        )
