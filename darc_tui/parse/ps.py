@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from darc_tui.parse import one_line
 
-PS_ARGV = ("ps", "-eo", "pid,ppid,etimes,args")
+# -ww: without it procps cuts lines at $COLUMNS even into a pipe, hiding the Envoy binary path
+PS_ARGV = ("ps", "-ww", "-eo", "pid,ppid,etimes,args")
 # A hot-restart wrapper execs Envoy with a fresh --restart-epoch and forwards signals: Envoy's own
 # tools/hot-restarter.py, or `darc-tui envoy-wrapper` (`python -m darc_tui.actions.wrapper`).
 WRAPPER_MARKERS = (

@@ -95,3 +95,16 @@ def test_garbage_never_raises(text: str) -> None:
 @given(st.text(alphabet="0123456789 envoy-c/--restart-epoch-base-id\n", max_size=300))
 def test_near_miss_lines_never_raise(text: str) -> None:
     find_envoys(parse_ps(text).rows)
+
+
+def test_ps_argv_asks_for_unlimited_width() -> None:
+    # procps truncates at $COLUMNS even into a pipe; a cut argv[0] hides the Envoy binary
+    import os
+    import subprocess
+
+    from darc_tui.parse.ps import PS_ARGV
+
+    out = subprocess.run(
+        PS_ARGV, capture_output=True, text=True, env={**os.environ, "COLUMNS": "40"}, check=True
+    ).stdout
+    assert any(len(line) > 40 for line in out.splitlines())

@@ -62,7 +62,7 @@ async def test_envoy_is_found_over_ssh_with_ps(shared_lab: Lab, edge: SshHost) -
     ev = await probe.run()
     assert ev.status is Status.OK and ev.via == "ps", ev.detail
     assert ev.facts["pid"] == shared_lab.envoy.pid
-    assert ev.command.startswith("ssh edge 'ps -eo pid,ppid,etimes,args'")
+    assert ev.command.startswith("ssh edge 'ps -ww -eo pid,ppid,etimes,args'")
 
 
 async def test_other_config_path_is_a_warning_naming_both(shared_lab: Lab) -> None:
