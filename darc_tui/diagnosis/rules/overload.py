@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from darc_tui.diagnosis import steps
 from darc_tui.diagnosis.catalog import finding
 from darc_tui.diagnosis.context import Context
-from darc_tui.diagnosis.probe_views import load_average
+from darc_tui.diagnosis.probe_views import HttpView, http_view, load_average
 from darc_tui.diagnosis.rank import confidence
 from darc_tui.diagnosis.rules.common import (
     counter,
@@ -83,9 +83,22 @@ def _backend_load(ctx: Context) -> tuple[Evidence | None, float | None, int | No
     return ev, load1, cpus
 
 
+SLOW_SAMPLES = 3  # a saturated host is slow again and again, not once
+
+
 def _slow(ctx: Context) -> bool:
-    """The backend answers slowly (over a second) or not in time, from the Envoy host."""
+    """The backend answers slowly (over a second) or not in time, from the Envoy host, in each of
+    the last few samples: one slow answer on a busy jump box or CI machine is not saturation."""
     http = direct(ctx)
+    if http is None:
+        return False
+    recent = ctx.state.history(http.ev.probe, http.ev.target)[-SLOW_SAMPLES:]
+    if len(recent) < SLOW_SAMPLES:
+        return False
+    return all(_slow_sample(http_view(ev)) for ev in recent)
+
+
+def _slow_sample(http: HttpView | None) -> bool:
     if http is None:
         return False
     if http.status is None:

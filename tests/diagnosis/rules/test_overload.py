@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from darc_tui.diagnosis import diagnose, verdict
-from darc_tui.model import Vantage, Verdict
+from darc_tui.model import Evidence, Vantage, Verdict
 from tests.diagnosis import builders as b
 
 
@@ -69,16 +69,25 @@ def load(vantage: Vantage, load1: float, cpus: int = 2):
     )
 
 
+def slow(ms: float) -> Evidence:
+    return b.http(Vantage.ENVOY_HOST, "http://10.1.2.3:18443/api/health", 200, latency_ms=ms)
+
+
 def test_a_saturated_backend_host_answering_slowly_is_overloaded() -> None:
     found = diagnose(
-        b.state(
-            load(Vantage.BACKEND_HOST, 9.5),
-            b.http(Vantage.ENVOY_HOST, "http://10.1.2.3:18443/api/health", 200, latency_ms=2400.0),
-        ),
+        b.state(load(Vantage.BACKEND_HOST, 9.5), slow(2400.0), slow(1800.0), slow(2100.0)),
         b.config(backend_url="http://10.1.2.3:18443"),
     )
     assert [f.cause for f in found] == ["backend.overloaded"]
     assert "load 9.5 on 2 CPUs" in found[0].summary
+
+
+def test_one_slow_answer_on_a_busy_host_is_not_saturation() -> None:
+    found = diagnose(
+        b.state(load(Vantage.BACKEND_HOST, 9.5), slow(40.0), slow(35.0), slow(2400.0)),
+        b.config(backend_url="http://10.1.2.3:18443"),
+    )
+    assert found == []
 
 
 def test_a_busy_envoy_host_says_nothing_about_a_remote_backend() -> None:
