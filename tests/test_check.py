@@ -153,7 +153,17 @@ def test_config_check_summarises_the_lab(lab: Lab) -> None:
 
 def test_watch_prints_json_lines_and_finds_nothing_on_a_healthy_lab(lab: Lab) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "darc_tui", "check", "-c", str(lab.write_config()), "--json", "--watch", "4"],
+        [
+            sys.executable,
+            "-m",
+            "darc_tui",
+            "check",
+            "-c",
+            str(lab.write_config()),
+            "--json",
+            "--watch",
+            "4",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
