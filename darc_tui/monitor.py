@@ -99,7 +99,12 @@ class Monitor:
 
     # -- feeding state ----------------------------------------------------------------------
     def feed(self, ev: Evidence) -> None:
-        self.state.add(ev)
+        self.feed_all([ev])
+
+    def feed_all(self, found: Sequence[Evidence]) -> None:
+        """One probe run's evidence, diagnosed once."""
+        for ev in found:
+            self.state.add(ev)
         self._rediagnose()
         self._dirty.set()
 
@@ -125,30 +130,38 @@ class Monitor:
             self.state.note("engine", f"diagnosis failed: {type(exc).__name__}: {exc}")
 
     async def run_probe(self, probe: Probe) -> Evidence:
-        """Run one probe with a hard deadline; never raises."""
+        """Run one probe with a hard deadline; never raises. (Its first Evidence.)"""
+        return (await self.run_probe_all(probe))[0]
+
+    async def run_probe_all(self, probe: Probe) -> list[Evidence]:
+        """Run one probe with a hard deadline: every Evidence it made (at least one); never raises."""
         started = time.perf_counter()
-        # probe.timeout bounds each network step; a probe may take a few (connect, then a fallback)
-        deadline = probe.timeout * 3 + 1
+        deadline = probe.deadline
         try:
             async with asyncio.timeout(deadline):
-                ev = await probe.run()
+                found = await probe.run_all()
         except TimeoutError:
-            ev = probe.evidence(Status.ERROR, f"probe gave no answer within {deadline:.1f}s")
+            found = [probe.evidence(Status.ERROR, f"probe gave no answer within {deadline:.1f}s")]
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a probe bug is evidence, not a crash
             log.exception("probe %s failed", probe.name)
-            ev = probe.evidence(Status.ERROR, f"probe crashed: {type(exc).__name__}: {exc}")
-        if ev.latency_ms is None and ev.status is Status.ERROR:
-            ev = _with_latency(ev, (time.perf_counter() - started) * 1000)
-        return ev
+            found = [probe.evidence(Status.ERROR, f"probe crashed: {type(exc).__name__}: {exc}")]
+        if not found:
+            found = [probe.evidence(Status.UNKNOWN, "nothing observed")]
+        ms = (time.perf_counter() - started) * 1000
+        return [
+            _with_latency(ev, ms) if ev.latency_ms is None and ev.status is Status.ERROR else ev
+            for ev in found
+        ]
 
     # -- headless rounds ----------------------------------------------------------------------
     async def run_round(self) -> Snapshot:
         """Run every probe once, concurrently; feed and return the resulting snapshot."""
-        results = await asyncio.gather(*(self.run_probe(p) for p in self.probes))
-        for ev in results:
-            self.state.add(ev)
+        results = await asyncio.gather(*(self.run_probe_all(p) for p in self.probes))
+        for found in results:
+            for ev in found:
+                self.state.add(ev)
         self.state.rounds += 1
         self._rediagnose()
         return self.snapshot()
@@ -174,8 +187,7 @@ class Monitor:
 
     async def _probe_loop(self, probe: Probe) -> None:
         while True:
-            ev = await self.run_probe(probe)
-            self.feed(ev)
+            self.feed_all(await self.run_probe_all(probe))
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(probe.interval):
                     await self._wake.wait()

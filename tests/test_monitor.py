@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from darc_tui.config import Config
 from darc_tui.model import Evidence, LogRecord, Snapshot, Status, Vantage
@@ -43,6 +44,35 @@ class HangingProbe(CountingProbe):
     async def run(self) -> Evidence:
         await asyncio.sleep(3600)
         raise AssertionError("unreachable")
+
+
+class FanOutProbe(CountingProbe):
+    """Like the per-host probes: one Evidence per host found at run time, then a summary."""
+
+    name = "test.fanout"
+
+    async def run_all(self) -> list[Evidence]:
+        hosts = [
+            dataclasses.replace(self.evidence(Status.FAIL, f"{t} refused"), target=t)
+            for t in ("host-a:80", "host-b:80")
+        ]
+        return [*hosts, await self.run()]
+
+
+async def test_every_evidence_of_a_fanned_out_probe_is_kept_in_rounds_and_live() -> None:
+    monitor = Monitor(Config(), {}, [FanOutProbe("cluster", [Status.FAIL])])
+    snap = await monitor.run_round()
+    targets = {e.target for e in snap.evidence if e.probe == "test.fanout"}
+    assert targets == {"host-a:80", "host-b:80", "cluster"}
+    live = Monitor(Config(), {}, [FanOutProbe("cluster", [Status.FAIL])])
+    await live.start()
+    try:
+        async with asyncio.timeout(10):
+            while len(live.state.all_latest("test.fanout")) < 3:
+                await asyncio.sleep(0.01)
+    finally:
+        await live.stop()
+    assert live.state.latest("test.fanout", "host-b:80").detail == "host-b:80 refused"
 
 
 async def test_round_runs_every_probe_and_keeps_going_when_one_crashes() -> None:

@@ -1,8 +1,8 @@
 """A real HTTP/1.1 demo backend whose faults are switched at runtime (by tests and by the demo keys).
 
 Switches are plain attributes read on every request (`health_status`, `health_path`, `delay`,
-`error_status`, `keepalive_idle_close`, `keepalive_race`) or methods that change the listening socket (`down()`,
-`up()`, `set_tls()`). Run standalone (e.g. inside a network namespace) with
+`error_status`, `strict_paths`, `served_hosts`, `keepalive_idle_close`, `keepalive_race`) or
+methods that change the listening socket (`down()`, `up()`, `set_tls()`). Run standalone (e.g. inside a network namespace) with
 `python -m darc_tui.demo.backend --host H --port P`.
 """
 
@@ -35,6 +35,12 @@ class Backend:
         self.health_status = 200
         self.delay = 0.0  # seconds before answering any request
         self.error_status: int | None = None  # every non-health request answers this
+        # Like an app that serves only its own routes: with strict_paths, a path that is neither
+        # the health path nor under one of `paths` answers 404 (e.g. a wrong health-check path).
+        self.strict_paths = False
+        self.paths: tuple[str, ...] = ("/api/",)
+        # Like an app that routes by Host: when set, any other Host header (port ignored) gets 404.
+        self.served_hosts: tuple[str, ...] = ()
         self.keepalive_idle_close: float | None = None  # close keep-alive conns idle this long
         # With keepalive_idle_close: close the idle connection only when the next request arrives
         # on it (unanswered), i.e. lose the keep-alive race every time instead of by chance.
@@ -261,9 +267,12 @@ class _Handler(BaseHTTPRequestHandler):
         if backend.delay > 0:
             time.sleep(backend.delay)
         backend.count(health=is_health)
-        if is_health:
+        if not self._served(path):
+            status = 404
+            payload: dict[str, Any] = {"error": "not found", "path": path}
+        elif is_health:
             status = backend.health_status
-            payload: dict[str, Any] = {"status": "ok" if status < 400 else "unhealthy"}
+            payload = {"status": "ok" if status < 400 else "unhealthy"}
         elif backend.error_status is not None:
             status = backend.error_status
             payload = {"error": "backend unavailable", "code": status, "service": "darc-api"}
@@ -277,6 +286,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(data)
+
+    def _served(self, path: str) -> bool:
+        """Whether this app serves the request's Host and path (the strict switches)."""
+        backend = self.server.backend
+        host = (self.headers.get("host") or "").rsplit(":", 1)[0].strip("[]").lower()
+        if backend.served_hosts and host not in backend.served_hosts:
+            return False
+        if not backend.strict_paths or path == backend.health_path:
+            return True
+        return any(path.startswith(prefix) for prefix in backend.paths)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: no line per request on stderr."""
@@ -335,12 +354,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--error-status", type=int, default=None)
     parser.add_argument("--keepalive-idle-close", type=float, default=None)
     parser.add_argument("--keepalive-race", action="store_true")
+    parser.add_argument("--strict-paths", action="store_true", help="404 for unknown paths")
+    parser.add_argument("--path", action="append", default=None, help="a served path prefix")
     args = parser.parse_args(argv)
     backend = Backend(args.host, args.port, tls=args.tls)
     backend.health_path, backend.health_status = args.health_path, args.health_status
     backend.delay, backend.error_status = args.delay, args.error_status
     backend.keepalive_idle_close = args.keepalive_idle_close
     backend.keepalive_race = args.keepalive_race
+    backend.strict_paths = args.strict_paths
+    if args.path:
+        backend.paths = tuple(args.path)
     backend.start()
     print(f"listening {backend.url}", flush=True)
     try:

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from darc_tui import __version__
 from darc_tui.hosts._common import one_line, timed_out
 from darc_tui.hosts.base import Host, HostError
 
@@ -20,6 +21,10 @@ BODY_LIMIT = 64 * 1024
 # Transports that do not speak HTTP themselves (the remote-curl fallback) put these on the response.
 VIA_EXTENSION = "darc_via"
 TIMINGS_EXTENSION = "darc_timings"  # {"connect_ms": float|None, "ttfb_ms": …, "total_ms": …}
+# Sent with every request darc-tui makes, so Envoy's access log can tell its probes from real
+# traffic (darc_tui.logs.window counts them apart); a caller's own User-Agent wins.
+USER_AGENT_PRODUCT = "darc-tui"
+USER_AGENT = f"{USER_AGENT_PRODUCT}/{__version__}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,8 @@ async def http_request(
     """`method url` from `host`. Each phase waits up to `timeout`; the whole request at most
     2 × timeout + 1 s (room for a remote curl to report its own timeout first)."""
     budget = 2 * timeout + 1.0
+    sent = httpx.Headers({"User-Agent": USER_AGENT})
+    sent.update(headers or {})
     transport = host.http_transport()
     trace = _Trace()
     try:
@@ -111,7 +118,7 @@ async def http_request(
             await host.connect()  # an SSH handshake must not count as the request's connect time
             start = time.monotonic()
             async with client.stream(
-                method, url, headers=dict(headers or {}), extensions={"trace": trace}
+                method, url, headers=sent, extensions={"trace": trace}
             ) as response:
                 body = await _read_limited(response)
             total_ms = (time.monotonic() - start) * 1000.0

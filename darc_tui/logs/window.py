@@ -1,7 +1,10 @@
-"""Sliding-window counts of access-log records (status × flags, upstream hosts) → Evidence.
+"""Sliding-window counts of access-log records (status × flags, upstream hosts, 5xx paths) →
+Evidence.
 
 The window is placed by each record's own START_TIME (falling back to when we read the line),
 because Envoy flushes its access log every 10 s by default: arrival time would smear bursts.
+darc-tui's own probe requests (User-Agent `darc-tui/…`) are counted apart, never as traffic: on a
+quiet site they would otherwise be most of it, and they are evidence of their own already.
 """
 
 from __future__ import annotations
@@ -9,9 +12,10 @@ from __future__ import annotations
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from darc_tui.hosts.http import USER_AGENT_PRODUCT
 from darc_tui.model import Evidence, Status, Vantage
 
 WINDOW_S = 60.0
@@ -19,6 +23,9 @@ MAX_KEPT = 500_000  # records held in one window (≈ 8 k req/s for 60 s); older
 FAIL_RATIO = 0.05  # a 5xx share at or above this is a failure, below it a warning
 FAIL_COUNT = 10
 PROBE = "envoy.access_log"
+TOP_PATHS = 10  # paths kept in the per-path 5xx breakdowns
+PATH_CHARS = 200
+_PROBE_AGENT = f"{USER_AGENT_PRODUCT}/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +38,7 @@ class _Entry:
     from_upstream: (
         bool  # the response came from the backend (no flag, service time or via_upstream)
     )
+    path: str  # without the query string; "" when the format has no path
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +55,9 @@ class WindowCounts:
     by_details: Mapping[str, int]
     unparsed: int = 0
     upstream_5xx: int = 0  # 5xx the backend itself answered (Envoy passed them through)
+    probe_requests: int = 0  # darc-tui's own requests: not in any other count
+    by_path_5xx: Mapping[str, int] = field(default_factory=dict)  # top paths, every 5xx
+    by_path_upstream_5xx: Mapping[str, int] = field(default_factory=dict)  # the backend's own
 
     def facts(self) -> dict[str, Any]:
         return {
@@ -60,12 +71,16 @@ class WindowCounts:
             "by_details": dict(self.by_details),
             "unparsed": self.unparsed,
             "5xx_from_upstream": self.upstream_5xx,
+            "probe_requests": self.probe_requests,
+            "by_path_5xx": dict(self.by_path_5xx),
+            "by_path_upstream_5xx": dict(self.by_path_upstream_5xx),
         }
 
     def detail(self) -> str:
         window = f"{self.window_s:g} s"
         if not self.total:
-            return f"no requests in the last {window}"
+            ours = f" ({self.probe_requests} darc-tui probe requests not counted)"
+            return f"no requests in the last {window}" + (ours if self.probe_requests else "")
         if not self.errors_5xx:
             return f"{self.total} requests in {window}, no 5xx"
         worst = sorted(
@@ -92,11 +107,14 @@ class AccessWindow:
         self.window_s, self.clock = window_s, clock
         self._entries: deque[_Entry] = deque()
         self._unparsed: deque[float] = deque()
+        self._probes: deque[float] = deque()
         self._keys: Counter[str] = Counter()
         self._flags: Counter[str] = Counter()
         self._upstreams: Counter[str] = Counter()
         self._upstreams_5xx: Counter[str] = Counter()
         self._details: Counter[str] = Counter()
+        self._paths_5xx: Counter[str] = Counter()
+        self._paths_upstream_5xx: Counter[str] = Counter()
         self._5xx = 0
         self._upstream_5xx = 0
 
@@ -105,6 +123,9 @@ class AccessWindow:
         at = fields.get("timestamp") or observed_at or self.clock()
         if "status" not in fields and "flags" not in fields:
             self._unparsed.append(float(at))
+            return
+        if str(fields.get("user_agent") or "").startswith(_PROBE_AGENT):
+            self._probes.append(float(at))
             return
         status = fields.get("status")
         flags = fields.get("flags") or []
@@ -117,6 +138,7 @@ class AccessWindow:
             str(fields.get("upstream_host") or "-"),
             details,
             not flags and (details == "via_upstream" or service_time),
+            str(fields.get("path") or "").split("?", 1)[0][:PATH_CHARS],
         )
         self._count(entry, flags, +1)
         self._entries.append(entry)
@@ -136,6 +158,9 @@ class AccessWindow:
             _positive(self._details),
             len(self._unparsed),
             self._upstream_5xx,
+            len(self._probes),
+            _positive(self._paths_5xx, TOP_PATHS),
+            _positive(self._paths_upstream_5xx, TOP_PATHS),
         )
 
     def _expire(self, now: float) -> None:
@@ -143,27 +168,40 @@ class AccessWindow:
         # records arrive roughly in START_TIME order; one that is out of order leaves a little late
         while self._entries and self._entries[0].at < cutoff:
             self._drop(self._entries.popleft())
-        while self._unparsed and self._unparsed[0] < cutoff:
-            self._unparsed.popleft()
+        for times in (self._unparsed, self._probes):
+            while times and times[0] < cutoff:
+                times.popleft()
 
     def _drop(self, entry: _Entry) -> None:
         self._count(entry, [f for f in entry.key.split(" ", 1)[1].split(",") if f != "-"], -1)
 
     def _count(self, entry: _Entry, flags: list[str], sign: int) -> None:
-        self._keys[entry.key] += sign
+        _bump(self._keys, entry.key, sign)
         for flag in flags:
-            self._flags[flag] += sign
-        self._upstreams[entry.upstream] += sign
+            _bump(self._flags, flag, sign)
+        _bump(self._upstreams, entry.upstream, sign)
         if entry.details:
-            self._details[entry.details] += sign
+            _bump(self._details, entry.details, sign)
         if entry.status is not None and 500 <= entry.status < 600:
             self._5xx += sign
-            self._upstreams_5xx[entry.upstream] += sign
-            self._upstream_5xx += sign if entry.from_upstream else 0
+            _bump(self._upstreams_5xx, entry.upstream, sign)
+            _bump(self._paths_5xx, entry.path or "-", sign)
+            if entry.from_upstream:
+                self._upstream_5xx += sign
+                _bump(self._paths_upstream_5xx, entry.path or "-", sign)
 
 
-def _positive(counter: Counter[str]) -> dict[str, int]:
-    return {k: v for k, v in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])) if v > 0}
+def _bump(counter: Counter[str], key: str, sign: int) -> None:
+    """Count up or down; a key that drops to zero goes (paths can be many: /orders/<id>)."""
+    counter[key] += sign
+    if counter[key] <= 0:
+        del counter[key]
+
+
+def _positive(counter: Counter[str], top: int | None = None) -> dict[str, int]:
+    """Non-zero counts, biggest first (the first `top` of them)."""
+    ranked = [kv for kv in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])) if kv[1] > 0]
+    return dict(ranked[:top])
 
 
 def window_evidence(

@@ -16,6 +16,7 @@ PROBE_MODULES = (
     "envoy_config",
     "backend_health",
     "tcp",
+    "health_check",
     "cors",
     "firewall",
     "load",

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import httpx
 
 from darc_tui.hosts.base import Host, HostError
-from darc_tui.hosts.http import VIA_EXTENSION, describe_http_error
+from darc_tui.hosts.http import USER_AGENT, VIA_EXTENSION, describe_http_error
 
 ADMIN_BODY_LIMIT = 32 * 1024 * 1024
 
@@ -65,7 +65,7 @@ async def admin_get(
             httpx.AsyncClient(
                 transport=transport, timeout=httpx.Timeout(timeout), trust_env=False
             ) as client,
-            client.stream("GET", url) as response,
+            client.stream("GET", url, headers={"User-Agent": USER_AGENT}) as response,
         ):
             body = bytearray()
             async for chunk in response.aiter_raw():

@@ -30,6 +30,17 @@ class Probe(ABC):
     async def run(self) -> Evidence:
         """Observe once."""
 
+    async def run_all(self) -> list[Evidence]:
+        """Observe once; a probe whose targets are found at run time (every host of a cluster)
+        overrides this to return one Evidence per target. The engine calls this one."""
+        return [await self.run()]
+
+    @property
+    def deadline(self) -> float:
+        """Seconds the engine waits for one run: `timeout` bounds each network step, and a probe
+        may take a few (connect, then a fallback)."""
+        return self.timeout * 3 + 1
+
     def evidence(self, status: Status, detail: str, **kw: object) -> Evidence:
         """Evidence for this probe with its name, target, vantage and command filled in."""
         kw.setdefault("command", self.command)

@@ -1,16 +1,58 @@
-"""Plain TCP connect to the backend address from the Envoy host (the runbook's `nc -zv`)."""
+"""Plain TCP connects from the Envoy host (the runbook's `nc -zv`): to the backend URL
+(`backend.tcp`), and to every host Envoy's cluster really has (`endpoint.tcp`), so "one of two
+hosts down" and "wrong port" are proven per host (refused / timed out), not inferred."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from darc_tui.config import Config
 from darc_tui.hosts.base import Host, TcpResult, host_down
 from darc_tui.model import Evidence, Status, Vantage
+from darc_tui.parse.envoy_summary import Endpoint
 from darc_tui.probes._commands import host_named, shown
+from darc_tui.probes._endpoints import EndpointProbe
 from darc_tui.probes.base import Probe
 
 _WORDING = {"refused": "connection refused", "timeout": "connect timed out"}
+
+
+async def connect(host: Host, address: str, port: int, timeout: float) -> TcpResult:
+    """`host.open_tcp`, with an unexpected exception turned into a failed result."""
+    try:
+        return await host.open_tcp(address, port, timeout=timeout)
+    except Exception as exc:  # the boundary: a probe never raises into the engine
+        return TcpResult(address, port, False, error=str(exc) or type(exc).__name__)
+
+
+def judge_connect(
+    result: TcpResult, where: str, timeout: float
+) -> tuple[Status, str, dict[str, Any]]:
+    """(status, detail, facts) of one connect attempt; `where` is "connect H:P from HOST"."""
+    facts: dict[str, Any] = {
+        "ok": result.ok,
+        "host": result.host,
+        "port": result.port,
+        "connect_ms": None if result.connect_ms is None else round(result.connect_ms, 2),
+        "error": result.error,
+        "via": result.via,
+    }
+    if result.ok:
+        ms = f" in {result.connect_ms:.1f} ms" if result.connect_ms is not None else ""
+        facts["outcome"] = "connected"
+        return Status.OK, f"{where}: connected{ms}", facts
+    why = _WORDING.get(result.error, result.error or "failed")
+    facts["outcome"] = why
+    if result.error == "timeout":
+        why += f" after {timeout:g} s"
+    # a host we cannot reach measured nothing about the target: that is ERROR, not FAIL
+    status = Status.ERROR if host_down(result.error) else Status.FAIL
+    return status, f"{where}: {why}", facts
+
+
+def nc_command(host: Host, address: str, port: int, timeout: float) -> str:
+    return shown(host, ("nc", "-zv", "-w", f"{max(1, round(timeout))}", address, str(port)))
 
 
 class BackendTcpProbe(Probe):
@@ -34,33 +76,12 @@ class BackendTcpProbe(Probe):
 
     @property
     def command(self) -> str:
-        argv = ("nc", "-zv", "-w", f"{max(1, round(self.timeout))}", self.address, str(self.port))
-        return shown(self.host, argv)
+        return nc_command(self.host, self.address, self.port, self.timeout)
 
     async def run(self) -> Evidence:
-        try:
-            result = await self.host.open_tcp(self.address, self.port, timeout=self.timeout)
-        except Exception as exc:  # the boundary: a probe never raises into the engine
-            result = TcpResult(self.address, self.port, False, error=str(exc) or type(exc).__name__)
-        facts = {
-            "ok": result.ok,
-            "host": self.address,
-            "port": self.port,
-            "connect_ms": None if result.connect_ms is None else round(result.connect_ms, 2),
-            "error": result.error,
-            "via": result.via,
-        }
+        result = await connect(self.host, self.address, self.port, self.timeout)
         where = f"connect {self.target} from {self.host.name}"
-        if result.ok:
-            ms = f" in {result.connect_ms:.1f} ms" if result.connect_ms is not None else ""
-            status, detail = Status.OK, f"{where}: connected{ms}"
-        else:
-            why = _WORDING.get(result.error, result.error or "failed")
-            if result.error == "timeout":
-                why += f" after {self.timeout:g} s"
-            # a host we cannot reach measured nothing about the target: that is ERROR, not FAIL
-            status = Status.ERROR if host_down(result.error) else Status.FAIL
-            detail = f"{where}: {why}"
+        status, detail, facts = judge_connect(result, where, self.timeout)
         return self.evidence(
             status,
             detail,
@@ -72,13 +93,40 @@ class BackendTcpProbe(Probe):
         )
 
 
+class EndpointTcpProbe(EndpointProbe):
+    """A TCP connect from the Envoy host to every host of the cluster (at most 16 per round)."""
+
+    name = "endpoint.tcp"
+
+    async def check(self, endpoint: Endpoint) -> Evidence:
+        address, port = endpoint
+        result = await connect(self.host, address, port, self.timeout)
+        where = f"connect {endpoint} ({self.cluster} host) from {self.host.name}"
+        status, detail, facts = judge_connect(result, where, self.timeout)
+        return self.endpoint_evidence(
+            endpoint,
+            status,
+            detail,
+            command=nc_command(self.host, address, port, self.timeout),
+            latency_ms=result.connect_ms,
+            via=result.via,
+            facts={**facts, "cluster": self.cluster},
+            data=result,
+            observed_at=result.observed_at,
+        )
+
+
 def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
     host = host_named(hosts, config.envoy.host)
-    address, port = config.backend.address
-    if host is None or not address:
+    if host is None:
         return []
-    return [
-        BackendTcpProbe(
-            host, address, port, interval=config.probes.interval, timeout=config.probes.timeout
+    common: dict[str, Any] = {"interval": config.probes.interval, "timeout": config.probes.timeout}
+    probes: list[Probe] = []
+    address, port = config.backend.address
+    if address:
+        probes.append(BackendTcpProbe(host, address, port, **common))
+    if config.envoy.admin_url and config.envoy.cluster:
+        probes.append(
+            EndpointTcpProbe(host, config.envoy.admin_url, config.envoy.cluster, **common)
         )
-    ]
+    return probes

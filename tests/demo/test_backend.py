@@ -40,6 +40,45 @@ def test_error_status_applies_to_every_request_but_health(backend: Backend):
     assert httpx.get(f"{backend.url}/api/health").status_code == 200
 
 
+def test_every_path_answers_by_default_and_unknown_paths_404_when_strict(backend: Backend):
+    assert httpx.get(f"{backend.url}/wrong/health").status_code == 200  # the default: lenient
+    backend.strict_paths = True
+    wrong = httpx.get(f"{backend.url}/wrong/health")
+    assert (wrong.status_code, wrong.json()) == (
+        404,
+        {"error": "not found", "path": "/wrong/health"},
+    )
+    assert httpx.get(f"{backend.url}/api/health").status_code == 200
+    assert httpx.get(f"{backend.url}/api/orders?id=1").status_code == 200
+    backend.paths = ("/orders",)
+    assert httpx.get(f"{backend.url}/orders").status_code == 200
+    assert httpx.get(f"{backend.url}/api/orders").status_code == 404
+
+
+def test_served_hosts_make_other_host_headers_404(backend: Backend):
+    backend.served_hosts = ("api.internal",)
+    assert httpx.get(f"{backend.url}/api/health").status_code == 404  # Host: 127.0.0.1:PORT
+    named = httpx.get(f"{backend.url}/api/health", headers={"host": "api.internal:8080"})
+    assert named.status_code == 200
+
+
+def test_strict_paths_from_the_command_line() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "darc_tui.demo.backend", "--strict-paths", "--path", "/orders"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[-1]
+        assert httpx.get(f"{url}/orders/1").status_code == 200
+        assert httpx.get(f"{url}/api/orders").status_code == 404
+        assert httpx.get(f"{url}/api/health").status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def test_down_refuses_connects_and_up_rebinds_the_same_port(backend: Backend):
     port = backend.port
     with httpx.Client() as client:

@@ -43,6 +43,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Test", "yes")
         self.send_header("X-Echoed", self.headers.get("X-Echo", ""))
         self.send_header("X-Host", self.headers.get("Host", ""))
+        self.send_header("X-User-Agent", self.headers.get("User-Agent", ""))
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
@@ -57,7 +58,8 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def http_server() -> Iterator[str]:
     """Base URL of a threaded HTTP server: body "<METHOD> <path> [<request body>]", /status/N → N,
-    /big → 200 KiB, ?delay_ms=N delays the headers; echoes X-Echo as X-Echoed and Host as X-Host."""
+    /big → 200 KiB, ?delay_ms=N delays the headers; echoes X-Echo as X-Echoed, Host as X-Host,
+    User-Agent as X-User-Agent."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)

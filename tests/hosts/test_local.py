@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 
+from darc_tui import __version__
 from darc_tui.hosts import LocalHost, http_request
 from tests.hosts._util import marker_seconds, pids_matching, wait_until
 
@@ -78,6 +79,7 @@ async def test_http_request_reports_status_headers_body_and_timings(http_server:
     assert result.header("x-test") == "yes" and result.via == "httpx"
     assert result.connect_ms is not None and result.ttfb_ms is not None
     assert result.total_ms is not None
+    assert result.header("x-user-agent") == f"darc-tui/{__version__}"
 
 
 async def test_http_request_keeps_only_the_first_64_kib(http_server: str) -> None:

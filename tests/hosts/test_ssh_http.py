@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from darc_tui.hosts import LocalHost, SshHost, http_request
+from darc_tui.hosts.http import USER_AGENT
 from tests.hosts._util import NsSite
 from tests.lab.sshd import Sshd
 
@@ -39,6 +40,19 @@ async def test_request_reports_status_headers_body_timings_and_route(
     assert None not in (result.connect_ms, result.ttfb_ms, result.total_ms)
     assert result.via == _expected_via(edge)
     assert result.via in ("ssh direct-tcpip", "remote curl")
+
+
+async def test_requests_say_darc_tui_in_their_user_agent_over_either_route(
+    edge: SshHost, http_server: str
+) -> None:
+    """Envoy's access log tells darc-tui's probes from real traffic by this User-Agent."""
+    plain = await http_request(edge, "GET", f"{http_server}/ua", timeout=2)
+    own = await http_request(
+        edge, "GET", f"{http_server}/ua", headers={"user-agent": "other/1"}, timeout=2
+    )
+    assert plain.via == _expected_via(edge)
+    assert plain.header("x-user-agent") == USER_AGENT and USER_AGENT.startswith("darc-tui/")
+    assert own.header("x-user-agent") == "other/1"  # a caller's own User-Agent wins
 
 
 async def test_forbidden_forwarding_is_named_in_via(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 
+from darc_tui.hosts.http import http_request
 from darc_tui.hosts.local import LocalHost
 from darc_tui.model import Status
 from darc_tui.probes.access_log import AccessLogProbe
@@ -72,3 +73,21 @@ async def test_real_envoy_with_the_backend_down_shows_503_uf_with_details(
     details = ev.facts["by_details"]
     assert any(d.startswith("upstream_reset_before_response_started") for d in details), details
     assert ev.status is Status.FAIL
+
+
+async def test_real_envoy_log_counts_darc_tuis_own_requests_apart(make_lab: MakeLab) -> None:
+    """darc-tui's probes (User-Agent darc-tui/…) are not traffic; users' 5xx are, per path."""
+    lab = make_lab()
+    lab.backend.error_status = 500
+    async with httpx.AsyncClient(trust_env=False, timeout=5) as client:
+        for path in ("/api/orders", "/api/orders", "/api/cart"):
+            assert (await client.get(f"{lab.listener_url}{path}")).status_code == 500
+    for _ in range(4):
+        ours = await http_request(LocalHost(), "GET", f"{lab.listener_url}/api/orders", timeout=2)
+        assert ours.status == 500
+    await until(lambda: len(lab.access_log_lines()) == 7, "7 lines")
+    probe = AccessLogProbe(LocalHost(), str(lab.access_log), config_path=str(lab.yaml_path))
+    ev = await probe.run()
+    assert (ev.facts["total"], ev.facts["probe_requests"]) == (3, 4), ev.facts
+    assert ev.facts["by_path_upstream_5xx"] == {"/api/orders": 2, "/api/cart": 1}
+    assert ev.detail == "3 × 500 - in 60 s (3 of 3 requests 5xx)", ev.detail

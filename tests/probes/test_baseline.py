@@ -7,11 +7,11 @@ from pathlib import Path
 from darc_tui.config import LOCAL
 from darc_tui.hosts.local import LocalHost
 from darc_tui.model import Status
-from darc_tui.probes import backend_health, cors, firewall, load, process, tcp
+from darc_tui.probes import backend_health, cors, firewall, health_check, load, process, tcp
 from tests.lab.envoy import MakeLab
 from tests.probes._hosts import lab_config
 
-MODULES = (process, backend_health, tcp, cors, firewall, load)
+MODULES = (process, backend_health, tcp, health_check, cors, firewall, load)
 
 
 async def test_healthy_lab_is_ok_everywhere(make_lab: MakeLab, tmp_path: Path) -> None:
@@ -19,7 +19,7 @@ async def test_healthy_lab_is_ok_everywhere(make_lab: MakeLab, tmp_path: Path) -
     config = lab_config(lab, tmp_path, backend={"host": LOCAL})
     hosts = {LOCAL: LocalHost()}
     probes = [probe for module in MODULES for probe in module.build(config, hosts)]
-    found = {(p.name, p.target): await p.run() for p in probes}
+    found = {(ev.probe, ev.target): ev for p in probes for ev in await p.run_all()}
     names = {name for name, _ in found}
     assert names == {
         "envoy.process",
@@ -27,6 +27,8 @@ async def test_healthy_lab_is_ok_everywhere(make_lab: MakeLab, tmp_path: Path) -
         "backend.health",
         "envoy.listener",
         "backend.tcp",
+        "endpoint.tcp",
+        "envoy.hc_request",
         "cors.preflight",
         "firewall.rules",
         "host.load",
@@ -40,6 +42,8 @@ async def test_healthy_lab_is_ok_everywhere(make_lab: MakeLab, tmp_path: Path) -
         if key[0] != "host.load" and ev.status is not Status.OK
     }
     assert not_ok == {}
+    endpoint = f"127.0.0.1:{lab.backend.port}"  # every per-host probe checked the one host
+    assert {("endpoint.tcp", endpoint), ("envoy.hc_request", endpoint)} <= set(found)
     for ev in found.values():
         assert ev.detail and ev.command
         assert all(
