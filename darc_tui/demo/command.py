@@ -73,7 +73,11 @@ def _audit_into(directory: Path) -> Iterator[None]:
 
 
 class DemoStopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: unwind like Ctrl-C so that every `finally` stops the lab."""
+    """SIGINT, SIGTERM or SIGHUP: unwind so that every `finally` stops the lab.
+
+    SIGINT too: left to asyncio.run, a Ctrl-C only cancels the main task, and a scenario step that
+    absorbs the cancellation (a worker thread finishing its wait) ended the run with status 0.
+    """
 
 
 @contextmanager
@@ -81,7 +85,8 @@ def _stop_on_signals() -> Iterator[None]:
     def stop(signum: int, _frame: FrameType | None) -> None:
         raise DemoStopped(signal.Signals(signum).name)
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, stop) for sig in signals}
     try:
         yield
     finally:
