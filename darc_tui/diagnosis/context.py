@@ -8,11 +8,12 @@ from functools import cached_property
 from urllib.parse import urlsplit
 
 from darc_tui.config import LOCAL, Config
+from darc_tui.diagnosis import endpoint_views as epv
 from darc_tui.diagnosis import probe_views as pv
 from darc_tui.diagnosis import views
 from darc_tui.diagnosis.config_view import ConfigView, config_view
 from darc_tui.model import Evidence, Status, Vantage
-from darc_tui.parse.envoy_summary import ClusterSummary
+from darc_tui.parse.envoy_summary import ClusterSummary, Endpoint
 from darc_tui.state import State
 
 # Counters are judged by how they moved in this recent window, never by lifetime totals.
@@ -96,6 +97,17 @@ class Context:
         return pv.tcp_view(self.latest("backend.tcp", vantage))
 
     @cached_property
+    def endpoint_tcp(self) -> tuple[pv.TcpView, ...]:
+        """A TCP connect from the Envoy host to each host of the cluster (the newest round)."""
+        found = self.all(epv.ENDPOINT_TCP, Vantage.ENVOY_HOST)
+        return epv.endpoint_tcp_views(found, self.cluster)
+
+    @cached_property
+    def hc_requests(self) -> tuple[epv.HcRequestView, ...]:
+        """The configured health check's request, asked of each host from the Envoy host."""
+        return epv.hc_request_views(self.all(epv.HC_REQUEST, Vantage.ENVOY_HOST), self.cluster)
+
+    @cached_property
     def ready(self) -> pv.ReadyView | None:
         return pv.ready_view(self.latest("envoy.ready"))
 
@@ -124,6 +136,11 @@ class Context:
     @property
     def cluster(self) -> str:
         return self.config.envoy.cluster
+
+    @property
+    def backend_endpoint(self) -> str:
+        """The backend URL's `address:port`, named like the per-host probes name their targets."""
+        return str(Endpoint(self.backend_host, self.backend_port))
 
     @property
     def backend_url(self) -> str:
@@ -211,3 +228,8 @@ def _port(url: str) -> int:
 
 def endpoints_text(endpoints: Iterable[tuple[str, int]]) -> str:
     return ", ".join(f"{h}:{p}" for h, p in endpoints) or "none"
+
+
+def endpoint_name(address: str, port: int) -> str:
+    """`address:port` (`[v6]:port`), as /clusters and the per-host probes name a host."""
+    return str(Endpoint(address, port))

@@ -11,7 +11,7 @@ from darc_tui.diagnosis.views import as_bool, as_float, as_int, as_str, known, p
 from darc_tui.model import Evidence, Status
 
 
-def _error_kind(text: str) -> str:
+def error_kind(text: str) -> str:
     """Normalise a connect/request error into one word the rules match on.
 
     "connect_timeout" (nothing answered the SYN: dropped packets) is told apart from
@@ -92,7 +92,7 @@ def http_view(ev: Evidence | None) -> HttpView | None:
         ev=ev,
         url=as_str(pick(ev, "url", default=ev.target)),
         status=status,
-        error=_error_kind(error) if status is None else "",
+        error=error_kind(error) if status is None else "",
         error_text=error if status is None else "",
         local_reply=as_bool(pick(ev, "local_reply")),
         flag=as_str(pick(ev, "flag")),
@@ -113,7 +113,12 @@ class TcpView:
     host: str
     port: int | None
     ok: bool
-    error: str  # "" | refused | timeout | unreachable | other
+    error: str  # "" | refused | connect_timeout | unreachable | other
+
+    @property
+    def endpoint(self) -> str:
+        """`address:port` as the probe names its target (`[v6]:port` for IPv6)."""
+        return self.ev.target
 
 
 def tcp_view(ev: Evidence | None) -> TcpView | None:
@@ -133,7 +138,7 @@ def tcp_view(ev: Evidence | None) -> TcpView | None:
     if not host and ":" in ev.target:
         host, _, p = ev.target.rpartition(":")
         port = port or as_int(p)
-    kind = _error_kind(error) or "other"
+    kind = error_kind(error) or "other"
     # A plain TCP connect that times out never got a SYN-ACK: a connect timeout, not a slow reply.
     kind = "connect_timeout" if kind == "timeout" else kind
     return TcpView(ev, host, port, ok, "" if ok else kind)
@@ -161,7 +166,7 @@ def ready_view(ev: Evidence | None) -> ReadyView | None:
         reachable = bool(state) or as_int(pick(ev, "status_code", "status")) is not None
     if not reachable and not error and ev.status is Status.ERROR:
         error = ev.detail
-    return ReadyView(ev, reachable, state, _error_kind(error) if not reachable else "")
+    return ReadyView(ev, reachable, state, error_kind(error) if not reachable else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,8 +243,11 @@ def firewall_view(evs: list[Evidence]) -> FirewallView | None:
 @dataclass(frozen=True, slots=True)
 class AccessView:
     ev: Evidence
-    total: int
+    total: int  # requests in the window, darc-tui's own probe requests not included
     counts: Mapping[tuple[int, str], int] = field(default_factory=dict)
+    by_path_5xx: Mapping[str, int] = field(default_factory=dict)  # top paths, every 5xx
+    by_path_upstream_5xx: Mapping[str, int] = field(default_factory=dict)  # the backend's own
+    probe_requests: int = 0
 
     def flagged(self, flag: str) -> int:
         return sum(n for (_s, f), n in self.counts.items() if flag in f.split(","))
@@ -270,7 +278,20 @@ def access_view(ev: Evidence | None) -> AccessView | None:
         status, flag = _count_key(key)  # "503 UF", "200 -", "503 UF,URX"
         if status is not None and (num := as_int(n)):
             counts[(status, flag)] = counts.get((status, flag), 0) + num
-    return AccessView(ev, total, counts)
+    return AccessView(
+        ev,
+        total,
+        counts,
+        _path_counts(getattr(ev.data, "by_path_5xx", None)),
+        _path_counts(getattr(ev.data, "by_path_upstream_5xx", None)),
+        as_int(getattr(ev.data, "probe_requests", None)) or 0,
+    )
+
+
+def _path_counts(value: Any) -> dict[str, int]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {as_str(p): n for p, v in value.items() if (n := as_int(v))}
 
 
 def _count_key(key: Any) -> tuple[int | None, str]:

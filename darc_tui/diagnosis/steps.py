@@ -30,6 +30,11 @@ def curl_from_envoy(ctx: Context, url: str, *flags: str) -> str:
     return ctx.on_envoy_host(f"curl -sv {args + ' ' if args else ''}{shlex.quote(url)}")
 
 
+def nc_from_envoy(ctx: Context, host: str, port: int | None) -> str:
+    """The runbook's plain TCP connect to one host, from the Envoy host."""
+    return ctx.on_envoy_host(f"nc -zv -w 2 {shlex.quote(host)} {port or ''}".rstrip())
+
+
 def listening(ctx: Context, ports: Iterable[int], where: str = "envoy") -> str | None:
     alternatives = "|".join(str(p) for p in dict.fromkeys(ports))
     cmd = f"ss -tlnp | grep -E ':({alternatives})\\b'"

@@ -43,6 +43,17 @@ class HealthCheck:
         return tuple(code for start, end in self.expected_statuses for code in range(start, end))
 
 
+def statuses_text(codes: Iterable[int]) -> str:
+    """(200,) → "200"; (200, 201, 202, 204) → "200-202/204": accepted statuses, for humans."""
+    runs: list[list[int]] = []
+    for code in sorted(set(codes)):
+        if runs and code == runs[-1][-1] + 1:
+            runs[-1].append(code)
+        else:
+            runs.append([code])
+    return "/".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+
+
 @dataclass(frozen=True, slots=True)
 class CircuitBreaker:
     priority: str = "DEFAULT"

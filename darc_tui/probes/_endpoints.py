@@ -124,7 +124,7 @@ class EndpointProbe(Probe):
             found = list(await asyncio.gather(*(self._guarded(e) for e in hosts.endpoints)))
         except Exception as exc:  # the boundary: a probe never raises into the engine
             return [self.evidence(Status.ERROR, f"{self.name}: {type(exc).__name__}: {exc}")]
-        return [*found, self._summary(hosts, found)]
+        return [*found, self.summarize(hosts, found)]
 
     async def _guarded(self, endpoint: Endpoint) -> Evidence:
         try:
@@ -149,7 +149,8 @@ class EndpointProbe(Probe):
             Status.UNKNOWN, f"cluster {self.cluster} {why}: nothing to check", facts=facts
         )
 
-    def _summary(self, hosts: ClusterHosts, found: list[Evidence]) -> Evidence:
+    def summarize(self, hosts: ClusterHosts, found: list[Evidence]) -> Evidence:
+        """The cluster's Evidence: which hosts were checked this round, the worst status."""
         statuses = {ev.status for ev in found}
         status = next((s for s in _WORST_FIRST if s in statuses), Status.UNKNOWN)
         parts = [f"{ev.target} {self.outcome(ev)}" for ev in found]

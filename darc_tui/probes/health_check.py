@@ -19,7 +19,7 @@ from darc_tui.config import Config
 from darc_tui.hosts.base import Host, host_down
 from darc_tui.hosts.http import HttpResult, http_request
 from darc_tui.model import Evidence, Status
-from darc_tui.parse.envoy_summary import ClusterSummary, Endpoint
+from darc_tui.parse.envoy_summary import ClusterSummary, Endpoint, statuses_text
 from darc_tui.parse.envoy_yaml import parse_envoy_yaml
 from darc_tui.probes._commands import host_named, shown
 from darc_tui.probes._endpoints import EndpointProbe
@@ -123,6 +123,10 @@ class HealthCheckRequestProbe(EndpointProbe):
         url = self.url(endpoint, settings)
         headers = {"Host": settings.host_header}
         result = await http_request(self.host, "GET", url, headers=headers, timeout=self.timeout)
+        return self.judge(endpoint, settings, result)
+
+    def judge(self, endpoint: Endpoint, settings: HcSettings, result: HttpResult) -> Evidence:
+        url = self.url(endpoint, settings)
         answer = HcAnswer(str(endpoint), settings, result)
         status, detail = judge_answer(answer, url)
         argv = ("curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}\\n")
@@ -154,7 +158,7 @@ def judge_answer(answer: HcAnswer, url: str) -> tuple[Status, str]:
     ms = f" in {result.total_ms:.0f} ms" if result.total_ms is not None else ""
     head = f"{where} → {result.status}{ms}"
     if not answer.passed:
-        accepted = "/".join(map(str, settings.expected))
+        accepted = statuses_text(settings.expected)
         redirect = result.header("location") if 300 <= result.status < 400 else None
         to = f" redirect to {redirect}" if redirect else ""
         return Status.FAIL, f"{head}{to}: Envoy's check accepts only {accepted}"

@@ -100,7 +100,10 @@ class EndpointTcpProbe(EndpointProbe):
 
     async def check(self, endpoint: Endpoint) -> Evidence:
         address, port = endpoint
-        result = await connect(self.host, address, port, self.timeout)
+        return self.judge(endpoint, await connect(self.host, address, port, self.timeout))
+
+    def judge(self, endpoint: Endpoint, result: TcpResult) -> Evidence:
+        address, port = endpoint
         where = f"connect {endpoint} ({self.cluster} host) from {self.host.name}"
         status, detail, facts = judge_connect(result, where, self.timeout)
         return self.endpoint_evidence(

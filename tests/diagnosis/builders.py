@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from darc_tui.config import Config, parse_config
+from darc_tui.hosts.base import TcpResult
+from darc_tui.hosts.http import HttpResult
+from darc_tui.hosts.local import LocalHost
 from darc_tui.logs.window import AccessWindow, window_evidence
 from darc_tui.model import Evidence, Status, Vantage
+from darc_tui.parse.access_log import DEFAULT
 from darc_tui.parse.clusters import (
     ClustersReport,
     ClusterStatus,
@@ -23,8 +27,11 @@ from darc_tui.parse.clusters import (
     parse_clusters,
 )
 from darc_tui.parse.config_dump import parse_config_dump
-from darc_tui.parse.envoy_summary import EnvoySummary
+from darc_tui.parse.envoy_summary import Endpoint, EnvoySummary
 from darc_tui.parse.stats import Stats
+from darc_tui.probes._endpoints import ClusterHosts, EndpointProbe
+from darc_tui.probes.health_check import HcSettings, HealthCheckRequestProbe
+from darc_tui.probes.tcp import EndpointTcpProbe
 from darc_tui.state import State
 
 RECORDED = Path(__file__).resolve().parents[1] / "data" / "envoy-1.40"
@@ -244,6 +251,61 @@ def tcp(host: str, port: int, ok: bool = True, error: str = "") -> Evidence:
     )
 
 
+def _round(probe: EndpointProbe, hosts: list[Endpoint], found: list[Evidence]) -> list[Evidence]:
+    """One round of a per-host probe as the engine stores it: every host, then the cluster's
+    summary, all observed at NOW."""
+    listing = ClusterHosts(probe.cluster, tuple(hosts), len(hosts))
+    found = [*found, probe.summarize(listing, found)]
+    return [dataclasses.replace(ev, observed_at=NOW) for ev in found]
+
+
+def endpoint_tcp(cluster: str, *hosts: tuple[str, int, str]) -> list[Evidence]:
+    """endpoint.tcp, judged by EndpointTcpProbe: per host (address, port, "" = connected, else
+    the TcpResult error: "refused", "timeout", "unreachable"), then the cluster's summary."""
+    probe = EndpointTcpProbe(LocalHost(), "http://127.0.0.1:9901", cluster)
+    endpoints = [Endpoint(address, port) for address, port, _error in hosts]
+    found = [
+        probe.judge(
+            endpoint,
+            TcpResult(*endpoint, not error, 0.3 if not error else None, error, "socket"),
+        )
+        for endpoint, (_a, _p, error) in zip(endpoints, hosts, strict=True)
+    ]
+    return _round(probe, endpoints, found)
+
+
+def hc_settings(
+    path: str = "/api/health",
+    host_header: str = "backend_cluster",
+    expected: tuple[int, ...] = (200,),
+    timeout: float | None = 1.0,
+) -> HcSettings:
+    return HcSettings(path, host_header, expected, timeout, tls=False)
+
+
+def hc_answer(
+    status: int | None, *, error: str = "", total_ms: float | None = 4.0, location: str = ""
+) -> HttpResult:
+    """What http_request returns for one health-check request (no answer: status None + error)."""
+    headers = (("location", location),) if location else ()
+    return HttpResult("", "GET", status, headers, b"", total_ms=total_ms, error=error)
+
+
+def hc_requests(
+    cluster: str, settings: HcSettings, *answers: tuple[str, int, HttpResult]
+) -> list[Evidence]:
+    """envoy.hc_request, judged by HealthCheckRequestProbe: per host, then the cluster's summary."""
+    probe = HealthCheckRequestProbe(
+        LocalHost(), "http://127.0.0.1:9901", cluster, "/etc/envoy/envoy.yaml"
+    )
+    endpoints = [Endpoint(address, port) for address, port, _result in answers]
+    found = [
+        probe.judge(endpoint, settings, result)
+        for endpoint, (_a, _p, result) in zip(endpoints, answers, strict=True)
+    ]
+    return _round(probe, endpoints, found)
+
+
 def firewall(blocking: Iterable[str] = (), readable: bool = True) -> Evidence:
     if not readable:
         return ev(
@@ -260,6 +322,17 @@ def access(counts: Mapping[tuple[int, str], int]) -> Evidence:
     for (status, flags), n in counts.items():
         for _ in range(n):
             window.add({"status": status, "flags": [f for f in flags.split(",") if f != "-"]}, NOW)
+    return window_evidence(window.counts(NOW), "access.log", command="tail", observed_at=NOW)
+
+
+def recorded_access(name: str, keep: Callable[[str], bool] = lambda _line: True) -> Evidence:
+    """envoy.access_log over a recorded Envoy 1.40 access log (tests/data/logs), every kept line
+    in the window."""
+    window = AccessWindow(10**9, clock=lambda: NOW)
+    text = (RECORDED.parent / "logs" / name).read_bytes().decode("utf-8", "replace")
+    for line in filter(keep, text.splitlines()):
+        record = DEFAULT.parse(line)
+        window.add({} if record is None else record.to_json(), NOW)
     return window_evidence(window.counts(NOW), "access.log", command="tail", observed_at=NOW)
 
 

@@ -104,6 +104,9 @@ class Site:
         backend.error_status = None
         backend.keepalive_idle_close = None
         backend.keepalive_race = False
+        backend.strict_paths = False
+        backend.paths = (self.variant.api_path,)  # what the site serves when strict_paths is on
+        backend.served_hosts = ()
         backend.health_path = self.variant.health_path
         backend.set_tls(False)
         backend.up()

@@ -3,6 +3,7 @@ from recorded Envoy 1.40 answers), and read "unknown" from anything else."""
 
 from __future__ import annotations
 
+from darc_tui.diagnosis.endpoint_views import endpoint_tcp_views, hc_request_view
 from darc_tui.diagnosis.probe_views import access_view, http_view, ready_view, tcp_view
 from darc_tui.hosts.base import TcpResult
 from darc_tui.hosts.http import HttpResult
@@ -95,3 +96,46 @@ def test_evidence_of_another_shape_reads_as_unknown() -> None:
     assert http_view(b.ev("backend.health", Status.UNKNOWN)) is None
     assert tcp_view(b.ev("backend.tcp", Status.ERROR)) is None
     assert access_view(b.ev("envoy.access_log", data={"total": 3})) is None
+
+
+def test_access_view_reads_5xx_per_path_and_leaves_darc_tuis_requests_out() -> None:
+    view = access_view(b.recorded_access("envoy-1.40-probe-traffic.log"))
+    assert view is not None and view.total == 12 and view.probe_requests == 5
+    assert view.by_path_upstream_5xx == {"/api/orders": 3, "/api/health": 2, "/api/cart": 1}
+    assert view.by_path_5xx["/api/orders"] == 5  # incl. Envoy's own 503 UF
+
+
+def test_only_the_hosts_of_the_newest_round_are_current() -> None:
+    """A host that left the cluster keeps its last evidence in State; the newest round's summary
+    does not list it, so the views do not read it."""
+    old = b.endpoint_tcp("backend_cluster", ("127.0.0.1", 18443, "refused"))
+    new = b.endpoint_tcp("backend_cluster", ("127.0.0.1", 18444, ""))
+    state = b.state(*old, *new)
+    evs = sorted(state.all_latest("endpoint.tcp"), key=lambda e: e.observed_at, reverse=True)
+    views = endpoint_tcp_views(evs, "backend_cluster")
+    assert [(v.endpoint, v.ok) for v in views] == [("127.0.0.1:18444", True)]
+    assert endpoint_tcp_views(evs, "other_cluster") == ()
+
+
+def test_hc_request_view_reads_what_the_probe_judged() -> None:
+    settings = b.hc_settings("/wrong/health", "backend_cluster", (200, 204), 1.0)
+    host, summary = b.hc_requests(
+        "backend_cluster", settings, ("127.0.0.1", 18443, b.hc_answer(404, total_ms=6.0))
+    )
+    view = hc_request_view(host)
+    assert view is not None and hc_request_view(summary) is None
+    assert (view.endpoint, view.path, view.host_header) == (
+        "127.0.0.1:18443",
+        "/wrong/health",
+        "backend_cluster",
+    )
+    assert (view.status, view.expected, view.passed, view.slow) == (404, (200, 204), False, False)
+    assert view.fact() == (
+        "GET /wrong/health (Host: backend_cluster) to 127.0.0.1:18443 from the Envoy host → 404 "
+        "in 6 ms: Envoy's check fails (accepts 200/204)"
+    )
+    (timed_out, _) = b.hc_requests(
+        "backend_cluster", settings, ("127.0.0.1", 18443, b.hc_answer(None, error="read timeout"))
+    )
+    slow = hc_request_view(timed_out)
+    assert slow is not None and slow.slow and slow.error == "read_timeout" and not slow.answered

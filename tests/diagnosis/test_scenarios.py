@@ -223,13 +223,16 @@ async def test_health_endpoint_500_with_panic(site: Site) -> None:
 
 
 async def test_health_check_path_wrong(site: Site) -> None:
-    # The demo backend answers every path; error_status 404 makes it 404 everything but its real
-    # health path, like an app that only serves its own routes.
-    site.ensure(hc_path="/wrong/health")
+    # Like an app that serves only its own routes: the wrong health-check path really 404s, while
+    # the API and the real health path answer.
+    site.ensure(healthy=False, hc_path="/wrong/health")
+    site.lab.backend.strict_paths = True
     config, started = site.config(), time.monotonic()
-    site.lab.backend.error_status = 404
     found, _ = await diagnosed(site, "HC path wrong", "healthcheck.misconfigured", config, started)
     assert "/wrong/health" in found.summary and site.variant.health_path in found.summary
+    # proven by asking exactly like Envoy's checker: the path, its Host header and the 404
+    assert f"(Host: {cluster(site)}) gets 404" in found.summary
+    assert any(e.probe == "envoy.hc_request" for e in found.evidence)
 
 
 async def test_health_check_timing_out(site: Site) -> None:

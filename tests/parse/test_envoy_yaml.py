@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from darc_tui.parse.config_dump import parse_config_dump
+from darc_tui.parse.envoy_summary import statuses_text
 from darc_tui.parse.envoy_yaml import diff, parse_envoy_yaml
 from tests.parse.envoy_data import ENVOY_DATA, json_values, recorded, recorded_json
 
@@ -175,3 +176,12 @@ def test_any_structure_never_raises(doc):
         {"static_resources": {"listeners": [{"name": "l", "filter_chains": [{"filters": [doc]}]}]}},
     ):
         parse_envoy_yaml(json.dumps(shape))
+
+
+def test_recorded_expected_statuses_read_as_a_range(running):
+    """backend_cluster's recorded check accepts [200, 205): said as Envoy's range, not a list."""
+    hc = running.cluster("backend_cluster").health_check
+    assert hc.expected_codes() == (200, 201, 202, 203, 204)
+    assert statuses_text(hc.expected_codes()) == "200-204"
+    assert statuses_text((200,)) == "200"
+    assert statuses_text((204, 200, 201, 301)) == "200-201/204/301"

@@ -10,6 +10,8 @@ from darc_tui.diagnosis.catalog import finding
 from darc_tui.diagnosis.context import Context
 from darc_tui.diagnosis.rank import confidence
 from darc_tui.diagnosis.rules.common import (
+    connect_fact,
+    connects_failing,
     counter,
     direct,
     direct_fact,
@@ -94,10 +96,14 @@ def _backend_url_down(ctx: Context) -> Iterator[Finding]:
 def _some_hosts_down(ctx: Context) -> Iterator[Finding]:
     """A multi-host cluster where some hosts fail with connection errors and others serve."""
     clusters = ctx.clusters
-    failing = [h for h in hc_failing(ctx) if "failed_active_hc" in h.flags]
-    if clusters is None or len(clusters.hosts) < 2 or not failing:
+    if clusters is None or len(clusters.hosts) < 2:
         return
-    if len(failing) == len(clusters.hosts):
+    if ctx.endpoint_tcp:
+        yield from _some_hosts_refuse(ctx)
+        return
+    # no per-host connects (yet): infer it from the health check's connection failures
+    failing = [h for h in hc_failing(ctx) if "failed_active_hc" in h.flags]
+    if not failing or len(failing) == len(clusters.hosts):
         return
     network = counter(ctx, "health_check.network_failure")
     if network is None:
@@ -123,6 +129,44 @@ def _some_hosts_down(ctx: Context) -> Iterator[Finding]:
     )
 
 
+def _some_hosts_refuse(ctx: Context) -> Iterator[Finding]:
+    """Proven per host: a TCP connect from the Envoy host is refused by some, accepted by others."""
+    connects = ctx.endpoint_tcp
+    refused = connects_failing(ctx, ("refused",))
+    serving = [v for v in connects if v.ok]
+    firewall = ctx.firewall
+    if not refused or not serving or (firewall is not None and firewall.blocking):
+        return  # all refuse: the backend URL's rules; a REJECT rule: network.firewall's
+    clusters = ctx.clusters
+    assert clusters is not None
+    names = {v.endpoint for v in refused}
+    support = [ref(v.ev, connect_fact(ctx, v)) for v in refused]
+    failing = [h for h in hc_failing(ctx) if h.endpoint in names]
+    if failing:
+        support.append(ref(clusters.ev, f"health check: {hosts_text(failing)}"))
+    network = counter(ctx, "health_check.network_failure")
+    if network is not None:
+        support.append(network[1])
+    summary = (
+        f"{len(refused)}/{len(clusters.hosts)} hosts of {ctx.cluster} refuse connections from "
+        f"the Envoy host: {', '.join(sorted(names))} (connection refused, nothing listens); "
+        f"traffic continues on {', '.join(v.endpoint for v in serving)}"
+    )
+    yield finding(
+        "backend.down",
+        confidence(0.7, len(support) - len(refused)),
+        summary,
+        [*support, *(ref(v.ev, connect_fact(ctx, v)) for v in serving[:1])],
+        [f"network.unreachable: {', '.join(sorted(names))} answer the SYN with a reset (refused)"],
+        [
+            *(steps.nc_from_envoy(ctx, v.host, v.port) for v in refused[:2]),
+            steps.on_backend(ctx, "ss -tlnp"),
+            steps.cluster_hosts(ctx),
+        ],
+        severity=Verdict.DEGRADED,
+    )
+
+
 def backend_errors(ctx: Context) -> Iterator[Finding]:
     view = through(ctx)
     support: list[EvidenceRef] = []
@@ -130,24 +174,19 @@ def backend_errors(ctx: Context) -> Iterator[Finding]:
     if view is not None and view.status is not None and view.status >= 500 and view.from_upstream:
         support.append(ref(view.ev, through_fact(view) + " from upstream (not an Envoy reply)"))
         status = view.status
-    access = ctx.access
-    upstream = access.upstream_5xx() if access is not None else 0
-    if access is not None and upstream > 0:
-        codes = sorted({s for (s, f) in access.counts if 500 <= s < 600 and f in ("-", "")})
-        support.append(
-            ref(
-                access.ev,
-                f"{upstream} × {'/'.join(map(str, codes))} with flag '-' in the access log",
-            )
-        )
-        status = status or codes[0]
-    if not support or _only_the_failing_health_check(ctx, status):
+    logged = _logged_backend_5xx(ctx)
+    paths, on_api = "", False
+    if logged is not None:
+        support.append(logged[1])
+        status, paths, on_api = status or logged[0], logged[2], logged[3]
+    if not support or (not on_api and _only_the_failing_health_check(ctx, status)):
         return
     http = direct(ctx)
     if http is not None and http.status is not None and http.status >= 500:
         support.append(ref(http.ev, direct_fact(http)))
+    on = f" on {paths}" if paths else ""
     summary = (
-        f"the backend answers {status} itself and Envoy passes it through "
+        f"the backend answers {status} itself{on} and Envoy passes it through "
         f"(flag '-', x-envoy-upstream-service-time present: not Envoy's own reply)"
     )
     ruled = ["backend.down / network.*: the backend answers HTTP"]
@@ -170,6 +209,26 @@ def backend_errors(ctx: Context) -> Iterator[Finding]:
             steps.on_backend(ctx, "journalctl -n 100 --no-pager", "the backend's own log"),
         ],
     )
+
+
+def _logged_backend_5xx(ctx: Context) -> tuple[int, EvidenceRef, str, bool] | None:
+    """(a status, the evidence, "/api/orders ×3, …", on paths other than the health path) for 5xx
+    the backend answered real traffic in the access-log window. Those on the health path while the
+    health check fails are the failing check's (healthcheck.failing), not errors on the API."""
+    access = ctx.access
+    upstream = access.upstream_5xx() if access is not None else 0
+    if access is None or upstream <= 0:
+        return None
+    codes = sorted({s for (s, f) in access.counts if 500 <= s < 600 and f in ("-", "")})
+    by_path = access.by_path_upstream_5xx  # empty when the log format has no path
+    api = {p: n for p, n in by_path.items() if p != ctx.health_path}
+    if by_path and not api and hc_failing(ctx):
+        return None
+    shown = api or by_path
+    paths = ", ".join(f"{p} ×{n}" for p, n in list(shown.items())[:3])
+    on = f" on {paths}" if paths else ""
+    fact = f"{upstream} × {'/'.join(map(str, codes))} with flag '-'{on} in the access log"
+    return codes[0], ref(access.ev, fact), paths, bool(api)
 
 
 def _only_the_failing_health_check(ctx: Context, status: int | None) -> bool:

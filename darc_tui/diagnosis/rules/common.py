@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from darc_tui.diagnosis import probe_views as pv
 from darc_tui.diagnosis.context import COUNTER_WINDOW, Context
-from darc_tui.diagnosis.probe_views import HttpView
+from darc_tui.diagnosis.probe_views import HttpView, TcpView
 from darc_tui.diagnosis.views import HostView
 from darc_tui.model import Evidence, EvidenceRef, Finding, Vantage
 
@@ -87,6 +87,25 @@ def direct_fact(view: HttpView, where: str = "from the Envoy host") -> str:
         return f"GET {view.url} {where}: {view.error_text or view.error or 'no response'}"
     ms = f" in {view.latency_ms:.0f} ms" if view.latency_ms is not None else ""
     return f"GET {view.url} {where} → {view.status}{ms}"
+
+
+_CONNECT_WORDS = {
+    "refused": "connection refused",
+    "connect_timeout": "connect timeout",
+    "unreachable": "unreachable",
+}
+
+
+def connect_fact(ctx: Context, view: TcpView) -> str:
+    """One host's TCP connect from the Envoy host (endpoint.tcp), as a finding cites it."""
+    word = "connected" if view.ok else _CONNECT_WORDS.get(view.error, view.error or "failed")
+    return f"connect {view.endpoint} ({ctx.cluster} host) from the Envoy host: {word}"
+
+
+def connects_failing(ctx: Context, kinds: Iterable[str]) -> list[TcpView]:
+    """Hosts of the cluster a plain TCP connect from the Envoy host failed to, with `kinds`."""
+    wanted = tuple(kinds)
+    return [v for v in ctx.endpoint_tcp if not v.ok and v.error in wanted]
 
 
 @dataclass(frozen=True, slots=True)

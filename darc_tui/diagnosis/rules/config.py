@@ -7,10 +7,12 @@ from collections.abc import Iterator
 
 from darc_tui.diagnosis import steps
 from darc_tui.diagnosis.catalog import finding
-from darc_tui.diagnosis.context import Context, endpoints_text
+from darc_tui.diagnosis.context import Context, endpoint_name, endpoints_text
 from darc_tui.diagnosis.rank import confidence
 from darc_tui.diagnosis.rules.common import (
     Symptoms,
+    connect_fact,
+    connects_failing,
     direct,
     direct_fact,
     flagged,
@@ -175,10 +177,17 @@ def endpoint_mismatch(ctx: Context) -> Iterator[Finding]:
     alive = _backend_alive(ctx)
     symptoms = local_reply_symptoms(ctx, ("UF", "UH"), ("upstream_cx_connect_fail",))
     failing = hc_failing(ctx)
-    if alive is None or not (symptoms or failing):
+    dialled_names = {endpoint_name(h, p) for h, p in dialled}
+    # proven per host: Envoy's endpoint refuses (or drops) a plain connect from the Envoy host
+    dead = [
+        v
+        for v in connects_failing(ctx, ("refused", "connect_timeout", "unreachable"))
+        if v.endpoint in dialled_names
+    ]
+    if alive is None or not (symptoms or failing or dead):
         return
     source = ctx.clusters.ev if ctx.clusters is not None and ctx.clusters.hosts else None
-    support = [alive, *symptoms.refs]
+    support = [alive, *(ref(v.ev, connect_fact(ctx, v)) for v in dead), *symptoms.refs]
     if source is not None:
         support.insert(0, ref(source, f"{ctx.cluster} hosts: {endpoints_text(dialled)}"))
     if failing:
@@ -189,6 +198,11 @@ def endpoint_mismatch(ctx: Context) -> Iterator[Finding]:
             support.append(socket[1])
     where = f"{ctx.backend_host}:{ctx.backend_port}"
     tail = f"; {symptoms.text}" if symptoms.text else ""
+    if dead:
+        words = "refuses" if all(v.error == "refused" for v in dead) else "does not accept"
+        tail = (
+            f"; {', '.join(v.endpoint for v in dead)} {words} connections from the Envoy host{tail}"
+        )
     yield finding(
         "config.endpoint_mismatch",
         confidence(0.7, len(support) - 2),

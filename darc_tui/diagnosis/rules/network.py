@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 
 from darc_tui.diagnosis import steps
@@ -9,12 +10,14 @@ from darc_tui.diagnosis.catalog import finding
 from darc_tui.diagnosis.context import Context
 from darc_tui.diagnosis.rank import confidence
 from darc_tui.diagnosis.rules.common import (
+    connect_fact,
+    connects_failing,
     direct,
     direct_fact,
     local_reply_symptoms,
     ref,
 )
-from darc_tui.model import EvidenceRef, Finding, Vantage
+from darc_tui.model import EvidenceRef, Finding, Vantage, Verdict
 
 _TIMEOUT_FLAGS = ("UF",)
 _TIMEOUT_COUNTERS = ("upstream_cx_connect_timeout",)
@@ -23,20 +26,29 @@ _TIMEOUT_COUNTERS = ("upstream_cx_connect_timeout",)
 _WORDS = {"connect_timeout": "connect timeout", "refused": "connection refused"}
 
 
-def _connect_failures(ctx: Context, kinds: tuple[str, ...]) -> list[EvidenceRef]:
-    """Connect attempts from the Envoy host to the backend URL that failed with one of `kinds`.
+def _connect_failures(ctx: Context, kinds: tuple[str, ...]) -> list[tuple[str, EvidenceRef]]:
+    """(host:port, evidence) of connects from the Envoy host that failed with one of `kinds`: to the
+    backend URL, and to each host of the cluster.
 
     An HTTP request's overall deadline ("timeout") does not say whether it ever connected, so
     only a plain TCP connect or an explicit connect error counts here."""
-    out: list[EvidenceRef] = []
+    out: list[tuple[str, EvidenceRef]] = []
     tcp, http = ctx.tcp(), direct(ctx)
+    backend = ctx.backend_endpoint
     if tcp is not None and not tcp.ok and tcp.error in kinds:
-        target = f"{ctx.backend_host}:{ctx.backend_port}"
         word = _WORDS.get(tcp.error, tcp.error)
-        out.append(ref(tcp.ev, f"connect {target} from the Envoy host: {word}"))
+        out.append((backend, ref(tcp.ev, f"connect {backend} from the Envoy host: {word}")))
     if http is not None and http.status is None and http.error in kinds and http.error != "timeout":
-        out.append(ref(http.ev, direct_fact(http)))
+        out.append((backend, ref(http.ev, direct_fact(http))))
+    for view in connects_failing(ctx, kinds):
+        if view.endpoint != backend or tcp is None:  # else the same connect as backend.tcp's
+            out.append((view.endpoint, ref(view.ev, connect_fact(ctx, view))))
     return out
+
+
+def _address(endpoint: str) -> str:
+    """`10.1.2.3:80` → `10.1.2.3`, `[::1]:80` → `::1`."""
+    return endpoint.rpartition(":")[0].strip("[]") or endpoint
 
 
 def _elsewhere_ok(ctx: Context) -> list[EvidenceRef]:
@@ -61,7 +73,7 @@ def firewall(ctx: Context) -> Iterator[Finding]:
     rule = rules.blocking[0]
     more = f" (+{len(rules.blocking) - 1} more)" if len(rules.blocking) > 1 else ""
     support = [ref(rules.ev, f"rule: {r}") for r in rules.blocking[:3]]
-    support += [*failures, *timeouts.refs, *_elsewhere_ok(ctx)]
+    support += [*(r for _t, r in failures), *timeouts.refs, *_elsewhere_ok(ctx)]
     summary = f"firewall rule `{rule}`{more} blocks port {port} to {ctx.backend_host}"
     if failures:
         summary += f"; connects from the Envoy host {_kind(failures)}"
@@ -77,8 +89,8 @@ def firewall(ctx: Context) -> Iterator[Finding]:
     )
 
 
-def _kind(failures: list[EvidenceRef]) -> str:
-    facts = " ".join(r.fact for r in failures)
+def _kind(failures: list[tuple[str, EvidenceRef]]) -> str:
+    facts = " ".join(r.fact for _t, r in failures)
     if "refused" in facts and "timeout" not in facts:
         return "are refused"
     return "time out" if "timeout" in facts else "fail (unreachable)"
@@ -91,7 +103,7 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     failures = _connect_failures(ctx, ("connect_timeout", "unreachable"))
     if not failures:
         return
-    support = [*failures]
+    support = [r for _t, r in failures]
     timeouts = local_reply_symptoms(ctx, _TIMEOUT_FLAGS, _TIMEOUT_COUNTERS)
     support += [*timeouts.refs, *_elsewhere_ok(ctx)]
     unconfirmed = 0
@@ -105,10 +117,17 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
         )
     else:
         ruled.append(f"network.firewall: no iptables/nft rule blocks port {ctx.backend_port}")
-    target = f"{ctx.backend_host}:{ctx.backend_port}"
-    summary = f"{target} is unreachable from the Envoy host: connect {_kind(failures)}"
+    targets = list(dict.fromkeys(t for t, _r in failures))
+    verb = "is" if len(targets) == 1 else "are"
+    summary = (
+        f"{', '.join(targets)} {verb} unreachable from the Envoy host: connect {_kind(failures)}"
+    )
     if timeouts.refs:
         summary += " (Envoy: upstream_cx_connect_timeout)"
+    # other hosts of the cluster still connect: Envoy sends traffic there (degraded, not down)
+    serving = [v.endpoint for v in ctx.endpoint_tcp if v.ok and v.endpoint not in targets]
+    if serving:
+        summary += f"; traffic continues on {', '.join(serving)}"
     yield finding(
         "network.unreachable",
         confidence(0.6, len(support) - 1, unconfirmed),
@@ -116,8 +135,9 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
         support,
         ruled,
         [
-            ctx.on_envoy_host(f"ip route get {ctx.backend_host}"),
+            ctx.on_envoy_host(f"ip route get {shlex.quote(_address(targets[0]))}"),
             steps.firewall(ctx, ctx.backend_port),
             steps.curl_from_envoy(ctx, ctx.health_url, "--max-time", "3"),
         ],
+        severity=Verdict.DEGRADED if serving else None,
     )

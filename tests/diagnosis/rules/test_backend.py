@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from darc_tui.diagnosis import diagnose, verdict
-from darc_tui.model import Vantage, Verdict
+from darc_tui.model import Evidence, Vantage, Verdict
 from tests.diagnosis import builders as b
 
 THROUGH = "http://127.0.0.1:8080/api/health"
@@ -33,6 +33,54 @@ def test_one_of_two_hosts_refusing_is_a_degraded_backend_down_naming_it() -> Non
     assert "127.0.0.1:18444" in found[0].summary and "1/2 hosts" in found[0].summary
     assert "traffic continues on 127.0.0.1:18443" in found[0].summary
     assert verdict(found) is Verdict.DEGRADED
+
+
+def test_one_host_of_two_refusing_a_plain_connect_is_proven_per_host() -> None:
+    """No health-check failure and no counter moved (the recorded healthy outlier_cluster): the
+    per-host connects alone prove which host is down."""
+    report = b.recorded_clusters("healthy")
+    up, down = (h.port for h in report.get("outlier_cluster").hosts)  # type: ignore[union-attr]
+    found = diagnose(
+        b.state(
+            b.process(),
+            b.ready(),
+            b.clusters(report),
+            *b.endpoint_tcp(
+                "outlier_cluster", ("127.0.0.1", up, ""), ("127.0.0.1", down, "refused")
+            ),
+        ),
+        b.config(cluster="outlier_cluster", backend_url=f"http://127.0.0.1:{up}"),
+    )
+    assert [f.cause for f in found] == ["backend.down"]
+    top = found[0]
+    assert top.summary.startswith(
+        f"1/2 hosts of outlier_cluster refuse connections from the Envoy host: 127.0.0.1:{down}"
+    )
+    assert f"traffic continues on 127.0.0.1:{up}" in top.summary
+    assert top.evidence[0].probe == "endpoint.tcp" and "connection refused" in top.evidence[0].fact
+    assert any(step.startswith(f"nc -zv -w 2 127.0.0.1 {down}") for step in top.next_steps)
+    assert top.severity is Verdict.DEGRADED
+
+
+def test_per_host_connects_that_succeed_overrule_the_health_checks_network_failures() -> None:
+    """health_check.network_failure rising while every host accepts a plain connect is not a host
+    that is down (an HTTP-level failure, e.g. a reset): healthcheck.failing says it instead."""
+    report = b.report_of(
+        "backend_cluster", ("127.0.0.1", 18443, b.HEALTHY), ("127.0.0.1", 18444, b.FAILED_HC)
+    )
+    hc = "cluster.backend_cluster.health_check."
+    found = diagnose(
+        b.state(
+            b.process(),
+            b.ready(),
+            b.clusters(report),
+            *b.endpoint_tcp("backend_cluster", ("127.0.0.1", 18443, ""), ("127.0.0.1", 18444, "")),
+            *b.stats_window({hc + "network_failure": 3}, {hc + "network_failure": 7}),
+        ),
+        b.config(),
+    )
+    assert "backend.down" not in [f.cause for f in found]
+    assert "healthcheck.failing" in [f.cause for f in found]
 
 
 def test_backend_5xx_passed_through_is_backend_errors() -> None:
@@ -147,6 +195,41 @@ def test_the_health_endpoints_own_500_is_the_failing_check_not_backend_errors() 
         b.config(),
     )
     assert [f.cause for f in found] == ["envoy.panic_mode", "healthcheck.failing"]
+
+
+PROBE_TRAFFIC = "envoy-1.40-probe-traffic.log"
+
+
+def failing_health_endpoint(access: Evidence) -> list[Evidence]:
+    report = b.report_of("backend_cluster", ("127.0.0.1", 18443, b.FAILED_HC))
+    return [
+        b.process(),
+        b.ready(),
+        b.clusters(report),
+        b.running(b.recorded_running()),
+        b.http(Vantage.ENVOY_HOST, "http://127.0.0.1:18443/api/health", 503),
+        access,
+    ]
+
+
+def test_api_5xx_in_the_access_log_are_backend_errors_even_while_the_check_fails() -> None:
+    """The recorded log: the health endpoint answers 503 (the check fails), and the API answers 500
+    to users: both are true, and the API errors are named by path."""
+    found = diagnose(
+        b.state(*failing_health_endpoint(b.recorded_access(PROBE_TRAFFIC))), b.config()
+    )
+    errors = next(f for f in found if f.cause == "backend.errors")
+    assert "on /api/orders ×3, /api/cart ×1" in errors.summary
+    assert any("6 × 500/503 with flag '-' on /api/orders ×3" in e.fact for e in errors.evidence)
+
+
+def test_5xx_only_on_the_failing_health_path_are_the_checks_not_backend_errors() -> None:
+    health_only = b.recorded_access(PROBE_TRAFFIC, keep=lambda line: "/api/health" in line)
+    counts = health_only.data
+    assert counts.by_path_upstream_5xx == {"/api/health": 2}  # the outside monitor's, not ours
+    found = diagnose(b.state(*failing_health_endpoint(health_only)), b.config())
+    assert "backend.errors" not in [f.cause for f in found]
+    assert "healthcheck.failing" in [f.cause for f in found]
 
 
 def test_refused_with_unreadable_firewall_keeps_a_reject_rule_open() -> None:

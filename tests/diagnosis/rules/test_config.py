@@ -166,3 +166,30 @@ def test_listening_sockets_tell_wrong_port_from_nothing_there() -> None:
     facts = [e.fact for e in found[0].evidence]
     assert "nothing listens on port 18444 on the Envoy host (ss)" in facts
     assert "listens on port 18443 on the Envoy host (ss)" in facts
+
+
+def test_a_refused_connect_to_the_clusters_port_proves_the_mismatch_before_any_traffic() -> None:
+    """No request went through Envoy yet and the health check has not failed: the plain connect
+    to the port the cluster dials, refused while the backend URL answers, is enough."""
+
+    def diagnosed(*extra: b.Evidence) -> list:
+        report = b.report_of("backend_cluster", ("127.0.0.1", 18444, b.HEALTHY))
+        return diagnose(
+            b.state(
+                b.process(),
+                b.ready(),
+                b.clusters(report),
+                b.running(pointing_at(18444)),
+                b.tcp("127.0.0.1", 18443),
+                b.http(Vantage.ENVOY_HOST, HEALTH, 200),
+                *extra,
+            ),
+            b.config(),
+        )
+
+    assert diagnosed() == []  # without the per-host connect nothing shows the mismatch yet
+    found = diagnosed(*b.endpoint_tcp("backend_cluster", ("127.0.0.1", 18444, "refused")))
+    top = found[0]
+    assert top.cause == "config.endpoint_mismatch"
+    assert "127.0.0.1:18444 refuses connections from the Envoy host" in top.summary
+    assert any(e.probe == "endpoint.tcp" for e in top.evidence)

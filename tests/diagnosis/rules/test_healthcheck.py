@@ -136,6 +136,106 @@ def test_backend_answering_204_fails_a_check_that_expects_200() -> None:
     assert "204" in found[0].summary and "only 200" in found[0].summary
 
 
+# -- the health check's own request, asked from the Envoy host (envoy.hc_request) ---------------
+
+
+def recorded_hc(**changes: object) -> tuple[object, list]:
+    """The recorded running config (backend_cluster checks /api/health with Host backend.local,
+    expected 200-204), its check changed by `changes`; one host failing it."""
+    running = b.recorded_running()
+    hc = b.dataclasses.replace(running.cluster("backend_cluster").health_checks[0], **changes)
+    summary = b.with_cluster(running, "backend_cluster", health_checks=(hc,))
+    report = b.report_of("backend_cluster", ("127.0.0.1", 18443, b.FAILED_HC))
+    return hc, [b.process(), b.ready(), b.clusters(report), b.running(summary)]
+
+
+def asked(hc: object, answer: object) -> list:
+    settings = b.hc_settings(hc.path, hc.host, hc.expected_codes(), hc.timeout)  # type: ignore[attr-defined]
+    return b.hc_requests("backend_cluster", settings, ("127.0.0.1", 18443, answer))
+
+
+def test_the_checks_own_404_names_the_path_host_header_and_status() -> None:
+    hc, base = recorded_hc(path="/wrong/health")
+    found = diagnose(
+        b.state(*base, b.http(Vantage.ENVOY_HOST, HEALTH, 200), *asked(hc, b.hc_answer(404))),
+        b.config(),
+    )
+    top = found[0]
+    assert top.cause == "healthcheck.misconfigured"
+    assert top.summary.startswith(
+        "health check GET /wrong/health (Host: backend.local) gets 404 from 127.0.0.1:18443, "
+        "the check accepts only 200-204; the backend's health path is /api/health "
+        "(200 from the Envoy host)"
+    )
+    assert any(e.probe == "envoy.hc_request" for e in top.evidence)
+    assert (
+        top.next_steps[0].startswith("curl -s -o /dev/null")
+        and "Host: backend.local" in (top.next_steps[0])
+    )
+
+
+def test_the_same_path_failing_only_with_the_checks_host_header_is_the_host() -> None:
+    hc, base = recorded_hc(host="backend_cluster", host_set=False)
+    found = diagnose(
+        b.state(*base, b.http(Vantage.ENVOY_HOST, HEALTH, 200), *asked(hc, b.hc_answer(404))),
+        b.config(),
+    )
+    assert found[0].cause == "healthcheck.misconfigured"
+    assert "GET /api/health (Host: backend_cluster) gets 404" in found[0].summary
+    assert "Host: 127.0.0.1:18443 answers 200" in found[0].summary
+    assert "set `host` in the health check" in found[0].summary
+
+
+def test_a_redirect_is_named_with_where_it_points() -> None:
+    hc, base = recorded_hc(path="/health")
+    answer = b.hc_answer(301, location="http://127.0.0.1:18443/health/")
+    found = diagnose(
+        b.state(*base, b.http(Vantage.ENVOY_HOST, HEALTH, 200), *asked(hc, answer)), b.config()
+    )
+    assert found[0].cause == "healthcheck.misconfigured"
+    assert "gets 301 (redirect to http://127.0.0.1:18443/health/)" in found[0].summary
+
+
+def test_a_check_asked_exactly_that_passes_is_not_misconfigured() -> None:
+    """envoy.yaml's check passes when asked by hand: whatever makes Envoy fail it, it is not the
+    path, Host or expected statuses (the inference from the config alone would have said so)."""
+    hc, base = recorded_hc(path="/api/healthz")
+    found = diagnose(
+        b.state(*base, b.http(Vantage.ENVOY_HOST, HEALTH, 200), *asked(hc, b.hc_answer(200))),
+        b.config(),
+    )
+    assert "healthcheck.misconfigured" not in [f.cause for f in found]
+
+
+def test_the_checks_own_request_timing_out_is_healthcheck_timeout() -> None:
+    hc, base = recorded_hc(timeout=0.5)
+    found = diagnose(
+        b.state(
+            *base,
+            b.http(Vantage.ENVOY_HOST, HEALTH, 200, latency_ms=40.0),  # the URL itself is fine
+            *asked(hc, b.hc_answer(None, error="read timeout", total_ms=None)),
+        ),
+        b.config(),
+    )
+    timeout = next(f for f in found if f.cause == "healthcheck.timeout")
+    assert "the check's own request got no answer (read timeout)" in timeout.summary
+    assert "0.5 s" in timeout.summary
+
+
+def test_failing_cites_what_the_check_gets_asked_by_hand() -> None:
+    hc, base = recorded_hc()
+    found = diagnose(
+        b.state(*base, b.http(Vantage.ENVOY_HOST, HEALTH, 500), *asked(hc, b.hc_answer(500))),
+        b.config(),
+    )
+    failing = next(f for f in found if f.cause == "healthcheck.failing")
+    assert "asked the same way from the Envoy host, 127.0.0.1:18443 answers 500" in failing.summary
+    assert any(
+        e.probe == "envoy.hc_request" and "GET /api/health (Host: backend.local)" in e.fact
+        for e in failing.evidence
+    )
+
+
 def test_two_of_three_hosts_down_puts_the_cluster_in_panic() -> None:
     report = b.report_of(
         "backend_cluster",

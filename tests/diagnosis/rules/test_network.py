@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from darc_tui.diagnosis import diagnose
-from darc_tui.model import Vantage
+from darc_tui.model import Vantage, Verdict
 from tests.diagnosis import builders as b
 
 RULE = "-A INPUT -p tcp -m tcp --dport 18443 -j DROP"
@@ -73,3 +73,48 @@ def test_backend_answering_from_its_own_host_supports_unreachable() -> None:
         b.state(*timed_out(), b.firewall([]), b.http(Vantage.BACKEND_HOST, HEALTH, 200)), b.config()
     )[0]
     assert backed.confidence > alone.confidence
+
+
+def test_one_host_of_two_timing_out_is_unreachable_and_traffic_goes_on_elsewhere() -> None:
+    """Per-host connects name the host behind the drop; the backend URL's host is fine."""
+    report = b.report_of(
+        "backend_cluster", ("127.0.0.1", 18443, b.HEALTHY), ("127.0.0.2", 18443, b.FAILED_HC)
+    )
+    found = diagnose(
+        b.state(
+            b.process(),
+            b.ready(),
+            b.clusters(report),
+            b.tcp("127.0.0.1", 18443),
+            b.http(Vantage.ENVOY_HOST, HEALTH, 200),
+            *b.endpoint_tcp(
+                "backend_cluster", ("127.0.0.1", 18443, ""), ("127.0.0.2", 18443, "timeout")
+            ),
+            b.firewall([]),
+        ),
+        b.config(),
+    )
+    top = found[0]
+    assert top.cause == "network.unreachable"
+    assert top.summary.startswith("127.0.0.2:18443 is unreachable from the Envoy host")
+    assert "traffic continues on 127.0.0.1:18443" in top.summary
+    assert top.severity is Verdict.DEGRADED
+    assert any(s == "ip route get 127.0.0.2" for s in top.next_steps)
+    assert "backend.down" not in [f.cause for f in found]
+
+
+def test_a_host_connect_that_repeats_the_backend_urls_is_cited_once() -> None:
+    """The cluster's one host is the backend URL: backend.tcp and endpoint.tcp made the same
+    connect, which is one piece of evidence, not two agreeing ones."""
+    alone = diagnose(b.state(*timed_out(), b.firewall([])), b.config())[0]
+    both = diagnose(
+        b.state(
+            *timed_out(),
+            *b.endpoint_tcp("backend_cluster", ("127.0.0.1", 18443, "timeout")),
+            b.firewall([]),
+        ),
+        b.config(),
+    )[0]
+    assert both.cause == alone.cause == "network.unreachable"
+    assert both.confidence == alone.confidence
+    assert not any(e.probe == "endpoint.tcp" for e in both.evidence)
