@@ -11,8 +11,10 @@ import dataclasses
 from dataclasses import dataclass
 
 from darc_tui.demo.envoy_yaml import Endpoint, render
-from darc_tui.demo.lab import DemoLab, free_port
+from darc_tui.demo.lab import FLUSH_MS, DemoLab, free_port
 from darc_tui.demo.traffic import BURST_CONCURRENCY, BURST_LIMIT, Burst
+
+BURST_STOP_WAIT = 20.0  # seconds: the burst's requests time out after 5 s each
 
 SLOW_DELAY = 1.5  # seconds: beyond the demo's 1 s health-check timeout, within the probes' 2 s
 SATURATED_DELAY = 0.25  # seconds per request while overloaded: keeps the burst in flight
@@ -175,8 +177,11 @@ class Switchboard:
         """Backend healthy, the original envoy.yaml on disk and running, cluster healthy."""
         lab, done = self.lab, []
         if self.burst is not None:
-            await asyncio.to_thread(self.burst.stop)
+            # wait for every burst request to end (a loaded machine answers them slowly), then
+            # for Envoy's access-log flush: their 503 UO lines must land before the rotation
+            await asyncio.to_thread(self.burst.stop, BURST_STOP_WAIT)
             self.burst = None
+            await asyncio.sleep(FLUSH_MS / 1000 + 0.5)
         backend = lab.backend
         backend.health_status, backend.delay, backend.error_status = 200, 0.0, None
         if not backend.is_up:
