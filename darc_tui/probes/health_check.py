@@ -39,6 +39,7 @@ class HcSettings:
     expected: tuple[int, ...]  # accepted statuses (Envoy's default: only 200)
     timeout: float | None  # the check's own timeout, seconds
     tls: bool  # the cluster's transport socket is TLS: so is the check
+    interval: float | None = None  # how often Envoy's checker asks, seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,12 @@ def hc_settings(cluster: ClusterSummary) -> HcSettings | None:
         return None
     expected = hc.expected_codes() or (200,)
     return HcSettings(
-        hc.path or "/", hc.host or cluster.name, expected, hc.timeout, cluster.upstream_tls
+        hc.path or "/",
+        hc.host or cluster.name,
+        expected,
+        hc.timeout,
+        cluster.upstream_tls,
+        hc.interval,
     )
 
 
@@ -82,6 +88,7 @@ class HealthCheckRequestProbe(EndpointProbe):
     ) -> None:
         super().__init__(host, admin_base, cluster, **kw)
         self.config_path = config_path
+        self.configured_interval = self.interval  # never asks more often than Envoy
         # (read at, settings, or why there are none: (status, detail))
         self._settings: tuple[float, HcSettings | None, tuple[Status, str]] | None = None
 
@@ -96,6 +103,8 @@ class HealthCheckRequestProbe(EndpointProbe):
             self._settings = (now, *await self._read_settings())
         _at, settings, (status, detail) = self._settings
         if settings is not None:
+            # each host already gets Envoy's own check this often: do not double its load
+            self.interval = max(self.configured_interval, settings.interval or 0.0)
             return None
         return self.evidence(status, detail, facts={"configured": False, "error": detail})
 

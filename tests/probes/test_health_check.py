@@ -27,9 +27,11 @@ from tests.lab.lab import Lab
 from tests.lab.sshd import Sshd
 
 
-async def asked(lab: Lab, host: Host | None = None) -> tuple[Evidence, Evidence]:
+async def asked(
+    lab: Lab, host: Host | None = None, probe: HealthCheckRequestProbe | None = None
+) -> tuple[Evidence, Evidence]:
     """(the one host's evidence, the cluster's summary) of one round."""
-    probe = HealthCheckRequestProbe(
+    probe = probe or HealthCheckRequestProbe(
         host or LocalHost(),
         lab.admin_url,
         lab.spec.cluster_name,
@@ -56,6 +58,15 @@ async def test_the_configured_check_passes_on_a_healthy_host(make_lab: MakeLab) 
         f"http://{endpoint}/healthz"
     )
     assert summary.target == "api_upstream" and summary.status is Status.OK
+
+
+async def test_it_asks_no_more_often_than_envoys_own_checker(make_lab: MakeLab) -> None:
+    lab = make_lab(hc_interval=0.75)
+    probe = HealthCheckRequestProbe(
+        LocalHost(), lab.admin_url, lab.spec.cluster_name, str(lab.yaml_path), interval=0.2
+    )
+    await asked(lab, probe=probe)
+    assert probe.interval == 0.75  # each host gets Envoy's check this often already
 
 
 async def test_a_wrong_path_gets_the_apps_404(make_lab: MakeLab) -> None:
