@@ -40,9 +40,11 @@ def outcome(doc: dict[str, Any]) -> set[tuple[str, str, str]]:
 def test_healthy_lab_is_ok_with_every_probe_ok(lab: Lab) -> None:
     code, doc, _ = check(lab.write_config())
     assert (doc["verdict"], doc["causes"], code) == ("ok", [], 0)
-    assert {p["status"] for p in doc["probes"]} <= {"ok", "unknown"}, [
-        p for p in doc["probes"] if p["status"] not in ("ok", "unknown")
-    ]
+    # Two exceptions that are not about the lab: an idle access log has no data ("unknown", never
+    # "ok"), and host.load reads this machine's load, which a busy test run can push to "warn".
+    allowed = {"envoy.access_log": {"ok", "unknown"}, "host.load": {"ok", "warn"}}
+    odd = [p for p in doc["probes"] if p["status"] not in allowed.get(p["name"], {"ok"})]
+    assert not odd, odd
     # the three vantage points of the runbook's "is the backend fine?"
     vantages = {p["vantage"] for p in probes(doc, "backend.health")}
     assert {"jump-box", "envoy-host", "through-envoy"} <= vantages
@@ -194,3 +196,23 @@ def test_watch_reports_the_fault_as_it_happens(lab: Lab) -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+async def test_watch_prints_a_flapping_probe_at_most_once_per_round() -> None:
+    """One fault fails many probes one after another: --watch prints the settled state once
+    per round (probes.interval, at least 1 s), not a full report for every probe that moved."""
+    from io import StringIO
+
+    from darc_tui.check import run_check
+    from darc_tui.config import Config
+    from darc_tui.model import Status
+    from darc_tui.monitor import Monitor
+    from tests.test_monitor import CountingProbe
+
+    flapping = CountingProbe("a", [Status.OK, Status.FAIL] * 10_000)  # a new status every 10 ms
+    out = StringIO()
+    monitor = Monitor(Config(), {}, [flapping])
+    await run_check(Config(), as_json=True, watch=2.0, out=out, engine=monitor)
+    docs = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert flapping.calls > 20  # it did flap many times while watched
+    assert 2 <= len(docs) <= 3  # the first report, then at most one per second
