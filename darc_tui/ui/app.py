@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
@@ -140,8 +141,8 @@ class DarcApp(App[int]):
         if self.manage_engine:
             await self.engine.stop()
 
-    def on_resize(self) -> None:
-        width, height = self.size
+    def on_resize(self, event: events.Resize) -> None:
+        width, height = event.size  # self.size still holds the previous size here
         self.too_small.update(TOO_SMALL.format(*layout.MIN_SIZE, width, height))
 
     # -- engine data -------------------------------------------------------------------------
@@ -309,6 +310,10 @@ class DarcApp(App[int]):
     def action_follow(self) -> None:
         self.action_focus_pane("logs")
         self.call_after_refresh(self.logs_pane.follow)
+
+    def action_next_log(self) -> None:
+        self._reveal("logs")
+        self.logs_pane.next_source()
 
     def action_probe_now(self) -> None:
         self.engine.probe_now()

@@ -61,6 +61,13 @@ BINDINGS: list[Binding] = [
         show=False,
         id_="follow_end",
     ),
+    _key(
+        "l",
+        "next_log",
+        "Next log",
+        "Logs pane: show the next source (access → error → journal)",
+        show=False,
+    ),
     _key("h", "timeline", "Timeline", "what changed and when, newest first", show=False),
     _key("t", "next_theme", "Next theme", "switch to the next colour theme", show=False),
     _key(

@@ -7,7 +7,18 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import App
+from textual.binding import Binding
 from textual.widgets import DataTable
+
+# OptionList's and DataTable's own enter (select, show=False) shadows the console's "⏎ Details"
+# in the footer; the panes open the details on that selection, so the footer should say so.
+DETAILS_ON_ENTER = Binding("enter", "select_cursor", "Details", key_display="⏎", id="details_row")
+
+
+class DetailsTable(DataTable[Any]):
+    """A DataTable whose enter (select the row → the pane opens its details) shows as Details."""
+
+    BINDINGS = [DETAILS_ON_ENTER]
 
 
 def sync_rows(app: App[Any], table: DataTable[Any], rows: Mapping[str, Sequence[object]]) -> int:

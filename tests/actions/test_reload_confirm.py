@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -97,6 +98,30 @@ async def test_the_modal_shows_host_method_validation_and_changes_with_brackets_
     assert "edge" in text and "kill -HUP 4242" in text
     assert "OK: configuration '/etc/envoy/envoy.yaml' OK" in text
     assert change in text  # config text is shown literally, never read as markup
+
+
+async def test_a_long_validation_error_leaves_the_buttons_on_an_80x24_screen() -> None:
+    # Envoy's real message for one misspelled field, as the demo's `i` key produces it
+    error = (
+        "Protobuf message (type envoy.config.bootstrap.v3.Bootstrap reason INVALID_ARGUMENT: "
+        "invalid JSON in envoy.config.bootstrap.v3.Bootstrap @ static_resources.clusters[0]: "
+        "message envoy.config.cluster.v3.Cluster, near 1:1602 (offset 1601): no such field: "
+        "'lb_polcy') has unknown fields"
+    )
+    refused = dataclasses.replace(
+        plan(refusal=f"envoy.yaml does not validate: {error}", diff=("x",) * 12),
+        validation=Validation(False, error, "", "envoy --mode validate"),
+    )
+    app = Host(refused)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        lines = [strip.text for strip in app.screen._compositor.render_strips()]
+        text = "\n".join(lines)
+        assert "No (n)" in text  # docked: the plan scrolls instead of pushing the buttons away
+        assert "Host    edge" in text  # and it starts at its top
+        statics = " ".join(str(static.render()) for static in app.screen.query("Static"))
+        assert "Refused: envoy.yaml does not validate (the error above)" in statics
+        assert lines[-1].strip() == "n Cancel"  # the dialog's own keys; no "y Reload" offered
 
 
 class Console(App[None]):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import OptionList
@@ -14,6 +16,14 @@ from darc_tui.model import Finding, Snapshot, Status, Verdict
 from darc_tui.ui.panes.base import Pane
 from darc_tui.ui.screens.details import DetailView
 from darc_tui.ui.status import VERDICT_STATUS, VERDICT_WORD, WAITING, status_content
+
+QUIET_AFTER = 60.0  # seconds a cause must have been gone before its return is toasted again
+
+
+class CauseList(OptionList):
+    """The findings; enter (select → the pane opens its details) shows as Details in the footer."""
+
+    BINDINGS = [Binding("enter", "select", "Details", key_display="⏎", id="details_cause")]
 
 
 class CausesPane(Pane):
@@ -31,10 +41,11 @@ class CausesPane(Pane):
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
         self._shown: tuple[object, ...] | None = None
-        self._announced: set[str] | None = None  # None until the first snapshot: no toast at start
+        # cause id → when it was last on screen; None until the first snapshot (no toast at start)
+        self._last_seen: dict[str, float] | None = None
 
     def compose(self) -> ComposeResult:
-        yield OptionList(Option(WAITING, disabled=True), id="causes-list", markup=False)
+        yield CauseList(Option(WAITING, disabled=True), id="causes-list", markup=False)
 
     @property
     def options(self) -> OptionList:
@@ -65,10 +76,11 @@ class CausesPane(Pane):
         self.border_title = f"{self.NUMBER} {self.TITLE}" + (f" ({n})" if n else "")
 
     def _announce(self, findings: tuple[Finding, ...]) -> None:
-        ids = {f.cause for f in findings}
-        if self._announced is not None:
+        now = self.darc.clock()
+        if self._last_seen is not None:
             for f in findings:
-                if f.cause not in self._announced:
+                # a cause that flaps (gone for a round, back the next) is not news again
+                if now - self._last_seen.get(f.cause, -math.inf) > QUIET_AFTER:
                     # short on purpose: the Causes pane has the summary; a toast must not hide it
                     self.notify(
                         f"{f.title} [{f.cause}]",
@@ -76,7 +88,9 @@ class CausesPane(Pane):
                         timeout=6,
                         severity="error" if f.severity is Verdict.DOWN else "warning",
                     )
-        self._announced = ids
+        else:
+            self._last_seen = {}
+        self._last_seen.update((f.cause, now) for f in findings)
 
     def selected(self) -> Finding | None:
         if self.snapshot is None or not self.snapshot.findings:

@@ -14,7 +14,7 @@ from darc_tui.model import Evidence, Snapshot, Status
 from darc_tui.ui.panes.base import Pane
 from darc_tui.ui.screens.details import DetailView
 from darc_tui.ui.status import WAITING, Palette, number, status_content
-from darc_tui.ui.table import sync_rows
+from darc_tui.ui.table import DetailsTable, sync_rows
 
 PROBE = "envoy.clusters"
 STATS_PROBE = "envoy.stats"
@@ -40,7 +40,7 @@ class ClustersPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Static(WAITING, id="clusters-summary", markup=False)
-        table: DataTable[Any] = DataTable(id="clusters-table", cursor_type="row")
+        table: DataTable[Any] = DetailsTable(id="clusters-table", cursor_type="row")
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table

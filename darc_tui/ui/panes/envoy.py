@@ -23,6 +23,8 @@ ROWS = (
 )
 DRIFT = "envoy.drift"  # shares the config row: valid and current are one question at 3 a.m.
 PROBES = (*(p for _, probes in ROWS for p in probes), DRIFT)
+# a failing config row leads with what is wrong: the detail starts with a path the pane cuts
+FAILED_WORD = {"envoy.validate": "INVALID", "envoy.drift": "DRIFT"}
 
 
 class EnvoyPane(Pane, can_focus=True):
@@ -86,6 +88,8 @@ def _word(ev: Evidence) -> str | None:
     """A short state word where the probe gives one (LIVE, valid, …); None = the status word."""
     if ev.probe in ("envoy.server_info", "envoy.ready") and ev.facts.get("state"):
         return str(ev.facts["state"])
+    if ev.status in (Status.FAIL, Status.WARN):
+        return FAILED_WORD.get(ev.probe)
     return None
 
 

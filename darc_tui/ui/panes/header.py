@@ -86,5 +86,7 @@ class HeaderBar(Static):
 def _host(host: HostState) -> Content:
     if host.connected:
         return Content(f"{host.name} ") + status_content(Status.OK, "up")
-    word = f"down: {host.detail}" if host.detail else "down"
+    detail = host.detail
+    # SshHost's detail already says "down: <why>"; "connecting" and others do not
+    word = detail if detail.startswith("down") else f"down: {detail}" if detail else "down"
     return Content(f"{host.name} ") + status_content(Status.FAIL, word)

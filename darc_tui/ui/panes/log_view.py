@@ -94,8 +94,8 @@ class LogView(Log):
     def replace_all(self, records: Iterable[LogRecord]) -> None:
         self.clear()
         self.shown.clear()
-        self.unseen = 0
         self.append(list(records))
+        self.unseen = 0  # a re-filtered view shows its end: nothing is waiting below
         self.scroll_end(animate=False, immediate=True)
 
     def follow(self) -> None:

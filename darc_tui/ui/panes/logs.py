@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
-from darc_tui.model import LogRecord, Snapshot
+from darc_tui.model import LogRecord, Snapshot, Status
 from darc_tui.ui.panes.base import Pane
 from darc_tui.ui.panes.log_view import BAD, LogView, display_line, marker
 from darc_tui.ui.screens.details import DetailView
+from darc_tui.ui.status import GLYPH
 
 SOURCES = ("access", "error", "journal")
 MAX_LINES = 2000  # per view: Log keeps it fast; the engine keeps its own longer history
@@ -65,6 +67,12 @@ class LogsPane(Pane):
 
     def focus_target(self) -> Widget:
         return self.active_view
+
+    def next_source(self) -> None:
+        """Show the next log source's tab (access → error → journal → access) and focus it."""
+        following = SOURCES[(SOURCES.index(self.active_view.source) + 1) % len(SOURCES)]
+        self.query_one(TabbedContent).active = f"tab-{following}"
+        self.call_after_refresh(lambda: self.active_view.focus())
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         event.stop()
@@ -135,10 +143,14 @@ class LogsPane(Pane):
         arrivals = self.arrivals[view.source]
         while arrivals and now - arrivals[0][0] > RATE_WINDOW:
             arrivals.popleft()
+        unset = self._unconfigured(view.source)
+        if unset:
+            # an empty tab that says "following" would read as "no lines logged"
+            text = f"{view.source}: not followed — {unset} is not set in the configuration"
+            self.query_one("#log-rate", Static).update(Content(text))
+            return
         bad = sum(1 for _, is_bad in arrivals if is_bad)
         parts = [f"{view.source}: {len(arrivals)}/min", f"{BAD} {bad}/min"]
-        if view.source == "access":
-            parts.extend(self._access_facts())
         if self.query_text:
             parts.append(f"filter “{self.query_text}”: {len(view.shown)} shown")
         if self.paused_waiting is not None:
@@ -147,7 +159,26 @@ class LogsPane(Pane):
             parts.append(f"▼ {view.unseen} new — f follows")
         else:
             parts.append("following")
+        parts.extend(self._source_problem(view.source))
+        if view.source == "access":
+            parts.extend(self._access_facts())
         self.query_one("#log-rate", Static).update(Content(" · ".join(parts)))
+
+    def _unconfigured(self, source: str) -> str:
+        """The config key that leaves `source` unfollowed ("" when it is set)."""
+        key, value = {
+            "access": ("envoy.access_log", self.darc.config.envoy.access_log),
+            "error": ("envoy.error_log", self.darc.config.envoy.error_log),
+            "journal": ("envoy.unit", self.darc.config.envoy.unit),
+        }[source]
+        return "" if value else key
+
+    def _source_problem(self, source: str) -> Iterable[str]:
+        """What the follower reported when it cannot follow (no file, no permission, host down)."""
+        ev = self.snapshot.get(f"logs.{source}") if self.snapshot else None
+        if ev is None or ev.status is Status.OK:
+            return []
+        return [f"{GLYPH[ev.status]} {ev.detail}"]
 
     def _access_facts(self) -> Iterable[str]:
         """The engine's window counts for the access log (e.g. 5xx, UF), numbers only."""
@@ -157,7 +188,8 @@ class LogsPane(Pane):
         return [
             f"{k} {v}"
             for k, v in ev.facts.items()
-            if isinstance(v, int | float) and not isinstance(v, bool)
+            # window_s is the window's length and zero counts are noise on a one-line status
+            if isinstance(v, int | float) and not isinstance(v, bool) and v and k != "window_s"
         ][:6]
 
     def details(self) -> DetailView | None:
@@ -168,7 +200,7 @@ class LogsPane(Pane):
             ("source", rec.source),
             ("line", display_line(rec)[2:]),
         ]
-        rows.extend((k, _text(v)) for k, v in rec.fields.items())
+        rows.extend((k, _field(k, v)) for k, v in rec.fields.items())
         if rec.size and rec.size > len(rec.line):
             rows.append(("size", f"{rec.size} bytes (cut for display)"))
         return DetailView(f"Log record ({rec.source})", tuple(rows))
@@ -176,6 +208,14 @@ class LogsPane(Pane):
     def copy_text(self) -> str | None:
         rec = self.active_view.record_in_view()
         return rec.line if rec else None
+
+
+def _field(key: str, value: object) -> str:
+    if key == "timestamp" and isinstance(value, int | float) and not isinstance(value, bool):
+        # the parsers keep epoch seconds; shown in UTC like Envoy's own log stamps
+        stamp = datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        return f"{stamp}Z"
+    return _text(value)
 
 
 def _text(value: object) -> str:

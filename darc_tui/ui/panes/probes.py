@@ -13,7 +13,7 @@ from darc_tui.model import Evidence, Snapshot
 from darc_tui.ui.panes.base import Pane
 from darc_tui.ui.screens.details import DetailView
 from darc_tui.ui.status import WAITING, millis, status_content
-from darc_tui.ui.table import sync_rows
+from darc_tui.ui.table import DetailsTable, sync_rows
 
 COLUMNS = (
     ("probe", "probe"),
@@ -33,7 +33,7 @@ class ProbesPane(Pane):
     """
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Any] = DataTable(id="probes-table", cursor_type="row")
+        table: DataTable[Any] = DetailsTable(id="probes-table", cursor_type="row")
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table

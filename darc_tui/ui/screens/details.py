@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from darc_tui.model import TimelineEvent
 from darc_tui.redact import redact_text
@@ -52,7 +52,6 @@ class DetailScreen(ModalScreen[None]):
         border: round $primary; border-title-style: bold; background: $surface; padding: 0 1;
     }
     DetailScreen VerticalScroll { height: auto; max-height: 100%; }
-    DetailScreen #detail-hint { color: $text-muted; }
     DetailScreen .detail-row { height: auto; }
     DetailScreen .detail-label { width: auto; color: $text-muted; text-style: bold; padding-right: 2; }
     DetailScreen .detail-value { width: 1fr; }
@@ -70,8 +69,7 @@ class DetailScreen(ModalScreen[None]):
                     with Horizontal(classes="detail-row"):
                         yield Static(label, classes="detail-label", markup=False)
                         yield Static(value, classes="detail-value", markup=False)
-            hint = "esc close" + ("  ·  c copy command" if self.view.command else "")
-            yield Static(hint, id="detail-hint", markup=False)
+        yield Footer(compact=True)  # the console's footer lists its own keys, not this dialog's
 
     def on_mount(self) -> None:
         width = self.view.label_width + 2

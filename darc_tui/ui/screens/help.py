@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from darc_tui.model import Status
 from darc_tui.ui.status import status_content
@@ -21,7 +21,8 @@ class HelpScreen(ModalScreen[None]):
         width: 80; max-width: 100%; height: auto; max-height: 100%;
         border: round $primary; border-title-style: bold; background: $surface; padding: 0 1;
     }
-    HelpScreen VerticalScroll { height: auto; }
+    /* max-height: at 80x24 the list is taller than the screen; it must scroll, not be cut */
+    HelpScreen VerticalScroll { height: auto; max-height: 100%; }
     """
 
     def __init__(self, bindings: list[Binding], read_only: bool) -> None:
@@ -31,9 +32,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "darc-tui keys (esc closes)"
+            box.border_title = "darc-tui keys (↑↓ scroll · esc closes)"
             with VerticalScroll():
                 yield Static(self._keys(), markup=False)
+        yield Footer(compact=True)
 
     def _rows(self) -> list[tuple[str, str]]:
         """(keys, what they do): keys bound to one action share a row; panes 1–6 share one."""

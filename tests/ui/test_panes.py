@@ -1,0 +1,124 @@
+"""What an SRE reads off the panes at 80x24: each state in words, nothing cut before it says what is
+wrong, and the keys the footer offers are the keys that work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from textual.widgets import Static
+
+from darc_tui.model import Evidence, HostState, LogRecord, Status, Vantage
+from darc_tui.ui.app import DarcApp
+from darc_tui.ui.screens.details import DetailScreen
+from tests.ui import scenarios
+from tests.ui.conftest import publish, screen_text
+from tests.ui.fakes import FakeEngine
+
+MakeApp = Callable[..., tuple[DarcApp, FakeEngine]]
+SIZE = (80, 24)
+
+
+def notifications(app: DarcApp) -> list[str]:
+    return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+def rate_line(app: DarcApp) -> str:
+    return str(app.logs_pane.query_one("#log-rate", Static).content)
+
+
+async def test_an_unconfigured_log_source_says_so_instead_of_following(make_app: MakeApp) -> None:
+    config = scenarios.config()
+    app, engine = make_app(config=replace(config, envoy=replace(config.envoy, unit="")))
+    async with app.run_test(size=SIZE) as pilot:
+        await publish(pilot, engine, scenarios.healthy())
+        await pilot.press("5", "l", "l")  # l: access → error → journal
+        await pilot.pause()
+        assert app.logs_pane.active_view.source == "journal"
+        assert (
+            rate_line(app) == "journal: not followed — envoy.unit is not set in the configuration"
+        )
+
+
+async def test_a_log_source_that_cannot_be_read_shows_why(make_app: MakeApp) -> None:
+    app, engine = make_app()
+    broken = Evidence("logs.error", "edge:/var/log/envoy/error.log", Vantage.ENVOY_HOST,
+                      Status.ERROR, "no such file: /var/log/envoy/error.log")  # fmt: skip
+    snap = scenarios.healthy()
+    async with app.run_test(size=SIZE) as pilot:
+        await publish(pilot, engine, replace(snap, evidence=(*snap.evidence, broken)))
+        await pilot.press("5", "l")
+        await pilot.pause()
+        assert "⚠ no such file: /var/log/envoy/error.log" in rate_line(app)
+
+
+async def test_the_filter_state_comes_before_the_access_counts_and_follows(
+    make_app: MakeApp,
+) -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await publish(pilot, engine, scenarios.faulted())
+        engine.publish_logs(scenarios.log_records())
+        await pilot.press("slash", "5", "0", "3", "enter")
+        await pilot.pause()
+        line = rate_line(app)
+        assert line.index("filter “503”") < line.index("following") < line.index("UF")
+        assert "window_s" not in line
+
+
+async def test_a_log_records_timestamp_is_shown_as_utc(make_app: MakeApp) -> None:
+    app, engine = make_app()
+    record = LogRecord("access", '[2025-11-24T16:00:00.250Z] "GET / HTTP/1.1" 200', 0.0,
+                       fields={"timestamp": 1_764_000_000.25, "status": 200})  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        engine.publish_logs([record])
+        await pilot.press("5", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert ("timestamp", "2025-11-24 16:00:00.250Z") in app.screen.view.rows
+
+
+async def test_a_down_ssh_host_is_not_said_down_twice(make_app: MakeApp) -> None:
+    app, engine = make_app()
+    edge = HostState("edge", "ssh", False, "down: connection refused, retry in 4s")
+    async with app.run_test(size=SIZE) as pilot:
+        await publish(pilot, engine, replace(scenarios.healthy(), hosts=(edge,)))
+        text = screen_text(app)
+        assert "edge ✗ down: connection refused" in text and "down: down:" not in text
+
+
+async def test_a_drifted_config_says_drift_before_its_path(make_app: MakeApp) -> None:
+    app, engine = make_app()
+    drift = Evidence("envoy.drift", "/etc/envoy/envoy.yaml", Vantage.ENVOY_HOST, Status.FAIL,
+                     "/etc/envoy/envoy.yaml differs from the running config: port 18443 → 18444")  # fmt: skip
+    snap = scenarios.healthy()
+    async with app.run_test(size=SIZE) as pilot:
+        others = tuple(ev for ev in snap.evidence if ev.probe != "envoy.drift")
+        await publish(pilot, engine, replace(snap, evidence=(*others, drift)))
+        config_row = next(line for line in screen_text(app).splitlines() if " config " in line)
+        assert "✗ DRIFT /etc/" in config_row
+
+
+async def test_a_cause_that_flaps_is_announced_once(make_app: MakeApp) -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        healthy, faulted = scenarios.healthy(), scenarios.faulted()
+        await publish(pilot, engine, healthy, faulted, healthy, faulted, healthy, faulted)
+        announced = [n for n in notifications(app) if n.startswith("new cause: Backend is down")]
+        assert len(announced) == 1
+
+
+async def test_the_footer_offers_details_on_every_pane_that_opens_them(
+    make_app: MakeApp,
+) -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await publish(pilot, engine, scenarios.faulted())
+        for key in ("3", "4", "6"):  # a list or table has focus: its own enter selects
+            await pilot.press(key)
+            await pilot.pause()
+            assert "⏎ Details" in screen_text(app).splitlines()[-1], key
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, DetailScreen), key
+            await pilot.press("escape")
