@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from darc_tui.monitor import Monitor
 from darc_tui.redact import redact_text
 
 EXIT_OK, EXIT_CAUSES, EXIT_USAGE = 0, 1, 2
+MIN_SETTLE = 1.0  # seconds: --watch prints at most this often (or once per probe round)
 _GLYPH = {
     Status.OK: "✓ ok",
     Status.WARN: "! warn",
@@ -108,13 +110,17 @@ async def _watch(
     changed = asyncio.Event()
     monitor.subscribe(lambda _snap: changed.set())
     deadline = time.monotonic() + seconds
+    # One fault fails many probes, one after another within a round: print their settled
+    # state at most once per round instead of one full report per probe.
+    settle = max(config.probes.interval, MIN_SETTLE)
     await monitor.run_round()
     await monitor.start()
+    last_emit = -math.inf
     while True:
         snap = monitor.snapshot()
         key = _change_key(snap)
         if key != last_key:
-            last_key = key
+            last_key, last_emit = key, time.monotonic()
             seen_cause = seen_cause or bool(snap.findings)
             _emit(snap, config, as_json, out, stamp=not as_json)
         remaining = deadline - time.monotonic()
@@ -126,11 +132,15 @@ async def _watch(
                 await changed.wait()
         except TimeoutError:
             continue
+        quiet = min(last_emit + settle, deadline) - time.monotonic()
+        if quiet > 0:
+            await asyncio.sleep(quiet)
 
 
 def _change_key(snap: Snapshot) -> tuple[object, ...]:
     """What counts as a change worth printing: the causes, and each probe's status."""
-    causes = tuple((f.cause, f.summary) for f in snap.findings)
+    # ids, not summaries: a summary carries live numbers ("retry in 4s", "12 × 503")
+    causes = tuple((f.cause, f.severity) for f in snap.findings)
     statuses = tuple(
         sorted((e.probe, e.target, e.vantage.value, e.status.value) for e in snap.evidence)
     )

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from darc_tui import __version__
+from darc_tui.cli_types import seconds
 from darc_tui.config import Config, ConfigError, load_config
 
 EXIT_USAGE = 2
@@ -36,7 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="one JSON object (per change with --watch)"
     )
     check.add_argument(
-        "--watch", type=float, metavar="SECONDS", help="keep probing for SECONDS, print each change"
+        "--watch",
+        type=seconds,
+        metavar="SECONDS",
+        help="keep probing for SECONDS, print each change",
     )
 
     demo = sub.add_parser("demo", help="the console on the embedded lab (a real local Envoy)")

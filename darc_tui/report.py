@@ -49,7 +49,7 @@ def report_markdown(snap: Snapshot, config: Config) -> str:
         "",
     ]
     if not snap.findings:
-        lines.append("No cause found.")
+        lines += ["No cause found.", ""]
     for i, f in enumerate(snap.findings, 1):
         lines += [f"### {i}. `{f.cause}` — {f.title} ({f.confidence:.0%})", "", f.summary, ""]
         if f.evidence:

@@ -9,9 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from darc_tui.cli_types import seconds
 from darc_tui.config import Config
 from darc_tui.engine import build_engine
 from darc_tui.report import report_json, report_markdown
+
+EXIT_USAGE = 2
 
 
 def add_parser(sub: Any) -> None:
@@ -19,12 +22,16 @@ def add_parser(sub: Any) -> None:
     p.add_argument("-c", "--config", dest="sub_config", metavar="CONFIG")
     p.add_argument("--format", choices=("md", "json"), default="md")
     p.add_argument(
-        "--duration", type=float, default=5.0, metavar="SECONDS", help="how long to watch"
+        "--duration", type=seconds, default=5.0, metavar="SECONDS", help="how long to watch"
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
 
 async def run(args: argparse.Namespace, config: Config) -> int:
+    if args.output and not Path(args.output).parent.is_dir():
+        # say so before probing for --duration seconds, not after
+        print(f"darc-tui report: {args.output}: no such directory", file=sys.stderr)
+        return EXIT_USAGE
     monitor = build_engine(config)
     try:
         await monitor.run_round()
@@ -38,7 +45,11 @@ async def run(args: argparse.Namespace, config: Config) -> int:
     else:
         text = report_markdown(snap, config)
     if args.output:
-        await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
+        try:
+            await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
+        except OSError as exc:
+            print(f"darc-tui report: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
         print(f"report written to {args.output} ({len(snap.findings)} cause(s))", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -29,13 +29,18 @@ class State:
 
     # -- evidence ----------------------------------------------------------------------------
     def add(self, ev: Evidence) -> bool:
-        """Store evidence; True when its outcome changed (a state transition, put on the timeline)."""
+        """Store evidence; True when its outcome changed (status changes go on the timeline)."""
         prev = self._latest.get(ev.key)
         self._latest[ev.key] = ev
         self._history.setdefault(ev.key, deque(maxlen=HISTORY)).append(ev)
         self.version += 1
         changed = not ev.same_outcome(prev)
-        if changed and (prev is not None or ev.status not in (Status.OK, Status.UNKNOWN)):
+        # the timeline gets status transitions only: many details carry a measurement
+        # ("→ 200 in 3 ms") that changes every round and would bury the transitions
+        moved = (
+            ev.status is not prev.status if prev else ev.status not in (Status.OK, Status.UNKNOWN)
+        )
+        if changed and moved:
             was = prev.status.value if prev else "none"
             self.timeline.append(
                 TimelineEvent(
@@ -78,7 +83,8 @@ class State:
         self._hosts[host.name] = host
         self.version += 1
         if prev is None or prev.connected != host.connected or prev.detail != host.detail:
-            word = "connected" if host.connected else f"down: {host.detail}"
+            down = host.detail if host.detail.startswith("down") else f"down: {host.detail}"
+            word = "connected" if host.connected else down
             self.timeline.append(TimelineEvent(host.since, "host", f"host {host.name} {word}"))
 
     def hosts(self) -> tuple[HostState, ...]:

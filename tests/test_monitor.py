@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 
 from darc_tui.config import Config
-from darc_tui.model import Evidence, LogRecord, Snapshot, Status, Vantage
+from darc_tui.model import Evidence, HostState, LogRecord, Snapshot, Status, Vantage
 from darc_tui.monitor import Monitor
 from darc_tui.probes.base import Probe
 from darc_tui.state import State
@@ -143,3 +143,22 @@ def test_unchanged_outcome_is_not_a_timeline_event() -> None:
     for _ in range(3):
         state.add(Evidence("p", "t", Vantage.JUMP, Status.FAIL, "refused"))
     assert len([t for t in state.timeline if t.kind == "probe"]) == 1
+
+
+def test_a_measurement_in_the_detail_is_not_a_timeline_event() -> None:
+    state = State()
+    for ms in (3, 5, 4):
+        state.add(Evidence("p", "t", Vantage.JUMP, Status.OK, f"GET / → 200 in {ms} ms"))
+    state.add(Evidence("p", "t", Vantage.JUMP, Status.FAIL, "connection refused"))
+    state.add(Evidence("p", "t", Vantage.JUMP, Status.FAIL, "connection refused after 2 ms"))
+    assert [t.text for t in state.timeline] == ["p t: ok → fail: connection refused"]
+
+
+def test_a_host_down_detail_is_not_doubled_on_the_timeline() -> None:
+    state = State()
+    state.set_host(HostState("edge", "ssh", False, "down: connection refused", since=1.0))
+    state.set_host(HostState("app", "ssh", False, "connecting", since=1.0))
+    assert [t.text for t in state.timeline] == [
+        "host edge down: connection refused",
+        "host app down: connecting",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -75,6 +76,11 @@ def test_markdown_names_cause_evidence_next_steps_and_timeline() -> None:
     assert "network.firewall: refused, not dropped" in text
     assert "| fail | `backend.tcp` | envoy-host |" in text
     assert "[finding] cause backend.down" in text
+
+
+def test_markdown_without_causes_keeps_the_next_heading_on_its_own_line() -> None:
+    healthy = dataclasses.replace(snapshot(), findings=(), verdict=Verdict.OK)
+    assert "No cause found.\n\n## Probes" in report_markdown(healthy, CONFIG)
 
 
 def test_exports_mask_secrets_by_default() -> None:
