@@ -8,7 +8,8 @@
     ▸ 4 Clusters │ 5 Logs │ 6 Probes                       1 row: which lower pane is shown
     lower pane (4, 5 or 6; keys 4–6 switch)                 9 rows
 
-Compact panes draw only a top border (the title line) to save rows.
+Compact panes draw only a top border (the title line) to save rows. From 30 rows on, Causes gets
+10 rows (two findings) and the lower pane the rest.
 
 160x48 (wide: ≥140 columns and ≥40 rows): every pane visible, full borders:
 
@@ -22,7 +23,7 @@ Below 80x24 the body is replaced by a "terminal too small" message.
 from __future__ import annotations
 
 HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (80, "-narrow"), (140, "-wide")]
-VERTICAL_BREAKPOINTS = [(0, "-too-short"), (24, "-short"), (40, "-tall")]
+VERTICAL_BREAKPOINTS = [(0, "-too-short"), (24, "-short"), (30, "-medium"), (40, "-tall")]
 MIN_SIZE = (80, 24)
 
 CSS = """
@@ -42,6 +43,9 @@ Toast {
 #body .lower.-current { display: block; }
 #body Pane.-maximized, #body .lower.-maximized { border: round $border; display: block; }
 #body Pane * { scrollbar-size-vertical: 1; }
+
+/* 30-39 rows (e.g. 100x30): the extra rows go to Causes first, so a second finding shows */
+Screen.-medium #body { grid-rows: 5 10 1 1fr; }
 
 Screen.-wide.-tall #body {
     grid-size: 4;

@@ -122,3 +122,11 @@ async def test_the_footer_offers_details_on_every_pane_that_opens_them(
             await pilot.pause()
             assert isinstance(app.screen, DetailScreen), key
             await pilot.press("escape")
+
+
+async def test_from_30_rows_causes_shows_a_second_finding(make_app: MakeApp) -> None:
+    app, engine = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await publish(pilot, engine, scenarios.faulted())
+        text = screen_text(app)
+        assert "Backend is down" in text and "Envoy is in panic mode" in text
