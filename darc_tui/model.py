@@ -113,6 +113,9 @@ class Finding:
     ruled_out: tuple[str, ...] = ()
     next_steps: tuple[str, ...] = ()
     severity: Verdict = Verdict.DOWN
+    # added to the catalog's specificity when ranking: a weaker variant of a cause (e.g. "slow on
+    # a loaded host" vs "circuit breakers overflow") must not outrank a precise mechanism
+    rank_adjust: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {

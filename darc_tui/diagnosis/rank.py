@@ -47,4 +47,7 @@ def rank(findings: Iterable[Finding]) -> list[Finding]:
     present = set(best)
     explained = set().union(*(EXPLAINS.get(c, frozenset()) for c in present))
     kept = [f for c, f in best.items() if c not in explained]
-    return sorted(kept, key=lambda f: (-CATALOG[f.cause].specificity, -f.confidence, f.cause))
+    return sorted(
+        kept,
+        key=lambda f: (-(CATALOG[f.cause].specificity + f.rank_adjust), -f.confidence, f.cause),
+    )

@@ -37,6 +37,7 @@ def overloaded(ctx: Context) -> Iterator[Finding]:
     saturated = load1 is not None and bool(cpus) and load1 > 2 * (cpus or 1) and _slow(ctx)
     if not support and not saturated:
         return
+    breakers = bool(support)  # Envoy's own overflow evidence, not just a loaded host
     moved = [(name, counter(ctx, name)) for name in OVERFLOW_COUNTERS]
     overflowing = [f"{name} +{m[0]:g}" for name, m in moved if m is not None]
     config = ctx.cluster_config
@@ -70,6 +71,9 @@ def overloaded(ctx: Context) -> Iterator[Finding]:
             steps.cluster_hosts(ctx),
             steps.on_backend(ctx, "uptime"),
         ],
+        # load + slow answers alone is correlation: a slow app on a busy host also times out its
+        # health check, and that mechanism is the more precise cause to show first
+        rank_adjust=0 if breakers else LOAD_ONLY_RANK_ADJUST,
     )
 
 
@@ -83,6 +87,7 @@ def _backend_load(ctx: Context) -> tuple[Evidence | None, float | None, int | No
     return ev, load1, cpus
 
 
+LOAD_ONLY_RANK_ADJUST = -10  # below healthcheck.timeout and network.unreachable
 SLOW_SAMPLES = 3  # a saturated host is slow again and again, not once
 
 

@@ -110,3 +110,16 @@ def test_high_load_with_fast_answers_is_no_finding() -> None:
         b.config(backend_url="http://10.1.2.3:18443"),
     )
     assert found == []
+
+
+def test_a_loaded_host_does_not_outrank_the_health_check_timing_out() -> None:
+    from darc_tui.diagnosis.rank import rank
+    from darc_tui.model import Finding
+
+    loaded = Finding(
+        "backend.overloaded", "t", 0.9, "the backend host is saturated", rank_adjust=-10
+    )
+    timeout = Finding("healthcheck.timeout", "t", 0.7, "health check times out")
+    breakers = Finding("backend.overloaded", "t", 0.7, "circuit breakers overflow")
+    assert rank([loaded, timeout])[0].summary == "health check times out"
+    assert rank([breakers, timeout])[0].summary == "circuit breakers overflow"
