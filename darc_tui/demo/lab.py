@@ -20,7 +20,7 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -378,16 +378,32 @@ def _host(raw: dict[str, Any]) -> tuple[str, int, bool]:
     return str(address.get("address", "")), int(address.get("port_value", 0)), healthy
 
 
-def to_toml(data: dict[str, dict[str, Any]]) -> str:
-    """TOML for tables of scalars (all a darc-tui config needs)."""
-    out: list[str] = []
-    for table, values in data.items():
-        out.append(f"\n[{table}]")
-        for key, value in values.items():
-            if isinstance(value, bool):
-                out.append(f"{key} = {'true' if value else 'false'}")
-            elif isinstance(value, int | float):
-                out.append(f"{key} = {value!r}")
-            else:
-                out.append(f"{key} = {json.dumps(str(value))}")  # JSON strings are TOML strings
-    return "\n".join(out).lstrip("\n") + "\n"
+def to_toml(data: Mapping[str, Any], prefix: str = "") -> str:
+    """TOML for nested tables of scalars and lists (all a darc-tui config needs)."""
+    lines: list[str] = []
+    nested: list[tuple[str, Mapping[str, Any]]] = []
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            nested.append((f"{prefix}{key}", value))
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    out = "\n".join(lines) + ("\n" if lines else "")
+    for name, table in nested:
+        scalars = {k: v for k, v in table.items() if not isinstance(v, Mapping)}
+        tables = {k: v for k, v in table.items() if isinstance(v, Mapping)}
+        if scalars or not tables:
+            out += f"\n[{name}]\n" + to_toml(scalars)
+        out += to_toml(tables, prefix=f"{name}.")
+    return out
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
-import socket
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -16,6 +14,7 @@ import httpx
 from darc_tui.demo.backend import Backend
 from darc_tui.demo.envoy_process import EnvoyProcess, EnvoyStartError
 from darc_tui.demo.envoy_yaml import Endpoint, EnvoySpec, render
+from darc_tui.demo.lab import free_port, to_toml
 
 T = TypeVar("T")
 FLUSH_MS = 50  # access-log flush interval in the lab (Envoy's default is 10 s)
@@ -32,13 +31,6 @@ _BAD_FLAGS = (
     "active_hc_timeout",
     "eds_status_draining",
 )
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port nothing listens on right now (the kernel's pick)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(condition: Callable[[], T | None], timeout: float, what: str, step: float = 0.05) -> T:
@@ -285,33 +277,3 @@ def _host_health(raw: Mapping[str, Any]) -> HostHealth:
 
 # ---------------------------------------------------------------------------------------------
 # a TOML writer for the few shapes a darc-tui config has (tables of scalars, nested tables)
-
-
-def to_toml(data: Mapping[str, Any], prefix: str = "") -> str:
-    lines: list[str] = []
-    nested: list[tuple[str, Mapping[str, Any]]] = []
-    for key, value in data.items():
-        if isinstance(value, Mapping):
-            nested.append((f"{prefix}{key}", value))
-        else:
-            lines.append(f"{key} = {_toml_value(value)}")
-    out = "\n".join(lines) + ("\n" if lines else "")
-    for name, table in nested:
-        scalars = {k: v for k, v in table.items() if not isinstance(v, Mapping)}
-        tables = {k: v for k, v in table.items() if isinstance(v, Mapping)}
-        if scalars or not tables:
-            out += f"\n[{name}]\n" + to_toml(scalars)
-        out += to_toml(tables, prefix=f"{name}.")
-    return out
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)  # a JSON string is a valid TOML basic string
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
