@@ -34,6 +34,7 @@ from darc_tui.ui.panes.probes import ProbesPane
 from darc_tui.ui.panes.strip import PaneStrip
 from darc_tui.ui.screens.details import DetailScreen, timeline_view
 from darc_tui.ui.screens.help import HelpScreen
+from darc_tui.ui.signals import ExitOnSignals
 from darc_tui.ui.status import Palette
 from darc_tui.ui.themes import DEFAULT_THEME, FALLBACK_THEME, LoadedThemes, load_themes
 
@@ -101,6 +102,7 @@ class DarcApp(App[int]):
             "probes": ProbesPane(id="probes"),
         }
         self.too_small = Static("", id="too-small", markup=False)
+        self.signals = ExitOnSignals(self)
 
     # -- composition -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -118,6 +120,7 @@ class DarcApp(App[int]):
         return [self.pane[name] for name in PANES]
 
     async def on_mount(self) -> None:
+        self.signals.install()
         self.pane[LOWER_PANES[0]].add_class("-current")
         for error in self.loaded_themes.errors:
             self.notify(
@@ -138,6 +141,7 @@ class DarcApp(App[int]):
             await self.engine.start()
 
     async def on_unmount(self) -> None:
+        self.signals.remove()
         if self.manage_engine:
             await self.engine.stop()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -59,10 +60,13 @@ def tmux() -> Iterator[Tmux]:
         t("kill-server")
 
 
-def start(tmux: Tmux, lab: Lab, mouse: str, status_file: Path) -> None:
+def start(tmux: Tmux, lab: Lab, mouse: str, status_file: Path, *, linger: bool = False) -> None:
+    """The console in a tmux pane; `linger` keeps the pane open after it exits (to inspect it)."""
     config = lab.write_config()
     argv = [sys.executable, "-c", RUN, str(config), mouse]
     script = f"cd {shlex.quote(str(REPO))} && {shlex.join(argv)}; echo $? > {status_file}"
+    if linger:
+        script += "; sleep 60"
     env = {"TERM": "xterm-256color", "PATH": os.environ.get("PATH", "")}
     tmux("-f", "/dev/null", "new-session", "-d", "-s", "ui", "-x", "80", "-y", "24",
          *(a for k, v in env.items() for a in ("-e", f"{k}={v}")), script)  # fmt: skip
@@ -83,3 +87,18 @@ def test_console_draws_in_80x24_honours_mouse_setting_and_quits(
     tmux("send-keys", "-t", "ui", "q")
     tmux.until(status_file.exists, "the console to exit")
     assert status_file.read_text().strip() == "0"
+
+
+def test_sigterm_restores_the_terminal_and_exits_143(tmux: Tmux, lab: Lab, tmp_path: Path) -> None:
+    """`kill <pid>` ends the console like q: alternate screen and mouse tracking off again."""
+    status_file = tmp_path / "status"
+    start(tmux, lab, "on", status_file, linger=True)
+    tmux.until(lambda: "1/1 healthy" in tmux.screen(), "the clusters pane to show the lab host")
+    assert tmux("display-message", "-p", "-t", "ui", "#{mouse_any_flag}").strip() == "1"
+    shell = tmux("display-message", "-p", "-t", "ui", "#{pane_pid}").strip()
+    console = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True, check=False)
+    os.kill(int(console.stdout.split()[0]), signal.SIGTERM)
+    tmux.until(status_file.exists, "the console to exit")
+    assert status_file.read_text().strip() == "143"
+    flags = tmux("display-message", "-p", "-t", "ui", "#{mouse_any_flag} #{alternate_on}")
+    assert flags.strip() == "0 0"
