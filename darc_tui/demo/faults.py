@@ -46,7 +46,7 @@ FAULTS: tuple[Fault, ...] = (
         "k",
         "Health 500",
         "health 500",
-        "/api/health answers 500; the rest of /api still 200",
+        "/api/health answers 500, the rest of /api 200 (again: 200)",
         ("healthcheck.failing",),
     ),
     Fault(
@@ -54,7 +54,7 @@ FAULTS: tuple[Fault, ...] = (
         "s",
         "Slow backend",
         "slow",
-        f"every backend answer takes {SLOW_DELAY:g} s (health-check timeout 1 s)",
+        f"answers take {SLOW_DELAY:g} s vs a 1 s health-check timeout (again: fast)",
         ("healthcheck.timeout",),
     ),
     Fault(
@@ -70,7 +70,7 @@ FAULTS: tuple[Fault, ...] = (
         "i",
         "Invalid envoy.yaml",
         "bad yaml",
-        "misspell a field in envoy.yaml on disk (r: the reload is refused)",
+        "misspell a field in envoy.yaml on disk (r: reload refused)",
         ("config.invalid",),
     ),
     Fault(
@@ -78,7 +78,7 @@ FAULTS: tuple[Fault, ...] = (
         "e",
         "Edit cluster port",
         "drift",
-        "change the cluster port in envoy.yaml on disk (r: the 503s begin)",
+        "change the cluster port in envoy.yaml on disk (r: 503s begin)",
         ("config.drift",),
     ),
 )
@@ -131,14 +131,28 @@ class Switchboard:
         await asyncio.to_thread(backend.up)
         return f"backend {backend.url} listening again"
 
+    # b, k and s are switches: the same key again heals what it broke
     async def health_500(self) -> str:
         backend = self.lab.backend
+        if backend.health_status == 500:
+            backend.health_status = 200
+            return f"{backend.url}{backend.health_path} answers 200 again"
         backend.health_status = 500
-        return f"{backend.url}{backend.health_path} answers 500; the rest of /api still 200"
+        return (
+            f"{backend.url}{backend.health_path} answers 500; the rest of /api still 200 "
+            "(k again: 200)"
+        )
 
     async def slow(self) -> str:
-        self.lab.backend.delay = SLOW_DELAY
-        return f"the backend now takes {SLOW_DELAY:g} s per request (health-check timeout 1 s)"
+        backend = self.lab.backend
+        if backend.delay == SLOW_DELAY:
+            backend.delay = 0.0
+            return "the backend answers at full speed again"
+        backend.delay = SLOW_DELAY
+        return (
+            f"the backend now takes {SLOW_DELAY:g} s per request (health-check timeout 1 s; "
+            "s again: fast)"
+        )
 
     async def overload(self) -> str:
         backend = self.lab.backend
