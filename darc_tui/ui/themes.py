@@ -14,7 +14,7 @@ from textual.theme import Theme
 
 DEFAULT_THEME = "darc"
 FALLBACK_THEME = (
-    "textual-dark"  # built into Textual: used when themes/darc.toml is missing or broken
+    "textual-dark"  # built into Textual: used when darc_tui/themes/darc.toml is missing or broken
 )
 _COLOR_KEYS = (
     "primary",
@@ -44,8 +44,9 @@ class LoadedThemes:
 
 
 def theme_dirs() -> list[Path]:
-    """The project's themes/ (a source checkout) and the user's config dir (…/darc-tui/themes)."""
-    repo = Path(__file__).resolve().parents[2] / "themes"
+    """The shipped themes (darc_tui/themes, package data: they travel with a wheel install) and
+    the user's config dir (…/darc-tui/themes)."""
+    repo = Path(__file__).resolve().parents[1] / "themes"
     user = Path(platformdirs.user_config_dir("darc-tui")) / "themes"
     return [repo, user]
 

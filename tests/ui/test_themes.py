@@ -20,7 +20,7 @@ from darc_tui.ui.themes import (
 from tests.ui import scenarios
 from tests.ui.fakes import FakeEngine
 
-REPO_THEMES = Path(__file__).resolve().parents[2] / "themes"
+REPO_THEMES = Path(__file__).resolve().parents[2] / "darc_tui" / "themes"
 
 
 def test_shipped_themes_load_without_errors() -> None:
