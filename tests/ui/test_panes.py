@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from darc_tui.model import Evidence, HostState, LogRecord, Status, Vantage
 from darc_tui.ui.app import DarcApp
@@ -130,3 +130,18 @@ async def test_from_30_rows_causes_shows_a_second_finding(make_app: MakeApp) -> 
         await publish(pilot, engine, scenarios.faulted())
         text = screen_text(app)
         assert "Backend is down" in text and "Envoy is in panic mode" in text
+
+
+async def test_the_probes_detail_column_is_not_squeezed_by_the_waiting_row(
+    make_app: MakeApp,
+) -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await publish(pilot, engine, scenarios.faulted())
+        await pilot.press("6")
+        await pilot.pause()
+        table = app.query_one("#probes-table", DataTable)
+        probe_width = max(len(str(key.value).split("|")[0]) for key in table.rows)
+        assert (
+            table.columns[table.ordered_columns[0].key].get_render_width(table) <= probe_width + 2
+        )

@@ -23,6 +23,9 @@ COLUMNS = (
     ("detail", "detail"),
 )
 WAITING_KEY = "__waiting__"
+# the words go in the last column: DataTable columns never shrink, and a 24-character probe
+# column would squeeze the detail column to a few characters for the whole session
+WAITING_ROW = ("…", "", "", "", WAITING)
 
 
 class ProbesPane(Pane):
@@ -46,11 +49,11 @@ class ProbesPane(Pane):
         return self.table
 
     def on_mount(self) -> None:
-        sync_rows(self.app, self.table, {WAITING_KEY: (WAITING, "", "", "", "")})
+        sync_rows(self.app, self.table, {WAITING_KEY: WAITING_ROW})
 
     def render_snapshot(self, snapshot: Snapshot | None) -> None:
         if snapshot is None or not snapshot.evidence:
-            sync_rows(self.app, self.table, {WAITING_KEY: (WAITING, "", "", "", "")})
+            sync_rows(self.app, self.table, {WAITING_KEY: WAITING_ROW})
             return
         rows = {row_key(ev): self._row(ev) for ev in snapshot.evidence}
         sync_rows(self.app, self.table, rows)
