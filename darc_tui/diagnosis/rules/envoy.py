@@ -119,8 +119,8 @@ def listener_missing(ctx: Context) -> Iterator[Finding]:
 
 def admin_unreachable(ctx: Context) -> Iterator[Finding]:
     ready = ctx.ready
-    if ready is None or ready.reachable or not ready.error:
-        return
+    if ready is None or ready.reachable or not ready.error or ready.error == "host_down":
+        return  # host_down: the SSH host was unusable, the admin API was never asked
     process = ctx.process
     listener = through(ctx)
     alive: list[EvidenceRef] = []

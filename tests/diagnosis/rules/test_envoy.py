@@ -72,6 +72,18 @@ def test_running_envoy_without_its_listener_port_is_listener_missing() -> None:
     assert f"port {bound}" in found[0].summary  # the running config binds another port
 
 
+def test_admin_behind_a_dead_ssh_link_is_not_admin_unreachable() -> None:
+    found = diagnose(
+        b.state(
+            b.process(),  # seen before the link dropped
+            b.ready_failed("host down: connection refused, retry in 2s"),
+            b.http(Vantage.THROUGH_ENVOY, LISTENER, 200, local_reply=False),
+        ),
+        b.config(),
+    )
+    assert "envoy.admin_unreachable" not in [f.cause for f in found]
+
+
 def test_refused_admin_while_envoy_serves_is_admin_unreachable() -> None:
     disk = b.recorded_running()
     found = diagnose(
