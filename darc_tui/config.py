@@ -224,8 +224,15 @@ def parse_config(text: str, source: Path | None = None) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        # tomllib's message already ends with "(at line L, column C)"
-        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+        # tomllib ends its message with "(at line L, column C)": lift that into file:line:col
+        message = str(exc)
+        at = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+        if at:
+            where += f":{at[1]}:{at[2]}"
+            message = message[: at.start()]
+        elif "(at end of document)" in message:
+            message = message.replace(" (at end of document)", " at the end of the file")
+        raise ConfigError(f"{where}: invalid TOML: {message}") from None
     r = _Reader(text, source)
     allowed = {"site", "hosts", "envoy", "backend", "probes", "ui"}
     for key in data:
