@@ -135,10 +135,20 @@ class Sshd:
             argv = ["ip", "netns", "exec", self.netns, *argv]
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + START_TIMEOUT
-        while "Server listening on" not in self.log_text()[offset:]:
+        # compare bytes: `offset` is a byte size, and a decoded log (with replacement characters
+        # for non-UTF-8 bytes that tests send through sshd) would shift a text index past it
+        while b"Server listening on" not in self._log_bytes()[offset:]:
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"sshd did not start: {self.log_text()[offset:][-500:]}")
+                tail = self._log_bytes()[offset:][-500:].decode(errors="replace")
+                self.stop()  # never leave a listener behind that nobody will stop
+                raise RuntimeError(f"sshd did not start: {tail}")
             time.sleep(0.02)
+
+    def _log_bytes(self) -> bytes:
+        try:
+            return self.log_file.read_bytes()
+        except FileNotFoundError:
+            return b""
 
     def stop(self) -> None:
         """Stop the listener (live connections keep their own sshd processes, like a real restart)."""
