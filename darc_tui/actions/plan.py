@@ -50,7 +50,11 @@ class ReloadPlan:
 
     @property
     def action_text(self) -> str:
-        return shell_join(self.action) if self.action else "-"
+        return (
+            shell_join(self.action)
+            if self.action
+            else "(no command: refused before one was chosen)"
+        )
 
     def lines(self) -> list[str]:
         """The plan as the operator reads it before saying yes."""
@@ -62,7 +66,7 @@ class ReloadPlan:
             )
         elif self.before is not None and not self.before.error:
             out.append(f"Running:     {self.before.state} epoch {self.before.restart_epoch}")
-        sha = self.config_sha256[:12] or "unreadable"
+        sha = self.config_sha256[:12] or ("not read" if self.refusal else "unreadable")
         out.append(f"Config:      {self.config_path} (sha256 {sha})")
         if self.validation is None:
             out.append("Validation:  not run")
