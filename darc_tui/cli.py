@@ -13,6 +13,12 @@ from darc_tui.cli_types import seconds
 from darc_tui.config import Config, ConfigError, load_config
 
 EXIT_USAGE = 2
+# sub-commands that live beside their package: each module has add_parser(sub) and run(args, config)
+SUBCOMMAND_MODULES = {
+    "logs": "darc_tui.logs.command",
+    "reload": "darc_tui.actions.command",
+    "report": "darc_tui.report_command",
+}
 
 
 def _add_config(p: argparse.ArgumentParser) -> None:
@@ -52,24 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="SUBCOMMAND")
     _add_config(cfg_sub.add_parser("check", help="validate the configuration and envoy.yaml"))
 
-    for module in ("darc_tui.logs.command", "darc_tui.actions.command", "darc_tui.report_command"):
-        mod = _optional(module)
-        if mod is not None:
-            mod.add_parser(sub)  # type: ignore[attr-defined]
+    for module in SUBCOMMAND_MODULES.values():
+        importlib.import_module(module).add_parser(sub)
     wrapper = sub.add_parser(
         "envoy-wrapper", help="run Envoy under darc-tui's safe hot-restart wrapper", add_help=False
     )
     wrapper.add_argument("wrapper_args", nargs=argparse.REMAINDER)
     return p
-
-
-def _optional(module: str) -> object | None:
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -115,15 +110,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from darc_tui.check import run_check
 
         return asyncio.run(run_check(config, as_json=args.json, watch=args.watch))
-    if cmd in ("logs", "reload", "report"):
-        module = {
-            "logs": "darc_tui.logs.command",
-            "reload": "darc_tui.actions.command",
-            "report": "darc_tui.report_command",
-        }[cmd]
+    if cmd in SUBCOMMAND_MODULES:
         config = _config(args)
-        mod = importlib.import_module(module)
-        return int(asyncio.run(mod.run(args, config)))  # type: ignore[attr-defined]
+        mod = importlib.import_module(SUBCOMMAND_MODULES[cmd])
+        return int(asyncio.run(mod.run(args, config)))
     # no sub-command: the console
     config = _config(args)
     return run_console_for(config, read_only=args.read_only, mouse=not args.no_mouse)

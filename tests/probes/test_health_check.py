@@ -14,7 +14,7 @@ from darc_tui.hosts.http import HttpResult
 from darc_tui.hosts.local import LocalHost
 from darc_tui.hosts.ssh import SshHost
 from darc_tui.model import Evidence, Status, Vantage
-from darc_tui.probes import PROBE_MODULES
+from darc_tui.probes import PROBE_MODULES, health_check
 from darc_tui.probes.health_check import (
     HcAnswer,
     HcSettings,
@@ -162,7 +162,7 @@ def test_a_redirect_names_where_it_points() -> None:
 
 
 def test_build_asks_from_the_envoy_host_and_is_registered() -> None:
-    assert "health_check" in PROBE_MODULES
+    assert health_check in PROBE_MODULES
     config = Config(envoy=EnvoyConfig(cluster="api", config_path="/etc/envoy/envoy.yaml"))
     (probe,) = build(config, {LOCAL: LocalHost()})
     assert (probe.name, probe.target, probe.vantage) == (
