@@ -52,7 +52,13 @@ BINDINGS: list[Binding] = [
     _key("r", "reload", "Reload", "reload Envoy (validates and asks first)"),
     _key("q", "quit", "Quit", "leave darc-tui"),
     _key("ctrl+c", "quit", "Quit", "leave darc-tui", show=False, priority=True, id_="quit_ctrl_c"),
-    _key("f", "follow", "Follow log", "jump to the newest log line and keep following", show=False),
+    _key(
+        "f",
+        "follow",
+        "Follow log",
+        "jump to the newest log line and keep following (Logs: ↑↓ or k j pick a line for ⏎)",
+        show=False,
+    ),
     _key(
         "end",
         "follow",

@@ -30,7 +30,7 @@ def cause_ids(app: DarcApp) -> list[str]:
 
 def host_health(app: DarcApp) -> list[str]:
     table = app.query_one("#clusters-table", DataTable)
-    return [str(table.get_row(key)[1]) for key in table.rows]
+    return [str(table.get_row(key)[1]).strip() for key in table.rows]
 
 
 async def test_console_shows_a_healthy_lab_then_names_the_dead_backend(lab: Lab) -> None:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from textual.widgets import DataTable, Static
 
 from darc_tui.model import Evidence, HostState, LogRecord, Status, Vantage
+from darc_tui.parse.clusters import HealthFlag
 from darc_tui.ui.app import DarcApp
 from darc_tui.ui.screens.details import DetailScreen
 from tests.ui import scenarios
@@ -145,3 +146,56 @@ async def test_the_probes_detail_column_is_not_squeezed_by_the_waiting_row(
         assert (
             table.columns[table.ordered_columns[0].key].get_render_width(table) <= probe_width + 2
         )
+
+
+async def test_every_clusters_column_fits_at_80_columns_whatever_the_health_words(
+    make_app: MakeApp,
+) -> None:
+    app, engine = make_app()
+    flags = (HealthFlag.FAILED_ACTIVE_HC, HealthFlag.ACTIVE_HC_TIMEOUT)
+    sick = scenarios.with_hosts(scenarios.faulted(), scenarios.host(18443, *flags),
+                                scenarios.host(18444, HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL))  # fmt: skip
+    well = scenarios.with_hosts(scenarios.faulted(), scenarios.host(18443), scenarios.host(18444))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4")
+        await publish(pilot, engine, sick)
+        await pilot.press("down")  # the cursor is on the second host
+        await publish(pilot, engine, well, sick)
+        lines = screen_text(app).splitlines()
+        header = next(line for line in lines if " health " in line)
+        for label in ("host", "cx act", "rq act", "rq total", "rq err", "cx fail", "success"):
+            assert label in header, label
+        assert any("127.0.0.1:18443 ✗ failed hc +1" in line for line in lines)
+        assert app.query_one("#clusters-table", DataTable).cursor_row == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert ("health", "excluded (immediate health-check fail)") in app.screen.view.rows
+
+
+async def test_up_in_the_logs_picks_a_line_and_enter_shows_that_record(make_app: MakeApp) -> None:
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        engine.publish_logs([scenarios.access_line(i, 200, "-") for i in range(30)])
+        await pilot.press("5")
+        await pilot.pause()
+        newest = app.logs_pane.details()
+        assert newest is not None and "req-0029" in str(newest.rows[1][1])
+        await pilot.press("up", "k", "j", "up")  # two lines above the newest
+        engine.publish_logs([scenarios.access_line(i, 200, "-") for i in range(30, 40)])
+        await pilot.pause()
+        view = app.logs_pane.active_view
+        assert view.selected is not None
+        picked = view.render_line(view.selected - int(view.scroll_y))
+        assert any(seg.style and seg.style.reverse for seg in picked), "the picked line stands out"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert "req-0027" in str(app.screen.view.rows[1][1])
+        assert "▼ 10 new — f follows" in rate_line(app)
+        await pilot.press("escape", "f")
+        await pilot.pause()
+        await pilot.pause()
+        following = app.logs_pane.details()
+        assert following is not None and "req-0039" in str(following.rows[1][1])
+        assert "following" in rate_line(app)

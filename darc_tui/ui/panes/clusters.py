@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import JustifyMethod
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.content import Content
@@ -18,16 +19,32 @@ from darc_tui.ui.table import DetailsTable, sync_rows
 
 PROBE = "envoy.clusters"
 STATS_PROBE = "envoy.stats"
+# (key, label, width): fixed widths so a long health word cannot push "success" off an 80-column
+# screen; the table has no cell padding, each column after the host brings its own leading gap.
 COLUMNS = (
-    ("host", "host"),
-    ("health", "health"),
-    ("cx", "cx act"),
-    ("rq", "rq act"),
-    ("total", "rq total"),
-    ("errors", "rq err"),
-    ("fail", "cx fail"),
-    ("sr", "success"),
+    ("host", "host", None),
+    ("health", " health", 15),
+    ("cx", " cx act", 7),
+    ("rq", " rq act", 7),
+    ("total", " rq total", 9),
+    ("errors", " rq err", 7),
+    ("fail", " cx fail", 8),
+    ("sr", " success", 8),
 )
+# Envoy's flag words are long ("failed active health check"); the row shows these, the details
+# screen (enter) the full words.
+_SHORT_FLAGS = {
+    "failed_active_hc": "failed hc",
+    "failed_outlier_check": "ejected",
+    "failed_eds_health": "eds failed",
+    "degraded_active_hc": "degraded hc",
+    "degraded_eds_health": "eds degraded",
+    "pending_dynamic_removal": "removing",
+    "pending_active_hc": "hc pending",
+    "excluded_via_immediate_hc_fail": "excluded",
+    "active_hc_timeout": "hc timeout",
+    "eds_status_draining": "draining",
+}
 
 
 class ClustersPane(Pane):
@@ -40,9 +57,10 @@ class ClustersPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Static(WAITING, id="clusters-summary", markup=False)
-        table: DataTable[Any] = DetailsTable(id="clusters-table", cursor_type="row")
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
+        table: DataTable[Any] = DetailsTable(id="clusters-table", cursor_type="row", cell_padding=0)
+        for key, label, width in COLUMNS:
+            justify: JustifyMethod = "left" if key in ("host", "health") else "right"
+            table.add_column(Text(label, justify=justify), key=key, width=width)
         yield table
 
     @property
@@ -145,24 +163,44 @@ def _panic(clusters: Evidence, stats: Evidence | None) -> Content:
 
 def _row(host: Any, palette: Palette) -> tuple[object, ...]:
     healthy = _is_healthy(host)
-    health = palette.status(Status.OK if healthy else Status.FAIL, _flag_words(host))
+    health = palette.status(Status.OK if healthy else Status.FAIL, short_health(host))
+    health.pad_left(1)
     rate = getattr(host, "success_rate", None)
     return (
         _endpoint(host),
         health,
-        number(getattr(host, "cx_active", None)),
-        number(getattr(host, "rq_active", None)),
-        number(getattr(host, "rq_total", None)),
+        _right(number(getattr(host, "cx_active", None))),
+        _right(number(getattr(host, "rq_active", None))),
+        _right(number(getattr(host, "rq_total", None))),
         _counter(getattr(host, "rq_error", None), palette),
         _counter(getattr(host, "cx_connect_fail", None), palette),
-        "—" if rate is None else f"{rate:.1f}%",
+        _right("—" if rate is None else f"{rate:.1f}%"),
     )
 
 
-def _counter(value: Any, palette: Palette) -> Text | str:
+def short_health(host: Any) -> str:
+    """ "healthy", or the first flag in a few letters plus how many more ("failed hc +1")."""
+    order = list(_SHORT_FLAGS)  # Envoy's own order: failed before degraded before pending
+    flags = sorted((str(f) for f in getattr(host, "flags", ()) or ()),
+                   key=lambda f: order.index(f) if f in order else len(order))  # fmt: skip
+    words = [_SHORT_FLAGS.get(f, f) for f in flags]
+    words += [str(w) for w in getattr(host, "unknown_flags", ()) or ()]
+    if not words:
+        return "healthy" if _is_healthy(host) else "unhealthy"
+    more = f" +{len(words) - 1}" if len(words) > 1 else ""
+    return f"{words[0]}{more}"
+
+
+def _right(value: Text | str) -> Text:
+    text = Text(value, end="") if isinstance(value, str) else value
+    text.justify = "right"
+    return text
+
+
+def _counter(value: Any, palette: Palette) -> Text:
     if isinstance(value, int) and value > 0:
-        return Text(str(value), style=palette.styles[Status.WARN], end="")
-    return number(value)
+        return _right(Text(str(value), style=palette.styles[Status.WARN], end=""))
+    return _right(number(value))
 
 
 def _endpoint(host: Any) -> str:

@@ -8,6 +8,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from rich.highlighter import Highlighter
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Region
+from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import Log
 
 from darc_tui.model import LogRecord, Status
@@ -62,11 +66,23 @@ class MarkerHighlighter(Highlighter):
 
 
 class LogView(Log):
-    """A Log whose lines map 1:1 to records (so `enter` can show the record under the view)."""
+    """A Log whose lines map 1:1 to records, with a selected line (`enter` shows its record).
+
+    up/down (k/j) move the selection and stop following, like lnav; `f`/end follows again and
+    drops the selection. With no selection `enter` shows the last line in view.
+    """
 
     DEFAULT_CSS = """
     LogView { background: transparent; }
     """
+
+    class Picked(Message):
+        """The selected line changed (the pane's status line says picked or following)."""
+
+    BINDINGS = [
+        Binding("up,k", "select_line(-1)", "Line up", show=False),
+        Binding("down,j", "select_line(1)", "Line down", show=False),
+    ]
 
     def __init__(self, source: str, max_lines: int, *, id: str) -> None:
         super().__init__(highlight=True, max_lines=max_lines, id=id)
@@ -75,6 +91,7 @@ class LogView(Log):
         self.highlighter = self.markers
         self.shown: deque[LogRecord] = deque(maxlen=max_lines)
         self.unseen = 0  # lines that arrived while scrolled away from the end
+        self.selected: int | None = None  # index into `shown`; None = no line picked
 
     def use_palette(self, styles: Mapping[Status, Style], muted: Style) -> None:
         self.markers.styles = {BAD: styles[Status.FAIL], ODD: styles[Status.WARN], GAP: muted}
@@ -83,33 +100,65 @@ class LogView(Log):
     def append(self, records: Sequence[LogRecord], marks: Sequence[str] | None = None) -> None:
         if not records:
             return
-        following = self.is_vertical_scroll_end
+        following = self.selected is None and self.is_vertical_scroll_end
         if marks is None:
             marks = [marker(r) for r in records]
+        dropped = max(0, len(self.shown) + len(records) - (self.shown.maxlen or 0))
         self.write_lines([display_line(r, m) for r, m in zip(records, marks, strict=True)])
         self.shown.extend(records)
+        if self.selected is not None:
+            # Log drops its oldest lines past max_lines: the selection moves with its record
+            self.selected = max(0, self.selected - dropped)
         if not following:
             self.unseen += len(records)
 
     def replace_all(self, records: Iterable[LogRecord]) -> None:
         self.clear()
         self.shown.clear()
+        self._select(None)
         self.append(list(records))
         self.unseen = 0  # a re-filtered view shows its end: nothing is waiting below
         self.scroll_end(animate=False, immediate=True)
 
     def follow(self) -> None:
+        self._select(None)
         self.scroll_end(animate=False, immediate=True)
         self.unseen = 0
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        if self.is_vertical_scroll_end:
+        if self.is_vertical_scroll_end and self.selected is None:
             self.unseen = 0
 
+    def action_select_line(self, step: int) -> None:
+        """Move the selection `step` lines (the first move starts from the last line in view)."""
+        if not self.shown:
+            return
+        start = self._last_in_view() if self.selected is None else self.selected
+        index = min(max(0, start + step), len(self.shown) - 1)
+        self._select(index)
+        self.scroll_to_region(Region(0, index, 1, 1), animate=False, immediate=True)
+
     def record_in_view(self) -> LogRecord | None:
-        """The record on the last visible line (the newest one while following)."""
+        """The selected record, else the one on the last visible line (the newest when following)."""
         if not self.shown:
             return None
+        return self.shown[self._last_in_view() if self.selected is None else self.selected]
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        if self.selected is not None and int(self.scroll_y) + y == self.selected:
+            return strip.apply_style(Style(reverse=True))
+        return strip
+
+    def _last_in_view(self) -> int:
         index = int(self.scroll_y) + max(1, self.scrollable_content_region.height) - 1
-        return self.shown[min(index, len(self.shown) - 1)]
+        return min(index, len(self.shown) - 1)
+
+    def _select(self, index: int | None) -> None:
+        # a picked line must stay put: new lines may not scroll it away
+        self.auto_scroll = index is None
+        if index != self.selected:
+            self.selected = index
+            self.post_message(self.Picked())
+        self.refresh()

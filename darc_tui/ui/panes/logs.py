@@ -78,6 +78,10 @@ class LogsPane(Pane):
         event.stop()
         self.update_rate()
 
+    def on_log_view_picked(self, event: LogView.Picked) -> None:
+        event.stop()
+        self.update_rate()
+
     # -- data -------------------------------------------------------------------------------
     def add_records(self, records: Sequence[LogRecord], now: float) -> None:
         by_source: dict[str, list[LogRecord]] = {}
@@ -157,6 +161,8 @@ class LogsPane(Pane):
             parts.append(f"⏸ paused, {self.paused_waiting} waiting")
         elif view.unseen:
             parts.append(f"▼ {view.unseen} new — f follows")
+        elif view.selected is not None:
+            parts.append("line picked — f follows")
         else:
             parts.append("following")
         parts.extend(self._source_problem(view.source))
