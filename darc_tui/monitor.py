@@ -61,6 +61,7 @@ class Monitor:
         self._dirty = asyncio.Event()
         self._published_version = -1
         self._snapshot: Snapshot | None = None
+        self._stale = False  # evidence arrived since the last diagnosis
 
     # -- subscription -------------------------------------------------------------------------
     def subscribe(self, callback: Subscriber) -> None:
@@ -72,10 +73,13 @@ class Monitor:
 
     def snapshot(self) -> Snapshot:
         s = self.state
-        if self._snapshot is not None and self._published_version == s.version:
-            return self._snapshot
+        before = s.version
         for host in self.hosts.values():
             s.set_host(host.state())
+        if self._stale or s.version != before:
+            self._rediagnose()
+        if self._snapshot is not None and self._published_version == s.version:
+            return self._snapshot
         findings = s.findings
         snap = Snapshot(
             taken_at=self.clock(),
@@ -102,10 +106,11 @@ class Monitor:
         self.feed_all([ev])
 
     def feed_all(self, found: Sequence[Evidence]) -> None:
-        """One probe run's evidence, diagnosed once."""
+        """One probe run's evidence. Diagnosis waits for the next snapshot: two dozen probes
+        report every round, and one diagnosis per published snapshot is enough."""
         for ev in found:
             self.state.add(ev)
-        self._rediagnose()
+        self._stale = True
         self._dirty.set()
 
     def records(self, records: Sequence[LogRecord]) -> None:
@@ -121,6 +126,7 @@ class Monitor:
         self.feed(ev)
 
     def _rediagnose(self) -> None:
+        self._stale = False
         for host in self.hosts.values():
             self.state.set_host(host.state())  # rules read connection state too
         try:
