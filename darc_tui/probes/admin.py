@@ -29,7 +29,7 @@ from darc_tui.parse.stats import (
 )
 from darc_tui.probes._admin_http import AdminResponse, admin_get, admin_url
 from darc_tui.probes._commands import host_named, shown
-from darc_tui.probes.base import Probe
+from darc_tui.probes.base import ObservingProbe, Probe
 from darc_tui.probes.envoy_config import judge_summary
 
 # Counters whose movement in a window means requests are failing at Envoy.
@@ -52,7 +52,7 @@ STATS_ALSO = ("http.", "listener.", "server.")  # HCM no_route/5xx, listener and
 SLOW_ENDPOINT_INTERVAL = 5.0  # seconds between reads of big, slow-changing endpoints
 
 
-class AdminProbe(Probe):
+class AdminProbe(ObservingProbe):
     """Base for the admin probes: one admin endpoint on the Envoy host."""
 
     vantage = Vantage.ENVOY_HOST
@@ -92,15 +92,6 @@ class AdminProbe(Probe):
             via=response.via,
             latency_ms=response.total_ms,
         )
-
-    async def run(self) -> Evidence:
-        try:
-            return await self.observe()
-        except Exception as exc:  # the boundary: a probe never raises into the engine
-            return self.evidence(Status.ERROR, f"{self.name}: {type(exc).__name__}: {exc}")
-
-    async def observe(self) -> Evidence:
-        raise NotImplementedError
 
 
 class ReadyProbe(AdminProbe):

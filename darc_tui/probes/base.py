@@ -46,3 +46,18 @@ class Probe(ABC):
         kw.setdefault("command", self.command)
         kw.setdefault("observed_at", time.time())
         return Evidence(self.name, self.target, self.vantage, status, detail, **kw)  # type: ignore[arg-type]
+
+
+class ObservingProbe(Probe):
+    """A probe written as `observe()`; an unexpected exception becomes ERROR evidence here, so a
+    parser or protocol surprise names the probe instead of reaching the engine."""
+
+    async def run(self) -> Evidence:
+        try:
+            return await self.observe()
+        except Exception as exc:  # the boundary: a probe never raises into the engine
+            return self.evidence(Status.ERROR, f"{self.name}: {type(exc).__name__}: {exc}")
+
+    @abstractmethod
+    async def observe(self) -> Evidence:
+        """Observe once; may raise on surprises (run() turns them into evidence)."""

@@ -19,7 +19,7 @@ from darc_tui.parse.envoy_yaml import diff, parse_envoy_yaml
 from darc_tui.parse.ps import PS_ARGV, find_envoys, parse_ps
 from darc_tui.probes._admin_http import admin_get, admin_url
 from darc_tui.probes._commands import host_named, not_installed, shown
-from darc_tui.probes.base import Probe
+from darc_tui.probes.base import ObservingProbe, Probe
 
 CONFIG_SIZE_LIMIT = 4 * 1024 * 1024  # an envoy.yaml larger than this is not read
 CONFIG_INTERVAL = 5.0  # seconds between reads of the file (it rarely changes)
@@ -45,22 +45,13 @@ async def file_fingerprint(host: Host, path: str, timeout: float) -> str:
     return result.text().strip() if result.ok else ""
 
 
-class ConfigProbe(Probe):
+class ConfigProbe(ObservingProbe):
     vantage = Vantage.ENVOY_HOST
     interval = CONFIG_INTERVAL
 
     def __init__(self, host: Host, path: str, **kw: Any) -> None:
         super().__init__(path, **kw)
         self.host, self.path = host, path
-
-    async def run(self) -> Evidence:
-        try:
-            return await self.observe()
-        except Exception as exc:  # the boundary: a probe never raises into the engine
-            return self.evidence(Status.ERROR, f"{self.name}: {type(exc).__name__}: {exc}")
-
-    async def observe(self) -> Evidence:
-        raise NotImplementedError
 
 
 def judge_summary(
