@@ -112,7 +112,25 @@ def demo_spec(backend_port: int, access_log: Path, *, hc_interval: float = 1.0) 
     )
 
 
-class DemoLab:
+class LabAddresses:
+    """Where a lab's Envoy answers, from its spec (shared by the demo and the test lab)."""
+
+    spec: EnvoySpec
+
+    @property
+    def admin_url(self) -> str:
+        return self.spec.admin_url
+
+    @property
+    def listener_url(self) -> str:
+        return self.spec.listener_url
+
+    @property
+    def public_url(self) -> str:
+        return f"{self.listener_url}/api/health"
+
+
+class DemoLab(LabAddresses):
     """The running demo: backend, Envoy, traffic, and the files darc-tui reads."""
 
     def __init__(self, *, probe_interval: float = 1.0, hc_interval: float = 1.0) -> None:
@@ -216,18 +234,6 @@ class DemoLab:
         return process
 
     # -- addresses and files ---------------------------------------------------------------------
-
-    @property
-    def admin_url(self) -> str:
-        return self.spec.admin_url
-
-    @property
-    def listener_url(self) -> str:
-        return self.spec.listener_url
-
-    @property
-    def public_url(self) -> str:
-        return f"{self.listener_url}/api/health"
 
     @property
     def error_log(self) -> Path:

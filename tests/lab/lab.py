@@ -14,7 +14,7 @@ import httpx
 from darc_tui.demo.backend import Backend
 from darc_tui.demo.envoy_process import EnvoyProcess, EnvoyStartError
 from darc_tui.demo.envoy_yaml import Endpoint, EnvoySpec, render
-from darc_tui.demo.lab import free_port, to_toml
+from darc_tui.demo.lab import LabAddresses, free_port, to_toml
 
 T = TypeVar("T")
 FLUSH_MS = 50  # access-log flush interval in the lab (Envoy's default is 10 s)
@@ -60,7 +60,7 @@ class HostHealth:
         return not self.flags
 
 
-class Lab:
+class Lab(LabAddresses):
     """A running backend + Envoy. Build it with the `make_lab` fixture, not directly."""
 
     def __init__(self, workdir: Path, backend: Backend, spec: EnvoySpec, binary: Path) -> None:
@@ -73,18 +73,6 @@ class Lab:
         self.envoy = self._envoy_process()
 
     # -- addresses -------------------------------------------------------------------------------
-
-    @property
-    def admin_url(self) -> str:
-        return self.spec.admin_url
-
-    @property
-    def listener_url(self) -> str:
-        return self.spec.listener_url
-
-    @property
-    def public_url(self) -> str:
-        return f"{self.listener_url}/api/health"
 
     @property
     def error_log(self) -> Path:
