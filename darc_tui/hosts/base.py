@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from darc_tui.model import HostState
+from darc_tui.sanitize import clean_block
 
 
 class HostError(Exception):
@@ -46,10 +47,10 @@ class CommandResult:
         return not self.error
 
     def text(self) -> str:
-        return self.stdout.decode("utf-8", "replace")
+        return clean_block(self.stdout.decode("utf-8", "replace"))
 
     def err_text(self) -> str:
-        return self.stderr.decode("utf-8", "replace").strip()
+        return clean_block(self.stderr.decode("utf-8", "replace").strip())
 
     def why(self) -> str:
         """One line saying why it failed, for evidence."""

@@ -16,6 +16,7 @@ import httpx
 from darc_tui import __version__
 from darc_tui.hosts._common import one_line, timed_out
 from darc_tui.hosts.base import Host, HostError
+from darc_tui.sanitize import clean, clean_block
 
 BODY_LIMIT = 64 * 1024
 # Transports that do not speak HTTP themselves (the remote-curl fallback) put these on the response.
@@ -47,6 +48,13 @@ class HttpResult:
     via: str = ""  # "httpx" (local), "ssh direct-tcpip", "remote curl"
     observed_at: float = field(default_factory=time.time)
 
+    def __post_init__(self) -> None:
+        # header values are outside text: httpx decodes bytes 0x80-0x9f as C1 controls (latin-1)
+        headers = tuple((clean(k), clean(v)) for k, v in self.headers)
+        if any(a != b for a, b in zip(headers, self.headers, strict=True)):
+            object.__setattr__(self, "headers", headers)
+        object.__setattr__(self, "error", clean(self.error))
+
     @property
     def ok(self) -> bool:
         """An HTTP answer arrived (any status)."""
@@ -58,7 +66,7 @@ class HttpResult:
         return next((v for k, v in self.headers if k.lower() == wanted), None)
 
     def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
+        return clean_block(self.body.decode("utf-8", "replace"))
 
 
 class _Trace:

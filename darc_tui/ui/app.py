@@ -309,7 +309,7 @@ class DarcApp(App[int]):
             self.notify("nothing to copy: no next step or command here", timeout=4)
             return
         self.copy_to_clipboard(text)
-        self.notify(text, title="copied to clipboard")
+        self.notify(text, title="copied to clipboard", markup=False)
 
     def action_follow(self) -> None:
         self.action_focus_pane("logs")
