@@ -18,6 +18,7 @@ from darc_tui.diagnosis.rules.common import (
     ref,
 )
 from darc_tui.errors import WORDS, ErrorKind
+from darc_tui.ids import CauseId
 from darc_tui.model import EvidenceRef, Finding, Vantage, Verdict
 
 _TIMEOUT_FLAGS = ("UF",)
@@ -84,7 +85,7 @@ def firewall(ctx: Context) -> Iterator[Finding]:
     if failures:
         summary += f"; connects from the Envoy host {_kind(failures)}"
     yield finding(
-        "network.firewall",
+        CauseId.NETWORK_FIREWALL,
         confidence(0.75, len(support) - 2),
         summary,
         support,
@@ -135,7 +136,7 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     if serving:
         summary += f"; traffic continues on {', '.join(serving)}"
     yield finding(
-        "network.unreachable",
+        CauseId.NETWORK_UNREACHABLE,
         confidence(0.6, len(support) - 1, unconfirmed),
         summary,
         support,
