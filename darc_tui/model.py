@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from darc_tui.errors import ErrorKind
 from darc_tui.ids import CauseId, ProbeId
 
 
@@ -55,6 +56,8 @@ class Evidence:
     via: str = ""  # how it was measured, e.g. "ssh direct-tcpip", "remote curl", "psutil"
     facts: dict[str, Any] = field(default_factory=dict)
     data: Any = None
+    # what kind of failure the probe met (None: it met none); rules read this, never `detail`
+    error_kind: ErrorKind | None = None
 
     @property
     def key(self) -> tuple[ProbeId, str]:
@@ -76,6 +79,7 @@ class Evidence:
             "via": self.via,
             "observed_at": self.observed_at,
             "facts": self.facts,
+            "error_kind": None if self.error_kind is None else self.error_kind.value,
         }
 
 

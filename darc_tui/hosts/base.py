@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from darc_tui.errors import ErrorKind
 from darc_tui.model import HostState
 
 
 class HostError(Exception):
     """The host itself cannot be used (unreachable, auth failed, host key unknown). One line."""
+
+    error_kind = ErrorKind.HOST_DOWN  # errors.classify reads it anywhere in an exception chain
 
 
 HOST_DOWN = "host down:"  # how results start when the host (not the target) was unusable
@@ -71,6 +74,7 @@ class TcpResult:
     error: str = ""  # "refused", "timeout", "unreachable", or the raw reason
     via: str = ""  # "socket", "ssh direct-tcpip", "remote bash /dev/tcp"
     observed_at: float = field(default_factory=time.time)
+    error_kind: ErrorKind | None = None  # set where the error happened; None when ok
 
 
 class LineStream(ABC):
