@@ -20,6 +20,9 @@ SUBCOMMAND_MODULES = {
     "report": "darc_tui.report_command",
 }
 
+# darc_tui/commands/<name>.py: add_parser(sub) and run(args) -> exit code (loads its own config)
+COMMAND_MODULES = {"fleet": "darc_tui.commands.fleet"}
+
 
 def _add_config(p: argparse.ArgumentParser) -> None:
     # accepted both before and after the sub-command: `darc-tui -c F check` and `darc-tui check -c F`
@@ -59,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(cfg_sub.add_parser("check", help="validate the configuration and envoy.yaml"))
 
     for module in SUBCOMMAND_MODULES.values():
+        importlib.import_module(module).add_parser(sub)
+    for module in COMMAND_MODULES.values():
         importlib.import_module(module).add_parser(sub)
     wrapper = sub.add_parser(
         "envoy-wrapper", help="run Envoy under darc-tui's safe hot-restart wrapper", add_help=False
@@ -110,6 +115,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from darc_tui.check import run_check
 
         return asyncio.run(run_check(config, as_json=args.json, watch=args.watch))
+    if cmd in COMMAND_MODULES:
+        return int(importlib.import_module(COMMAND_MODULES[cmd]).run(args))
     if cmd in SUBCOMMAND_MODULES:
         config = _config(args)
         mod = importlib.import_module(SUBCOMMAND_MODULES[cmd])

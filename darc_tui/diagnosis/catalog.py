@@ -51,6 +51,19 @@ _CAUSES = (
     Cause("envoy.admin_unreachable", "Envoy's admin API cannot be read", 40, Verdict.DEGRADED),
     # Not a cause of the 503 but of blindness: the checks on that host could not run at all.
     Cause("host.unreachable", "darc-tui cannot reach a host over SSH", 30, Verdict.DEGRADED),
+    # Fleet findings (`darc-tui fleet`, the fleet screen): read from Prometheus, each names how
+    # many Envoys it reaches. Ranked among themselves: a dead Envoy first, then a cluster that
+    # lost its hosts (which explains the 5xx and panic it causes), then overflow, errors, skew.
+    Cause("fleet.envoy_down", "Envoy(s) of the fleet down or not live", 93),
+    Cause("fleet.cluster_unhealthy", "A cluster has no or too few healthy hosts", 87),
+    Cause("fleet.overflow", "Circuit breakers overflow on Envoy(s) of the fleet", 71),
+    Cause("fleet.errors", "Envoy(s) of the fleet answer 5xx above the threshold", 51),
+    Cause(
+        "fleet.config_skew",
+        "Envoys of one job run different epochs, versions or clusters",
+        35,
+        Verdict.DEGRADED,
+    ),
 )
 
 CATALOG: dict[str, Cause] = {c.id: c for c in _CAUSES}
