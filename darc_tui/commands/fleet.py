@@ -1,15 +1,17 @@
-"""`darc-tui fleet [-c CONFIG] [--json]`: the fleet verdict from Prometheus (two samples)."""
+"""`darc-tui fleet [-c CONFIG] [--json]`: the fleet verdict from Prometheus (two samples one
+refresh apart; exit 1 when a fleet cause was found, 2 without [fleet] or Prometheus)."""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-EXIT_OK, EXIT_CAUSES, EXIT_USAGE = 0, 1, 2
+from darc_tui.commands._args import EXIT_USAGE, add_config, load
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: Any) -> None:
     p = sub.add_parser("fleet", help="the Envoy fleet from Prometheus: worst first, causes")
-    p.add_argument("-c", "--config", dest="sub_config", metavar="CONFIG", help="configuration file")
+    add_config(p)
     p.add_argument("--json", action="store_true", help="one JSON object")
 
 
@@ -17,14 +19,9 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import sys
 
-    from darc_tui.config import ConfigError, load_config
     from darc_tui.fleet.report import one_shot
 
-    try:
-        config = load_config(getattr(args, "sub_config", None) or getattr(args, "config", None))
-    except ConfigError as exc:
-        print(f"darc-tui: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    config = load(args)
     if config.fleet is None:
         where = config.source or "the configuration"
         print(

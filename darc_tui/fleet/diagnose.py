@@ -7,9 +7,10 @@ from collections.abc import Iterable
 
 from darc_tui.diagnosis.catalog import CATALOG, finding
 from darc_tui.fleet.model import ClusterHealth, ClusterSpread, EnvoyRow, FleetSnapshot, Scrape
+from darc_tui.ids import CauseId, ProbeId
 from darc_tui.model import EvidenceRef, Finding, Vantage, Verdict
 
-PROBE = "fleet.prometheus"
+PROBE = ProbeId.FLEET_PROMETHEUS
 
 
 def diagnose(snap: FleetSnapshot, *, max_5xx_per_s: float) -> list[Finding]:
@@ -63,7 +64,7 @@ def _envoys_down(snap: FleetSnapshot) -> list[Finding]:
     first = bad[0].instance
     return [
         finding(
-            "fleet.envoy_down",
+            CauseId.FLEET_ENVOY_DOWN,
             0.9 if down else 0.8,
             f"{_of(len(bad), total)} down — " + "; ".join(what),
             refs,
@@ -86,7 +87,7 @@ def _clusters_unhealthy(snap: FleetSnapshot) -> list[Finding]:
         refs = [_ref(snap, i, _health_fact(c)) for i, c in seen if c is not None]
         out.append(
             finding(
-                "fleet.cluster_unhealthy",
+                CauseId.FLEET_CLUSTER_UNHEALTHY,
                 0.9 if spread.everywhere else 0.85,
                 _spread_summary(spread, seen),
                 refs,
@@ -150,7 +151,7 @@ def _overflow(snap: FleetSnapshot) -> list[Finding]:
             for e in bad]  # fmt: skip
     return [
         finding(
-            "fleet.overflow",
+            CauseId.FLEET_OVERFLOW,
             0.85,
             f"circuit breakers overflow on {_of(len(bad), len(snap.envoys))} "
             f"({_names(f'{e.instance} {e.overflow_per_s:.2f}/s' for e in bad)}): 503 UO",
@@ -170,7 +171,7 @@ def _errors(snap: FleetSnapshot, limit: float) -> list[Finding]:
     refs = [_ref(snap, e.instance, f"downstream 5xx {e.rq_5xx_per_s:.2f}/s") for e in bad]
     return [
         finding(
-            "fleet.errors",
+            CauseId.FLEET_ERRORS,
             0.8,
             f"5xx above {limit:g}/s on {_of(len(bad), len(snap.envoys))} "
             f"({_names(f'{e.instance} {e.rq_5xx_per_s:.2f}/s' for e in bad)})",
@@ -208,7 +209,7 @@ def _config_skew(snap: FleetSnapshot) -> list[Finding]:
         return []
     return [
         finding(
-            "fleet.config_skew",
+            CauseId.FLEET_CONFIG_SKEW,
             0.6,
             f"{len(live)} live Envoys disagree: " + "; ".join(what),
             refs,
