@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from darc_tui.config import FleetConfig
+from darc_tui.sanitize import clean
 
 BODY_LIMIT = 64 * 1024 * 1024  # a 500-Envoy fleet answers a few MB per query
 
@@ -168,7 +169,8 @@ def _target(raw: Mapping[str, Any]) -> Target:
 def _labels(raw: object) -> dict[str, str]:
     if not isinstance(raw, dict):
         return {}
-    return {str(k): str(v) for k, v in raw.items()}
+    # outside text: a label value must not drive the terminal (darc_tui.sanitize)
+    return {clean(str(k)): clean(str(v)) for k, v in raw.items()}
 
 
 def _float(raw: object) -> float:
@@ -202,7 +204,7 @@ def parse_duration(text: str) -> float | None:
 
 def _one_line(value: object) -> str:
     text = str(value) or type(value).__name__
-    return " ".join(text.split())[:300]
+    return clean(" ".join(text.split())[:300])
 
 
 def _headers(config: FleetConfig) -> dict[str, str]:
