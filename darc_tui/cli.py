@@ -19,13 +19,14 @@ from darc_tui.commands import (
     console,
     demo,
     envoy_wrapper,
+    fleet,
     logs,
     reload,
     report,
 )
 from darc_tui.config import ConfigError  # cheap: tomllib and platformdirs
 
-COMMANDS: tuple[ModuleType, ...] = (check, demo, config, logs, reload, report, envoy_wrapper)
+COMMANDS: tuple[ModuleType, ...] = (check, demo, config, logs, reload, report, fleet, envoy_wrapper)
 DEFAULT = console  # no sub-command
 _MODULE = "command_module"  # the Namespace attribute naming the chosen module
 
