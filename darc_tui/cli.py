@@ -19,6 +19,10 @@ SUBCOMMAND_MODULES = {
     "reload": "darc_tui.actions.command",
     "report": "darc_tui.report_command",
 }
+# sub-commands after the shared convention: add_parser(sub) and run(args) -> int
+COMMAND_MODULES = {
+    "watch": "darc_tui.commands.watch",
+}
 
 
 def _add_config(p: argparse.ArgumentParser) -> None:
@@ -58,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="SUBCOMMAND")
     _add_config(cfg_sub.add_parser("check", help="validate the configuration and envoy.yaml"))
 
-    for module in SUBCOMMAND_MODULES.values():
+    for module in (*SUBCOMMAND_MODULES.values(), *COMMAND_MODULES.values()):
         importlib.import_module(module).add_parser(sub)
     wrapper = sub.add_parser(
         "envoy-wrapper", help="run Envoy under darc-tui's safe hot-restart wrapper", add_help=False
@@ -110,6 +114,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from darc_tui.check import run_check
 
         return asyncio.run(run_check(config, as_json=args.json, watch=args.watch))
+    if cmd in COMMAND_MODULES:
+        return int(importlib.import_module(COMMAND_MODULES[cmd]).run(args))
     if cmd in SUBCOMMAND_MODULES:
         config = _config(args)
         mod = importlib.import_module(SUBCOMMAND_MODULES[cmd])

@@ -66,6 +66,8 @@ class BackendConfig:
     host: str = ""  # "" = unknown / not reachable over SSH
     url: str = ""
     health_path: str = "/"
+    version_header: str = ""  # a response header that names the deployed version, e.g. x-version
+    version_field: str = ""  # or a field of the JSON health body, dotted: "build.version"
 
     @property
     def address(self) -> tuple[str, int]:
@@ -79,6 +81,16 @@ class BackendConfig:
 class ProbesConfig:
     interval: float = 1.0
     timeout: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class DeployConfig:
+    """Before/after comparison around deploy markers (seconds; after = 0 means until now)."""
+
+    before: float = 300.0
+    after: float = 0.0
+    settle: float = 5.0  # the first seconds after a marker are the restart itself, not its result
+    max_5xx_rate: float = 0.01  # a 5xx share above this after a deploy (and above before) regressed
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +110,7 @@ class Config:
     probes: ProbesConfig = field(default_factory=ProbesConfig)
     ui: UiConfig = field(default_factory=UiConfig)
     source: Path | None = None
+    deploy: DeployConfig = field(default_factory=DeployConfig)
 
     def host(self, name: str) -> HostConfig:
         if name == LOCAL:
@@ -234,7 +247,7 @@ def parse_config(text: str, source: Path | None = None) -> Config:
             message = message.replace(" (at end of document)", " at the end of the file")
         raise ConfigError(f"{where}: invalid TOML: {message}") from None
     r = _Reader(text, source)
-    allowed = {"site", "hosts", "envoy", "backend", "probes", "ui"}
+    allowed = {"site", "hosts", "envoy", "backend", "probes", "ui", "deploy"}
     for key in data:
         if key not in allowed:
             raise r.fail(
@@ -268,6 +281,7 @@ def parse_config(text: str, source: Path | None = None) -> Config:
     backend = r.build(BackendConfig, "backend", r.table(data, "backend"))
     probes = r.build(ProbesConfig, "probes", r.table(data, "probes"))
     ui = r.build(UiConfig, "ui", r.table(data, "ui"))
+    deploy = r.build(DeployConfig, "deploy", r.table(data, "deploy"))
 
     def known_host(table: str, key: str, name: str, optional: bool = False) -> None:
         if optional and not name:
@@ -297,7 +311,12 @@ def parse_config(text: str, source: Path | None = None) -> Config:
     if probes.interval <= 0 or probes.timeout <= 0:
         key = "interval" if probes.interval <= 0 else "timeout"
         raise r.fail("probes", key, "must be greater than 0")
-    return Config(site, hosts, envoy, backend, probes, ui, source)
+    for key in ("before", "after", "settle", "max_5xx_rate"):
+        if getattr(deploy, key) < 0:
+            raise r.fail("deploy", key, "must not be negative")
+    if deploy.before <= 0:
+        raise r.fail("deploy", "before", "must be greater than 0")
+    return Config(site, hosts, envoy, backend, probes, ui, source, deploy=deploy)
 
 
 def _check_url(r: _Reader, table: str, key: str, url: str, required: bool) -> None:

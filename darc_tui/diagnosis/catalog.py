@@ -21,6 +21,9 @@ class Cause:
 # (config.invalid explains a dead Envoy; drift explains the mismatch it brought in; a firewall rule
 # explains a connect timeout; panic only outranks the health check that put the cluster in panic).
 _CAUSES = (
+    # A deploy that made things worse is where the story starts; the mechanisms it brought in
+    # follow it and its summary names them.
+    Cause("deploy.regression", "A deploy made things worse", 97, Verdict.DEGRADED),
     Cause("config.invalid", "envoy.yaml on disk does not validate", 95, Verdict.DEGRADED),
     Cause("envoy.down", "Envoy is not running", 92),
     Cause("envoy.listener_missing", "Envoy runs but the listener port is not bound", 90),
