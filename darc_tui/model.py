@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from darc_tui.ids import CauseId, ProbeId
+
 
 class Vantage(StrEnum):
     """Where an observation was made from."""
@@ -42,7 +44,7 @@ class Evidence:
     observation for `check --json`, reports and the UI (strings, numbers, bools only).
     """
 
-    probe: str  # stable probe name, e.g. "backend.http"
+    probe: ProbeId  # stable probe name, e.g. ProbeId.BACKEND_HEALTH
     target: str  # what was probed, e.g. "10.0.0.100:18443"
     vantage: Vantage
     status: Status
@@ -55,7 +57,7 @@ class Evidence:
     data: Any = None
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> tuple[ProbeId, str]:
         return (self.probe, self.target)
 
     def same_outcome(self, other: Evidence | None) -> bool:
@@ -81,7 +83,7 @@ class Evidence:
 class EvidenceRef:
     """A piece of evidence as cited by a finding: which probe saw what, from where, when."""
 
-    probe: str
+    probe: ProbeId
     target: str
     vantage: Vantage
     observed_at: float
@@ -105,7 +107,7 @@ class EvidenceRef:
 class Finding:
     """A named root cause with its evidence, what was ruled out, and what to run next."""
 
-    cause: str  # stable id from the catalog, e.g. "backend.down"
+    cause: CauseId  # stable id from the catalog, e.g. CauseId.BACKEND_DOWN
     title: str
     confidence: float  # 0..1
     summary: str  # one line with concrete values
@@ -211,7 +213,7 @@ class Snapshot:
     rounds: int = 0  # completed probe rounds
     deploys: tuple[DeployMarker, ...] = ()  # oldest first
 
-    def get(self, probe: str, target: str | None = None) -> Evidence | None:
+    def get(self, probe: ProbeId, target: str | None = None) -> Evidence | None:
         for ev in self.evidence:
             if ev.probe == probe and (target is None or ev.target == target):
                 return ev

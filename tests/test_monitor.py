@@ -162,3 +162,42 @@ def test_a_host_down_detail_is_not_doubled_on_the_timeline() -> None:
         "host edge down: connection refused",
         "host app down: connecting",
     ]
+
+
+class YieldingProbe(CountingProbe):
+    """Gives the loop a turn while it runs, as every probe doing I/O does."""
+
+    async def run(self) -> Evidence:
+        await asyncio.sleep(0)
+        return await super().run()
+
+
+async def test_probe_now_runs_each_probe_once_more_not_a_burst() -> None:
+    """ctrl+r: one extra run per probe, then each loop waits its interval again.
+
+    (The old shared wake event stayed set until the round counter cleared it, an interval
+    later; every loop re-ran back to back meanwhile — hundreds of runs.)"""
+    probes = [YieldingProbe(t, [Status.OK]) for t in ("a", "b")]
+    for p in probes:
+        p.interval = 3600.0  # only probe_now can make a second run
+    monitor = Monitor(Config(), {}, probes)
+    await monitor.start()
+    try:
+        async with asyncio.timeout(10):
+            while any(p.calls < 1 for p in probes):
+                await asyncio.sleep(0.01)
+            monitor.probe_now()
+            while any(p.calls < 2 for p in probes):
+                await asyncio.sleep(0.01)
+        for _ in range(30):  # let any burst show: many loop turns, no clock involved
+            await asyncio.sleep(0.01)
+        assert [p.calls for p in probes] == [2, 2]
+        monitor.probe_now()
+        async with asyncio.timeout(10):
+            while any(p.calls < 3 for p in probes):
+                await asyncio.sleep(0.01)
+        for _ in range(30):
+            await asyncio.sleep(0.01)
+        assert [p.calls for p in probes] == [3, 3]
+    finally:
+        await monitor.stop()

@@ -10,6 +10,8 @@ import argparse
 import math
 from typing import Any
 
+from darc_tui.commands._args import add_config, load, seconds
+
 EXIT_HELD, EXIT_REGRESSED, EXIT_USAGE = 0, 1, 2
 
 
@@ -26,12 +28,10 @@ def _rate(text: str) -> float:
 
 
 def add_parser(sub: Any) -> None:
-    from darc_tui.cli_types import seconds
-
     p = sub.add_parser(
         "watch", help="deploy gate: watch for SECONDS, say whether the deploy held (exit 0/1)"
     )
-    p.add_argument("-c", "--config", dest="sub_config", metavar="CONFIG")
+    add_config(p)
     p.add_argument(
         "--for", dest="duration", type=seconds, required=True, metavar="SECONDS",
         help="how long to watch",
@@ -49,10 +49,9 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import dataclasses
 
-    from darc_tui.config import load_config
     from darc_tui.deploy.gate import watch
 
-    config = load_config(getattr(args, "sub_config", None) or args.config)
+    config = load(args)
     if args.max_5xx_rate is not None:
         deploy = dataclasses.replace(config.deploy, max_5xx_rate=args.max_5xx_rate)
         config = dataclasses.replace(config, deploy=deploy)

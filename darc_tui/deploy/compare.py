@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from darc_tui.config import DeployConfig
+from darc_tui.ids import ProbeId
 from darc_tui.model import DeployMarker, Evidence, Status, Vantage
 from darc_tui.state import State
 
-THROUGH_ENVOY = ("envoy.listener", "backend.health")
+THROUGH_ENVOY = (ProbeId.ENVOY_LISTENER, ProbeId.BACKEND_HEALTH)
 LATENCY_MIN_SAMPLES = 5  # fewer samples say nothing about p95
 LATENCY_FACTOR = 3.0  # p95 after must exceed both this multiple and LATENCY_MARGIN_MS more
 LATENCY_MARGIN_MS = 250.0
@@ -141,8 +142,8 @@ def window_stats(state: State, start: float, end: float) -> WindowStats:
         for ev in _history(state, THROUGH_ENVOY)
         if ev.vantage is Vantage.THROUGH_ENVOY and inside(ev) and ev.status is not Status.UNKNOWN
     ]
-    stats = [ev for ev in _history(state, ("envoy.stats",)) if inside(ev)]
-    clusters = [ev for ev in _history(state, ("envoy.clusters",)) if inside(ev)]
+    stats = [ev for ev in _history(state, (ProbeId.ENVOY_STATS,)) if inside(ev)]
+    clusters = [ev for ev in _history(state, (ProbeId.ENVOY_CLUSTERS,)) if inside(ev)]
     requests, errors = _counter_moves(stats)
     failures = [ev for ev in through if _failed(ev)]
     latencies = sorted(ev.latency_ms for ev in through if not _failed(ev) and ev.latency_ms)
@@ -197,7 +198,7 @@ def _slower(before: WindowStats, after: WindowStats) -> bool:
     return after.p95_ms > max(LATENCY_FACTOR * before.p95_ms, before.p95_ms + LATENCY_MARGIN_MS)
 
 
-def _history(state: State, probes: Iterable[str]) -> list[Evidence]:
+def _history(state: State, probes: Iterable[ProbeId]) -> list[Evidence]:
     out: list[Evidence] = []
     for probe in probes:
         for latest in state.all_latest(probe):

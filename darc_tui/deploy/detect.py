@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from darc_tui.ids import ProbeId
 from darc_tui.model import DeployKind, DeployMarker, Evidence, Status, Vantage
 
 SAME_DEPLOY_S = 30.0  # restart markers of one host this close together describe one restart
@@ -49,13 +50,13 @@ class DeployDetector:
         if ev.status not in _SEEN:
             return []  # nothing measured (Envoy down, host unreachable): keep the last identity
         found: list[DeployMarker] = []
-        if ev.probe == "envoy.process" and ev.facts.get("running"):
+        if ev.probe == ProbeId.ENVOY_PROCESS and ev.facts.get("running"):
             found += self._process(ev)
-        elif ev.probe == "envoy.server_info":
+        elif ev.probe == ProbeId.ENVOY_SERVER_INFO:
             found += self._server_info(ev)
-        elif ev.probe in ("envoy.config_dump", "envoy.config_file"):
+        elif ev.probe in (ProbeId.ENVOY_CONFIG_DUMP, ProbeId.ENVOY_CONFIG_FILE):
             found += self._config(ev)
-        elif ev.probe == "backend.health" and ev.vantage is not Vantage.THROUGH_ENVOY:
+        elif ev.probe == ProbeId.BACKEND_HEALTH and ev.vantage is not Vantage.THROUGH_ENVOY:
             found += self._backend(ev)
         return [m for m in found if self._keep(m)]
 
@@ -97,7 +98,7 @@ class DeployDetector:
         before = self._remember(ev, "config", (digest, facts))
         if before is None or before[0] == digest:
             return []
-        running = ev.probe == "envoy.config_dump"
+        running = ev.probe == ProbeId.ENVOY_CONFIG_DUMP
         kind = DeployKind.CONFIG_CHANGED if running else DeployKind.CONFIG_FILE_CHANGED
         what = "running config changed" if running else f"{ev.target} changed on disk"
         changes = _changed_facts(before[1], facts)

@@ -18,12 +18,13 @@ from typing import Any, TextIO
 from darc_tui.config import Config
 from darc_tui.deploy.compare import Comparison, compare_all
 from darc_tui.engine import build_engine
+from darc_tui.ids import CauseId
 from darc_tui.model import Finding, Snapshot
 from darc_tui.monitor import Monitor
 from darc_tui.redact import redact_text
 
 EXIT_HELD, EXIT_REGRESSED, EXIT_USAGE = 0, 1, 2
-REGRESSION = "deploy.regression"
+REGRESSION = CauseId.DEPLOY_REGRESSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ async def run_gate(
     def seen(snap: Snapshot) -> None:
         if live is not None:
             start[:] = start or [snap.taken_at]
-            ids = [f.cause for f in snap.findings]
+            ids = [str(f.cause) for f in snap.findings]
             if not live or live[-1][1] != ids:
                 live.append((snap.taken_at - start[0], ids))
         if not first_regression and any(f.cause == REGRESSION for f in snap.findings):

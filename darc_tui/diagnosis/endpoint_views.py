@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from darc_tui.diagnosis.probe_views import TcpView, error_kind, tcp_view
 from darc_tui.diagnosis.views import as_bool, as_float, as_int, as_str, known, pick, seq
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence
 from darc_tui.parse.envoy_summary import statuses_text
 
-ENDPOINT_TCP = "endpoint.tcp"
-HC_REQUEST = "envoy.hc_request"
+ENDPOINT_TCP = ProbeId.ENDPOINT_TCP
+HC_REQUEST = ProbeId.ENVOY_HC_REQUEST
 
 
 def current(evs: list[Evidence], cluster: str) -> list[Evidence]:

@@ -1,4 +1,4 @@
-"""`darc-tui logs [-c CONFIG] SOURCE [--json] [--since WHEN]`: follow one log source headless."""
+"""The flow of `darc-tui logs` (parser: darc_tui.commands.logs): follow one log source headless."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from darc_tui.config import Config
 from darc_tui.hosts import build_hosts
 from darc_tui.logs.file_follower import FileFollower
 from darc_tui.logs.positions import FilePosition, Positions
-from darc_tui.logs.sources import SOURCES, AccessLogSource, build_source
+from darc_tui.logs.sources import AccessLogSource, build_source
 from darc_tui.model import Evidence, LogRecord
 
 EXIT_USAGE = 2
@@ -23,23 +23,7 @@ _RELATIVE = re.compile(r"^-(\d+)\s*(s|sec|m|min|h|hour|d|day)s?$")
 _UNIT_S = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
 
-def add_parser(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "logs", help="follow one log source headless (access, error or journal)"
-    )
-    p.add_argument("-c", "--config", dest="sub_config", help="configuration file (TOML)")
-    p.add_argument("source", choices=SOURCES, help="which log to follow")
-    p.add_argument("--json", action="store_true", help="one JSON object per line")
-    p.add_argument(
-        "--since",
-        default="",
-        metavar="WHEN",
-        help="start earlier: -10min, -2h, or '2026-11-25 16:00' (files are read from their "
-        "first byte and filtered by each line's own time)",
-    )
-
-
-async def run(args: argparse.Namespace, config: Config) -> int:
+async def follow_command(args: argparse.Namespace, config: Config) -> int:
     since_epoch = parse_since(args.since) if args.since else None
     if args.since and since_epoch is None:
         print(f"darc-tui: logs: cannot read --since {args.since!r}", file=sys.stderr)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from darc_tui.config import LOCAL, Config
 from darc_tui.hosts.base import Host
 from darc_tui.hosts.http import HttpResult, http_request
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.probes._commands import shown
 from darc_tui.probes.base import Probe
@@ -69,7 +70,7 @@ def read_preflight(origin: str, result: HttpResult) -> Preflight:
 class CorsPreflightProbe(Probe):
     """OPTIONS with Origin + Access-Control-Request-*; FAIL when the origin is not allowed."""
 
-    name = "cors.preflight"
+    name = ProbeId.CORS_PREFLIGHT
     vantage = Vantage.JUMP
     interval = 5.0
 

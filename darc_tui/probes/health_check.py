@@ -18,6 +18,7 @@ from typing import Any
 from darc_tui.config import Config
 from darc_tui.hosts.base import Host, host_down
 from darc_tui.hosts.http import HttpResult, http_request
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status
 from darc_tui.parse.envoy_summary import ClusterSummary, Endpoint, statuses_text
 from darc_tui.parse.envoy_yaml import parse_envoy_yaml
@@ -26,7 +27,7 @@ from darc_tui.probes._endpoints import EndpointProbe
 from darc_tui.probes.base import Probe
 from darc_tui.probes.envoy_config import CONFIG_INTERVAL, read_config
 
-PROBE = "envoy.hc_request"
+PROBE = ProbeId.ENVOY_HC_REQUEST
 BODY_FACT_CHARS = 120
 
 

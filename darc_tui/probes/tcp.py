@@ -9,6 +9,7 @@ from typing import Any
 
 from darc_tui.config import Config
 from darc_tui.hosts.base import Host, TcpResult, host_down
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.envoy_summary import Endpoint
 from darc_tui.probes._commands import host_named, shown
@@ -58,7 +59,7 @@ def nc_command(host: Host, address: str, port: int, timeout: float) -> str:
 class BackendTcpProbe(Probe):
     """TCP connect from `host` to address:port, then close; FAIL refused/timeout/unreachable."""
 
-    name = "backend.tcp"
+    name = ProbeId.BACKEND_TCP
     vantage = Vantage.ENVOY_HOST
 
     def __init__(
@@ -96,7 +97,7 @@ class BackendTcpProbe(Probe):
 class EndpointTcpProbe(EndpointProbe):
     """A TCP connect from the Envoy host to every host of the cluster (at most 16 per round)."""
 
-    name = "endpoint.tcp"
+    name = ProbeId.ENDPOINT_TCP
 
     async def check(self, endpoint: Endpoint) -> Evidence:
         address, port = endpoint

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from darc_tui.ids import CauseId, ProbeId
 from darc_tui.model import (
     DeployKind,
     DeployMarker,
@@ -31,7 +32,7 @@ def evidence_to_json(ev: Evidence) -> dict[str, Any]:
 
 def evidence_from_json(raw: dict[str, Any]) -> Evidence:
     return Evidence(
-        probe=str(raw["name"]),
+        probe=ProbeId(raw["name"]),
         target=str(raw["target"]),
         vantage=Vantage(raw["vantage"]),
         status=Status(raw["status"]),
@@ -47,7 +48,7 @@ def evidence_from_json(raw: dict[str, Any]) -> Evidence:
 def finding_from_json(raw: dict[str, Any]) -> Finding:
     refs = tuple(
         EvidenceRef(
-            str(r["probe"]),
+            ProbeId(r["probe"]),
             str(r["target"]),
             Vantage(r["vantage"]),
             float(r["observed_at"]),
@@ -56,7 +57,7 @@ def finding_from_json(raw: dict[str, Any]) -> Finding:
         for r in raw.get("evidence", ())
     )
     return Finding(
-        cause=str(raw["id"]),
+        cause=CauseId(raw["id"]),
         title=str(raw.get("title", "")),
         confidence=float(raw.get("confidence", 0.0)),
         summary=str(raw.get("summary", "")),

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from darc_tui.diagnosis import verdict as verdict_of
 from darc_tui.model import DeployMarker, Evidence, Finding, HostState, Snapshot, TimelineEvent
@@ -25,6 +25,7 @@ from darc_tui.recording.codec import (
     marker_from_json,
 )
 
+T = TypeVar("T")
 CHUNK = 64 * 1024
 MAX_LINE = 16 * 1024 * 1024  # a longer "line" is not a recording
 
@@ -87,10 +88,12 @@ class _Builder:
 
     def apply(self, frame: dict[str, Any]) -> Snapshot:
         for raw in frame.get("evidence", ()):
-            ev = evidence_from_json(raw)
-            self.evidence[ev.key] = ev
+            ev = _decoded(evidence_from_json, raw)  # a probe this version does not know: skipped
+            if ev is not None:
+                self.evidence[ev.key] = ev
         if "findings" in frame:
-            self.findings = tuple(finding_from_json(f) for f in frame["findings"])
+            found = (_decoded(finding_from_json, f) for f in frame["findings"])
+            self.findings = tuple(f for f in found if f is not None)
         if "hosts" in frame:
             self.hosts = tuple(host_from_json(h) for h in frame["hosts"])
         self.deploys.extend(marker_from_json(m) for m in frame.get("deploys", ()))
@@ -148,6 +151,13 @@ def read_frames(path: str | os.PathLike[str]) -> list[Frame]:
     """Every readable frame of a recording (RecordingError when it is not one)."""
     _, frames = open_recording(path)
     return list(frames)
+
+
+def _decoded(decode: Callable[[dict[str, Any]], T], raw: Any) -> T | None:
+    try:
+        return decode(raw)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def _json(line: bytes | None) -> Any:

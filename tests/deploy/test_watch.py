@@ -102,7 +102,7 @@ def changes(snaps: list[Snapshot]) -> list[tuple[float, list[str]]]:
     out: list[tuple[float, list[str]]] = []
     start = snaps[0].taken_at
     for snap in snaps:
-        ids = [f.cause for f in snap.findings]
+        ids = [str(f.cause) for f in snap.findings]
         if not out or out[-1][1] != ids:
             out.append((snap.taken_at - start, ids))
     return out

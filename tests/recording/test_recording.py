@@ -93,7 +93,7 @@ WRITER = textwrap.dedent(
     i = 0
     while True:
         i += 1
-        ev = Evidence("p", "t", Vantage.JUMP, Status.OK, f"round {i}", observed_at=float(i))
+        ev = Evidence("backend.health", "t", Vantage.JUMP, Status.OK, f"round {i}", observed_at=float(i))
         rec.snapshot(Snapshot(float(i), (ev,), (), (), Verdict.OK, rounds=i))
         if i == 50:
             print("ready", flush=True)
@@ -157,5 +157,15 @@ def test_a_file_that_is_not_a_recording_is_one_clear_error(tmp_path: Path) -> No
     other.write_bytes(gzip.compress(b'{"hello": 1}\n'))
     with pytest.raises(RecordingError, match="not a darc-tui recording"):
         read_frames(other)
+    unknown = tmp_path / "newer.jsonl.gz"
+    rec = Recorder(unknown)
+    rec.snapshot(snapshot(1000.0, Status.OK))
+    rec.close()
+    text = gzip.decompress(unknown.read_bytes()).replace(
+        b"backend.health", b"probe.from_the_future"
+    )
+    unknown.write_bytes(gzip.compress(text))
+    (frame,) = read_frames(unknown)  # what this version cannot read is left out, not fatal
+    assert frame.snapshot.evidence == () and frame.snapshot.deploys
     with pytest.raises(RecordingError, match="cannot read"):
         read_frames(tmp_path / "missing.gz")

@@ -24,6 +24,7 @@ from darc_tui.diagnosis.rules.common import (
     through,
     through_fact,
 )
+from darc_tui.ids import CauseId
 from darc_tui.model import EvidenceRef, Finding, Verdict
 
 _CONNECT_FAILURE = ("UF",)
@@ -80,7 +81,7 @@ def _backend_url_down(ctx: Context) -> Iterator[Finding]:
         ruled.append("config.tls_mismatch: plain HTTP on both sides")
     tail = f"; {symptoms.text}" if symptoms.text else ""
     yield finding(
-        "backend.down",
+        CauseId.BACKEND_DOWN,
         confidence(0.7, len(support) - 1, unconfirmed),
         f"nothing listens on {where}: connect refused from the Envoy host{tail}",
         support,
@@ -116,7 +117,7 @@ def _some_hosts_down(ctx: Context) -> Iterator[Finding]:
         f"traffic continues on {', '.join(others)}"
     )
     yield finding(
-        "backend.down",
+        CauseId.BACKEND_DOWN,
         confidence(0.55, 1),
         summary,
         [ref(clusters.ev, f"health check: {hosts_text(failing)}"), network[1]],
@@ -153,7 +154,7 @@ def _some_hosts_refuse(ctx: Context) -> Iterator[Finding]:
         f"traffic continues on {', '.join(v.endpoint for v in serving)}"
     )
     yield finding(
-        "backend.down",
+        CauseId.BACKEND_DOWN,
         confidence(0.7, len(support) - len(refused)),
         summary,
         [*support, *(ref(v.ev, connect_fact(ctx, v)) for v in serving[:1])],
@@ -199,7 +200,7 @@ def backend_errors(ctx: Context) -> Iterator[Finding]:
         )
     url = view.url if view is not None else ctx.health_url
     yield finding(
-        "backend.errors",
+        CauseId.BACKEND_ERRORS,
         confidence(0.65, len(support) - 1),
         summary,
         support,
@@ -287,7 +288,7 @@ def keepalive_race(ctx: Context) -> Iterator[Finding]:
         f"backend closes idle keep-alive connections before Envoy's idle_timeout ({idle:g} s) ends"
     )
     yield finding(
-        "backend.keepalive_race",
+        CauseId.BACKEND_KEEPALIVE_RACE,
         confidence(0.5, len(support) - 1),
         summary,
         support,
@@ -323,7 +324,7 @@ def no_hosts(ctx: Context) -> Iterator[Finding]:
         for host, _port in config.endpoints[:2]:
             next_steps.append(ctx.on_envoy_host(f"getent hosts {host}"))
     yield finding(
-        "cluster.no_hosts",
+        CauseId.CLUSTER_NO_HOSTS,
         confidence(0.75, len(support) - 1),
         f"cluster {ctx.cluster} has no hosts{why}{tail}",
         support,

@@ -9,6 +9,7 @@ from darc_tui.diagnosis import probe_views as pv
 from darc_tui.diagnosis.context import COUNTER_WINDOW, Context
 from darc_tui.diagnosis.probe_views import HttpView, TcpView
 from darc_tui.diagnosis.views import HostView
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, EvidenceRef, Finding, Vantage
 
 Rule = Callable[[Context], Iterable[Finding]]
@@ -22,7 +23,7 @@ def throughs(ctx: Context) -> list[HttpView]:
     """Requests through Envoy: its listener from the Envoy host (nothing in between) first, then
     the public URL from the jump box (which may cross a load balancer or CDN first)."""
     views = (
-        pv.http_view(ctx.latest("envoy.listener", Vantage.THROUGH_ENVOY)),
+        pv.http_view(ctx.latest(ProbeId.ENVOY_LISTENER, Vantage.THROUGH_ENVOY)),
         ctx.http(Vantage.THROUGH_ENVOY),
     )
     return [v for v in views if v is not None]

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from darc_tui.deploy.compare import Comparison, compare_all
 from darc_tui.diagnosis.catalog import finding
 from darc_tui.diagnosis.context import Context
+from darc_tui.ids import CauseId, ProbeId
 from darc_tui.model import EvidenceRef, Finding, Vantage
 
-CAUSE = "deploy.regression"
+CAUSE = CauseId.DEPLOY_REGRESSION
 INTRODUCED_SLACK_S = 2.0  # a cause found this soon before the marker's time still came with it
 
 
@@ -33,18 +34,18 @@ def regression(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
     return [_finding(ctx, latest, introduced)]
 
 
-def _finding(ctx: Context, c: Comparison, introduced: list[str]) -> Finding:
+def _finding(ctx: Context, c: Comparison, introduced: list[CauseId]) -> Finding:
     when = time.strftime("%H:%M:%S", time.localtime(c.at))
     ago = _ago(ctx.now - c.at)
     summary = f"deploy {ago} ({when}: {c.describe()}): " + "; ".join(c.worse)
     if introduced:
         summary += f"; brought in {', '.join(introduced)}"
     refs = [
-        EvidenceRef("deploy.marker", m.host, _vantage(m.host, ctx), m.at, m.detail)
+        EvidenceRef(ProbeId.DEPLOY_MARKER, m.host, _vantage(m.host, ctx), m.at, m.detail)
         for m in c.markers
     ]
     refs += [
-        EvidenceRef("deploy.compare", "after vs before", Vantage.THROUGH_ENVOY, ctx.now, w)
+        EvidenceRef(ProbeId.DEPLOY_COMPARE, "after vs before", Vantage.THROUGH_ENVOY, ctx.now, w)
         for w in c.worse
     ]
     admin = ctx.config.envoy.admin_url.rstrip("/")

@@ -23,6 +23,7 @@ from darc_tui.diagnosis.rules.common import (
     ref,
 )
 from darc_tui.diagnosis.views import HostView
+from darc_tui.ids import CauseId
 from darc_tui.model import EvidenceRef, Finding, Verdict
 from darc_tui.parse.envoy_summary import ClusterSummary, statuses_text
 
@@ -87,7 +88,7 @@ def failing(ctx: Context) -> Iterator[Finding]:
         summary += f"; {consequence}"
     first = hosts[0]
     yield finding(
-        "healthcheck.failing",
+        CauseId.HEALTHCHECK_FAILING,
         confidence(0.6, len(support) - 1),
         summary,
         support,
@@ -158,7 +159,7 @@ def timeout(ctx: Context) -> Iterator[Finding]:
     if consequence:
         summary += f"; {consequence}"
     yield finding(
-        "healthcheck.timeout",
+        CauseId.HEALTHCHECK_TIMEOUT,
         confidence(0.65, len(support) - 1),
         summary,
         support,
@@ -215,7 +216,7 @@ def misconfigured(ctx: Context) -> Iterator[Finding]:
     support += uh_refs
     summary = mismatch + (f"; {consequence}" if consequence else "")
     yield finding(
-        "healthcheck.misconfigured",
+        CauseId.HEALTHCHECK_MISCONFIGURED,
         confidence(base, len(support) - 2 - (proven is not None)),
         summary,
         support,
@@ -315,7 +316,7 @@ def panic_mode(ctx: Context) -> Iterator[Finding]:
         "to every host, so requests reach the unhealthy hosts"
     )
     yield finding(
-        "envoy.panic_mode",
+        CauseId.ENVOY_PANIC_MODE,
         confidence(0.6 if not state.assumed_default else 0.45, len(support) - 1),
         summary,
         support,

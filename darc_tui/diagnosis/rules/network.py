@@ -17,6 +17,7 @@ from darc_tui.diagnosis.rules.common import (
     local_reply_symptoms,
     ref,
 )
+from darc_tui.ids import CauseId
 from darc_tui.model import EvidenceRef, Finding, Vantage, Verdict
 
 _TIMEOUT_FLAGS = ("UF",)
@@ -78,7 +79,7 @@ def firewall(ctx: Context) -> Iterator[Finding]:
     if failures:
         summary += f"; connects from the Envoy host {_kind(failures)}"
     yield finding(
-        "network.firewall",
+        CauseId.NETWORK_FIREWALL,
         confidence(0.75, len(support) - 2),
         summary,
         support,
@@ -129,7 +130,7 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     if serving:
         summary += f"; traffic continues on {', '.join(serving)}"
     yield finding(
-        "network.unreachable",
+        CauseId.NETWORK_UNREACHABLE,
         confidence(0.6, len(support) - 1, unconfirmed),
         summary,
         support,
