@@ -13,8 +13,8 @@ from typing import TextIO
 
 from darc_tui.config import Config
 from darc_tui.engine import build_engine
+from darc_tui.engine.core import Engine
 from darc_tui.model import Evidence, Snapshot, Status
-from darc_tui.monitor import Monitor
 from darc_tui.redact import redact_text
 
 EXIT_OK, EXIT_CAUSES, EXIT_USAGE = 0, 1, 2
@@ -81,43 +81,41 @@ async def run_check(
     as_json: bool,
     watch: float | None,
     out: TextIO = sys.stdout,
-    engine: Monitor | None = None,
+    engine: Engine | None = None,
 ) -> int:
-    monitor = engine or build_engine(config)
+    engine = engine or build_engine(config)
     try:
         if watch is None:
-            snap = await _one_shot(monitor, config)
+            snap = await _one_shot(engine, config)
             _emit(snap, config, as_json, out)
             return EXIT_CAUSES if snap.findings else EXIT_OK
-        return await _watch(monitor, config, watch, as_json, out)
+        return await _watch(engine, config, watch, as_json, out)
     finally:
-        await monitor.stop()
+        await engine.stop()
 
 
-async def _one_shot(monitor: Monitor, config: Config) -> Snapshot:
+async def _one_shot(engine: Engine, config: Config) -> Snapshot:
     # Two rounds one interval apart: counters are judged by their change, which needs two samples.
-    await monitor.run_round()
+    await engine.run_round()
     await asyncio.sleep(config.probes.interval)
-    return await monitor.run_round()
+    return await engine.run_round()
 
 
-async def _watch(
-    monitor: Monitor, config: Config, seconds: float, as_json: bool, out: TextIO
-) -> int:
+async def _watch(engine: Engine, config: Config, seconds: float, as_json: bool, out: TextIO) -> int:
     """Keep probing for `seconds`; print the report once, then again on every change."""
     seen_cause = False
     last_key: tuple[object, ...] | None = None
     changed = asyncio.Event()
-    monitor.subscribe(lambda _snap: changed.set())
+    engine.subscribe(lambda _snap: changed.set())
     deadline = time.monotonic() + seconds
     # One fault fails many probes, one after another within a round: print their settled
     # state at most once per round instead of one full report per probe.
     settle = max(config.probes.interval, MIN_SETTLE)
-    await monitor.run_round()
-    await monitor.start()
+    await engine.run_round()
+    await engine.start()
     last_emit = -math.inf
     while True:
-        snap = monitor.snapshot()
+        snap = engine.snapshot()
         key = _change_key(snap)
         if key != last_key:
             last_key, last_emit = key, time.monotonic()

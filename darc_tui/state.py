@@ -24,7 +24,7 @@ DEPLOYS = 100
 
 
 class State:
-    """Mutable store owned by the monitor; everything handed out of it is immutable."""
+    """Mutable store owned by the engine; everything handed out of it is immutable."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock

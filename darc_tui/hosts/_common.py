@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import time
 
+from darc_tui.sanitize import clean_block
+
 STDERR_LIMIT = 16 * 1024  # bytes of stderr kept per stream: enough for the reason, bounded
 CLOSE_GRACE = 2.0  # seconds a process or channel gets to end after we asked it to
 
@@ -30,7 +32,7 @@ class TailBuffer:
             del self._data[: len(self._data) - self.limit]
 
     def text(self) -> str:
-        return self._data.decode("utf-8", "replace")
+        return clean_block(self._data.decode("utf-8", "replace"))
 
 
 _UNREACHABLE = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.ENETDOWN}

@@ -11,11 +11,15 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from darc_tui.errors import ErrorKind
 from darc_tui.model import HostState
+from darc_tui.sanitize import clean_block
 
 
 class HostError(Exception):
     """The host itself cannot be used (unreachable, auth failed, host key unknown). One line."""
+
+    error_kind = ErrorKind.HOST_DOWN  # errors.classify reads it anywhere in an exception chain
 
 
 HOST_DOWN = "host down:"  # how results start when the host (not the target) was unusable
@@ -46,10 +50,10 @@ class CommandResult:
         return not self.error
 
     def text(self) -> str:
-        return self.stdout.decode("utf-8", "replace")
+        return clean_block(self.stdout.decode("utf-8", "replace"))
 
     def err_text(self) -> str:
-        return self.stderr.decode("utf-8", "replace").strip()
+        return clean_block(self.stderr.decode("utf-8", "replace").strip())
 
     def why(self) -> str:
         """One line saying why it failed, for evidence."""
@@ -71,6 +75,7 @@ class TcpResult:
     error: str = ""  # "refused", "timeout", "unreachable", or the raw reason
     via: str = ""  # "socket", "ssh direct-tcpip", "remote bash /dev/tcp"
     observed_at: float = field(default_factory=time.time)
+    error_kind: ErrorKind | None = None  # set where the error happened; None when ok
 
 
 class LineStream(ABC):

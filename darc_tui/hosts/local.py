@@ -14,6 +14,7 @@ from functools import cache
 
 import httpx
 
+from darc_tui.errors import ErrorKind, classify
 from darc_tui.hosts._common import (
     CLOSE_GRACE,
     TailBuffer,
@@ -118,7 +119,9 @@ class LocalHost(Host):
             async with asyncio.timeout(timeout):
                 _, writer = await asyncio.open_connection(host, port)
         except (OSError, TimeoutError) as exc:
-            return TcpResult(host, port, False, error=classify_os_error(exc), via="socket")
+            kind = ErrorKind.CONNECT_TIMEOUT if isinstance(exc, TimeoutError) else classify(exc)
+            error = classify_os_error(exc)
+            return TcpResult(host, port, False, error=error, via="socket", error_kind=kind)
         connect_ms = elapsed_ms(start)
         writer.close()
         with contextlib.suppress(OSError, TimeoutError):

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from darc_tui.errors import ErrorKind, classify
 from darc_tui.hosts.base import Host, HostError
 from darc_tui.hosts.http import USER_AGENT, VIA_EXTENSION, describe_http_error
 
@@ -29,6 +30,7 @@ class AdminResponse:
     total_ms: float | None = None
     via: str = ""
     truncated: bool = False
+    error_kind: ErrorKind | None = None
 
     @property
     def problem(self) -> str:
@@ -57,7 +59,7 @@ async def admin_get(
     try:
         transport = host.http_transport()
     except Exception as exc:  # e.g. an SSH host that cannot build a transport right now
-        return AdminResponse(url, None, error=f"host down: {exc}")
+        return AdminResponse(url, None, error=f"host down: {exc}", error_kind=ErrorKind.HOST_DOWN)
     via = str(getattr(transport, "via", "httpx"))
     try:
         async with (
@@ -74,11 +76,14 @@ async def admin_get(
                     break
             via = str(response.extensions.get(VIA_EXTENSION) or via)
     except TimeoutError:
-        return AdminResponse(url, None, error=f"timed out after {2 * timeout:g}s", via=via)
+        error = f"timed out after {2 * timeout:g}s"
+        return AdminResponse(url, None, error=error, via=via, error_kind=ErrorKind.TIMEOUT)
     except HostError as exc:
-        return AdminResponse(url, None, error=f"host down: {exc}", via=via)
+        error, kind = f"host down: {exc}", ErrorKind.HOST_DOWN
+        return AdminResponse(url, None, error=error, via=via, error_kind=kind)
     except httpx.HTTPError as exc:
-        return AdminResponse(url, None, error=describe_http_error(exc), via=via)
+        error, kind = describe_http_error(exc), classify(exc)
+        return AdminResponse(url, None, error=error, via=via, error_kind=kind)
     elapsed = (time.monotonic() - start) * 1000.0
     return AdminResponse(
         url,

@@ -81,7 +81,12 @@ class AdminProbe(ObservingProbe):
             detail = f"GET {response.url}: {response.problem}"
         facts = {"reachable": not response.error, "error": response.problem, "url": response.url}
         return self.evidence(
-            Status.ERROR, detail, facts=facts, via=response.via, latency_ms=response.total_ms
+            Status.ERROR,
+            detail,
+            facts=facts,
+            via=response.via,
+            latency_ms=response.total_ms,
+            error_kind=response.error_kind,
         )
 
     def unparsable(self, response: AdminResponse, why: str) -> Evidence:

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from darc_tui.config import LOCAL, Config
-from darc_tui.hosts.base import Host, host_down
+from darc_tui.errors import ErrorKind, classify
+from darc_tui.hosts.base import Host
 from darc_tui.hosts.http import HttpResult, http_request
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
@@ -118,7 +119,8 @@ class HttpHealthProbe(Probe):
         try:
             result = await http_request(self.host, "GET", self.url, timeout=self.timeout)
         except Exception as exc:  # the boundary: a probe never raises into the engine
-            return self.evidence(Status.ERROR, f"GET {self.url}: {exc}", facts={"error": str(exc)})
+            detail, kind = f"GET {self.url}: {exc}", classify(exc)
+            return self.evidence(Status.ERROR, detail, facts={"error": str(exc)}, error_kind=kind)
         return self.judge(result)
 
     def judge(self, result: HttpResult) -> Evidence:
@@ -136,12 +138,13 @@ class HttpHealthProbe(Probe):
             facts=self._facts(result, reply),
             data=check,
             observed_at=result.observed_at,
+            error_kind=result.error_kind,
         )
 
     def _verdict(self, result: HttpResult, reply: EnvoyReply | None) -> tuple[Status, str]:
         where = f"GET {self.url}"
         if result.status is None:
-            status = Status.ERROR if host_down(result.error) else Status.FAIL
+            status = Status.ERROR if result.error_kind is ErrorKind.HOST_DOWN else Status.FAIL
             return status, f"{where}: {result.error or 'no response'}"
         timing = f" in {result.total_ms:.0f} ms" if result.total_ms is not None else ""
         head = f"{where} → {result.status}{timing}"

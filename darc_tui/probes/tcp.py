@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from darc_tui.config import Config
+from darc_tui.errors import ErrorKind, classify
 from darc_tui.hosts.base import Host, TcpResult, host_down
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
@@ -24,7 +25,27 @@ async def connect(host: Host, address: str, port: int, timeout: float) -> TcpRes
     try:
         return await host.open_tcp(address, port, timeout=timeout)
     except Exception as exc:  # the boundary: a probe never raises into the engine
-        return TcpResult(address, port, False, error=str(exc) or type(exc).__name__)
+        error = str(exc) or type(exc).__name__
+        return TcpResult(address, port, False, error=error, error_kind=classify(exc))
+
+
+# What a host's TcpResult.error word means when the host did not set the kind itself.
+_KIND_OF_WORD = {
+    "refused": ErrorKind.REFUSED,
+    "timeout": ErrorKind.CONNECT_TIMEOUT,  # a TCP connect that times out never got a SYN-ACK
+    "unreachable": ErrorKind.NO_ROUTE,
+}
+
+
+def connect_kind(result: TcpResult) -> ErrorKind | None:
+    """The kind of a failed connect (None when it connected)."""
+    if result.ok:
+        return None
+    if result.error_kind is not None:
+        return result.error_kind
+    if host_down(result.error):
+        return ErrorKind.HOST_DOWN
+    return _KIND_OF_WORD.get(result.error, ErrorKind.OTHER)
 
 
 def judge_connect(
@@ -48,7 +69,7 @@ def judge_connect(
     if result.error == "timeout":
         why += f" after {timeout:g} s"
     # a host we cannot reach measured nothing about the target: that is ERROR, not FAIL
-    status = Status.ERROR if host_down(result.error) else Status.FAIL
+    status = Status.ERROR if connect_kind(result) is ErrorKind.HOST_DOWN else Status.FAIL
     return status, f"{where}: {why}", facts
 
 
@@ -91,6 +112,7 @@ class BackendTcpProbe(Probe):
             facts=facts,
             data=result,
             observed_at=result.observed_at,
+            error_kind=connect_kind(result),
         )
 
 
@@ -117,6 +139,7 @@ class EndpointTcpProbe(EndpointProbe):
             facts={**facts, "cluster": self.cluster},
             data=result,
             observed_at=result.observed_at,
+            error_kind=connect_kind(result),
         )
 
 

@@ -18,7 +18,7 @@ from darc_tui.config import Config
 from darc_tui.model import LogRecord, Snapshot
 from darc_tui.redact import redact_record, redact_snapshot
 from darc_tui.ui import layout
-from darc_tui.ui.engine_link import Engine, EngineLink
+from darc_tui.ui.engine_link import EngineApi, EngineLink
 from darc_tui.ui.keys import BINDINGS, PANES
 from darc_tui.ui.messages import LogsArrived, SnapshotArrived
 from darc_tui.ui.palette import ConsoleCommands
@@ -59,7 +59,7 @@ class DarcApp(App[int]):
 
     def __init__(
         self,
-        engine: Engine,
+        engine: EngineApi,
         *,
         config: Config | None = None,
         read_only: bool = False,
@@ -309,7 +309,7 @@ class DarcApp(App[int]):
             self.notify("nothing to copy: no next step or command here", timeout=4)
             return
         self.copy_to_clipboard(text)
-        self.notify(text, title="copied to clipboard")
+        self.notify(text, title="copied to clipboard", markup=False)
 
     def action_follow(self) -> None:
         self.action_focus_pane("logs")

@@ -24,6 +24,7 @@ from darc_tui.diagnosis.rules.common import (
     through,
     through_fact,
 )
+from darc_tui.errors import ErrorKind
 from darc_tui.ids import CauseId
 from darc_tui.model import EvidenceRef, Finding, Verdict
 
@@ -47,10 +48,10 @@ def _backend_url_down(ctx: Context) -> Iterator[Finding]:
     tcp, http = ctx.tcp(), direct(ctx)
     refused: list[EvidenceRef] = []
     where = f"{ctx.backend_host}:{ctx.backend_port}"
-    if tcp is not None and not tcp.ok and tcp.error == "refused":
+    if tcp is not None and not tcp.ok and tcp.error is ErrorKind.REFUSED:
         target = f"{tcp.host}:{tcp.port}" if tcp.host and tcp.port else where
         refused.append(ref(tcp.ev, f"connect {target} from the Envoy host: connection refused"))
-    if http is not None and http.status is None and http.error == "refused":
+    if http is not None and http.status is None and http.error is ErrorKind.REFUSED:
         refused.append(ref(http.ev, direct_fact(http)))
     if not refused or (tcp is not None and tcp.ok) or (http is not None and http.answered):
         return
@@ -133,7 +134,7 @@ def _some_hosts_down(ctx: Context) -> Iterator[Finding]:
 def _some_hosts_refuse(ctx: Context) -> Iterator[Finding]:
     """Proven per host: a TCP connect from the Envoy host is refused by some, accepted by others."""
     connects = ctx.endpoint_tcp
-    refused = connects_failing(ctx, ("refused",))
+    refused = connects_failing(ctx, (ErrorKind.REFUSED,))
     serving = [v for v in connects if v.ok]
     firewall = ctx.firewall
     if not refused or not serving or (firewall is not None and firewall.blocking):

@@ -26,6 +26,7 @@ from darc_tui.diagnosis.rules.common import (
     window,
 )
 from darc_tui.diagnosis.views import as_str, pick
+from darc_tui.errors import ErrorKind
 from darc_tui.ids import CauseId, ProbeId
 from darc_tui.model import Evidence, EvidenceRef, Finding, Status, Verdict
 from darc_tui.parse.envoy_summary import ConfigChange, EnvoySummary, diff
@@ -182,7 +183,9 @@ def endpoint_mismatch(ctx: Context) -> Iterator[Finding]:
     # proven per host: Envoy's endpoint refuses (or drops) a plain connect from the Envoy host
     dead = [
         v
-        for v in connects_failing(ctx, ("refused", "connect_timeout", "unreachable"))
+        for v in connects_failing(
+            ctx, (ErrorKind.REFUSED, ErrorKind.CONNECT_TIMEOUT, ErrorKind.NO_ROUTE)
+        )
         if v.endpoint in dialled_names
     ]
     if alive is None or not (symptoms or failing or dead):
@@ -200,7 +203,7 @@ def endpoint_mismatch(ctx: Context) -> Iterator[Finding]:
     where = f"{ctx.backend_host}:{ctx.backend_port}"
     tail = f"; {symptoms.text}" if symptoms.text else ""
     if dead:
-        words = "refuses" if all(v.error == "refused" for v in dead) else "does not accept"
+        words = "refuses" if all(v.error is ErrorKind.REFUSED for v in dead) else "does not accept"
         tail = (
             f"; {', '.join(v.endpoint for v in dead)} {words} connections from the Envoy host{tail}"
         )

@@ -10,20 +10,21 @@ from darc_tui.diagnosis.context import Context, known
 from darc_tui.diagnosis.probe_views import PortsView
 from darc_tui.diagnosis.rank import confidence
 from darc_tui.diagnosis.rules.common import ref, through, through_fact
+from darc_tui.errors import ErrorKind
 from darc_tui.ids import CauseId, ProbeId
 from darc_tui.model import EvidenceRef, Finding
 
 
 def _listener_refused(ctx: Context) -> EvidenceRef | None:
     view = through(ctx)
-    if view is not None and view.status is None and view.error == "refused":
+    if view is not None and view.status is None and view.error is ErrorKind.REFUSED:
         return ref(view.ev, through_fact(view))
     return None
 
 
 def _admin_refused(ctx: Context) -> EvidenceRef | None:
     ready = ctx.ready
-    if ready is not None and not ready.reachable and ready.error == "refused":
+    if ready is not None and not ready.reachable and ready.error is ErrorKind.REFUSED:
         return ref(ready.ev, f"admin {ctx.admin_url}/ready: connection refused")
     return None
 
@@ -120,7 +121,7 @@ def listener_missing(ctx: Context) -> Iterator[Finding]:
 
 def admin_unreachable(ctx: Context) -> Iterator[Finding]:
     ready = ctx.ready
-    if ready is None or ready.reachable or not ready.error or ready.error == "host_down":
+    if ready is None or ready.reachable or not ready.error or ready.error is ErrorKind.HOST_DOWN:
         return  # host_down: the SSH host was unusable, the admin API was never asked
     process = ctx.process
     listener = through(ctx)

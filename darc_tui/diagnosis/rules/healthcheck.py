@@ -23,6 +23,7 @@ from darc_tui.diagnosis.rules.common import (
     ref,
 )
 from darc_tui.diagnosis.views import HostView
+from darc_tui.errors import SLOW_ANSWER
 from darc_tui.ids import CauseId
 from darc_tui.model import EvidenceRef, Finding, Verdict
 from darc_tui.parse.envoy_summary import ClusterSummary, statuses_text
@@ -127,7 +128,7 @@ def timeout(ctx: Context) -> Iterator[Finding]:
     slow = (
         http is not None
         and limit is not None
-        and (http.error in ("read_timeout", "timeout") or (http.latency_ms or 0) > limit * 1000)
+        and (http.error in SLOW_ANSWER or (http.latency_ms or 0) > limit * 1000)
     )
     asked = [v for v in _asked(ctx, timed_out or hc_failing(ctx)) if v.slow]
     if not timed_out and not ((slow or asked) and hc_failing(ctx)):

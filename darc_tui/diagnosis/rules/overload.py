@@ -17,6 +17,7 @@ from darc_tui.diagnosis.rules.common import (
     ref,
     through,
 )
+from darc_tui.errors import SLOW_ANSWER
 from darc_tui.ids import CauseId, ProbeId
 from darc_tui.model import Evidence, EvidenceRef, Finding, Vantage, Verdict
 
@@ -108,7 +109,7 @@ def _slow_sample(http: HttpView | None) -> bool:
     if http is None:
         return False
     if http.status is None:
-        return http.error in ("read_timeout", "timeout")
+        return http.error in SLOW_ANSWER
     return (http.latency_ms or 0) > 1000
 
 

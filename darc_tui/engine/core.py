@@ -37,7 +37,7 @@ class LogSource(Protocol):
     async def follow(self, sink: LogSink) -> None: ...
 
 
-class Monitor:
+class Engine:
     """One engine for the console and for `check`."""
 
     def __init__(
