@@ -226,9 +226,18 @@ class DeployMarker:
     host: str
     kind: DeployKind
     detail: str  # one human line with the concrete values ("pid 4120 → 4388")
+    # when the old state was last seen: between `began` and `at` the deploy itself happened
+    # (a restart's gap), which counts neither as before nor as after
+    began: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"at": self.at, "host": self.host, "kind": self.kind.value, "detail": self.detail}
+        return {
+            "at": self.at,
+            "host": self.host,
+            "kind": self.kind.value,
+            "detail": self.detail,
+            "began": self.began,
+        }
 
 
 @dataclass(frozen=True, slots=True)

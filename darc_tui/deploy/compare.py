@@ -17,7 +17,7 @@ from typing import Any
 
 from darc_tui.config import DeployConfig
 from darc_tui.ids import ProbeId
-from darc_tui.model import DeployMarker, Evidence, Status, Vantage
+from darc_tui.model import DeployKind, DeployMarker, Evidence, Status, Vantage
 from darc_tui.state import State
 
 THROUGH_ENVOY = (ProbeId.ENVOY_LISTENER, ProbeId.BACKEND_HEALTH)
@@ -26,6 +26,7 @@ LATENCY_FACTOR = 3.0  # p95 after must exceed both this multiple and LATENCY_MAR
 LATENCY_MARGIN_MS = 250.0
 FLAG_MIN = 2  # a new response flag seen at least this often after the deploy
 SAME_DEPLOY_S = 60.0
+_RESTARTS = (DeployKind.ENVOY_RESTARTED, DeployKind.ENVOY_HOT_RESTART, DeployKind.BACKEND_RESTARTED)
 _SEEN = (Status.OK, Status.WARN, Status.FAIL)
 
 
@@ -120,13 +121,22 @@ def deploys(markers: Iterable[DeployMarker]) -> list[tuple[DeployMarker, ...]]:
 def compare(
     state: State, markers: tuple[DeployMarker, ...], windows: DeployConfig, now: float
 ) -> Comparison:
-    """One deploy's before window [at - before, at) against [at + settle, at + after or now]."""
+    """One deploy's before window [began - before, began) against [at + settle, at + after or
+    now]: what happened between `began` (the old state last seen) and `at` is the deploy itself."""
     at = markers[0].at
+    began = _began(markers)
     after_start = at + windows.settle
     after_end = now if windows.after <= 0 else min(now, at + windows.after)
-    before = window_stats(state, at - windows.before, at)
+    before = window_stats(state, began - windows.before, began)
     after = window_stats(state, after_start, max(after_start, after_end))
     return Comparison(markers, before, after, worse(before, after, windows.max_5xx_rate))
+
+
+def _began(markers: tuple[DeployMarker, ...]) -> float:
+    """When the old state was last seen. A restart knows it to a probe interval; a changed file
+    or config only to its (slower) probe's previous read, so a restart in the deploy wins."""
+    restarts = [m for m in markers if m.kind in _RESTARTS] or list(markers)
+    return min(m.at if m.began is None else m.began for m in restarts)
 
 
 def compare_all(state: State, windows: DeployConfig, now: float) -> list[Comparison]:

@@ -63,16 +63,17 @@ class DeployDetector:
     # -- Envoy ---------------------------------------------------------------------------------
     def _process(self, ev: Evidence) -> list[DeployMarker]:
         pid, epoch = ev.facts.get("pid"), ev.facts.get("restart_epoch")
-        before = self._remember(ev, "pid", (pid, epoch))
+        before = self._remember(ev, "pid", (pid, epoch, ev.observed_at))
         if before is None or before[0] == pid:
             return []
-        old_pid, old_epoch = before
+        old_pid, old_epoch, seen = before
         started = _started_at(ev)
         if isinstance(epoch, int) and isinstance(old_epoch, int) and epoch > old_epoch:
             detail = f"hot restart: epoch {old_epoch} → {epoch} (pid {old_pid} → {pid})"
-            return [DeployMarker(started, self.envoy_host, DeployKind.ENVOY_HOT_RESTART, detail)]
-        detail = f"new Envoy process: pid {old_pid} → {pid}"
-        return [DeployMarker(started, self.envoy_host, DeployKind.ENVOY_RESTARTED, detail)]
+            kind = DeployKind.ENVOY_HOT_RESTART
+        else:
+            detail, kind = f"new Envoy process: pid {old_pid} → {pid}", DeployKind.ENVOY_RESTARTED
+        return [DeployMarker(started, self.envoy_host, kind, detail, began=min(seen, started))]
 
     def _server_info(self, ev: Evidence) -> list[DeployMarker]:
         epoch, uptime = ev.facts.get("restart_epoch"), ev.facts.get("uptime_s")
@@ -85,17 +86,18 @@ class DeployDetector:
         started = ev.observed_at - float(uptime)
         if isinstance(epoch, int) and isinstance(old_epoch, int) and epoch > old_epoch:
             detail = f"hot restart: epoch {old_epoch} → {epoch}"
-            return [DeployMarker(started, self.envoy_host, DeployKind.ENVOY_HOT_RESTART, detail)]
-        expected = old_uptime + (ev.observed_at - old_at)
-        if uptime + UPTIME_SLACK_S < expected:
+            kind = DeployKind.ENVOY_HOT_RESTART
+        elif uptime + UPTIME_SLACK_S < old_uptime + (ev.observed_at - old_at):
             detail = f"Envoy uptime reset: {old_uptime:.0f}s → {uptime:.0f}s"
-            return [DeployMarker(started, self.envoy_host, DeployKind.ENVOY_RESTARTED, detail)]
-        return []
+            kind = DeployKind.ENVOY_RESTARTED
+        else:
+            return []
+        return [DeployMarker(started, self.envoy_host, kind, detail, began=min(old_at, started))]
 
     def _config(self, ev: Evidence) -> list[DeployMarker]:
         digest = _digest(ev)
         facts = {k: v for k, v in ev.facts.items() if _plain(v)}
-        before = self._remember(ev, "config", (digest, facts))
+        before = self._remember(ev, "config", (digest, facts, ev.observed_at))
         if before is None or before[0] == digest:
             return []
         running = ev.probe == ProbeId.ENVOY_CONFIG_DUMP
@@ -103,7 +105,7 @@ class DeployDetector:
         what = "running config changed" if running else f"{ev.target} changed on disk"
         changes = _changed_facts(before[1], facts)
         detail = f"{what}: {changes}" if changes else what
-        return [DeployMarker(ev.observed_at, self.envoy_host, kind, detail)]
+        return [DeployMarker(ev.observed_at, self.envoy_host, kind, detail, began=before[2])]
 
     # -- backend -------------------------------------------------------------------------------
     def _backend(self, ev: Evidence) -> list[DeployMarker]:
@@ -112,11 +114,12 @@ class DeployDetector:
         version = backend_version(ev.data, self.version)
         if version is None:
             return []
-        before = self._remember(ev, "version", version)
-        if before is None or before == version:
+        before = self._remember(ev, "version", (version, ev.observed_at))
+        if before is None or before[0] == version:
             return []
-        detail = f"backend version {before} → {version}"
-        return [DeployMarker(ev.observed_at, self.backend_host, DeployKind.BACKEND_VERSION, detail)]
+        detail = f"backend version {before[0]} → {version}"
+        kind = DeployKind.BACKEND_VERSION
+        return [DeployMarker(ev.observed_at, self.backend_host, kind, detail, began=before[1])]
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def _remember(self, ev: Evidence, what: str, value: Any) -> Any:

@@ -17,10 +17,9 @@ from typing import Any, TextIO
 
 from darc_tui.config import Config
 from darc_tui.deploy.compare import Comparison, compare_all
-from darc_tui.engine import build_engine
+from darc_tui.engine import Engine, build_engine
 from darc_tui.ids import CauseId
 from darc_tui.model import Finding, Snapshot
-from darc_tui.monitor import Monitor
 from darc_tui.redact import redact_text
 
 EXIT_HELD, EXIT_REGRESSED, EXIT_USAGE = 0, 1, 2
@@ -50,7 +49,7 @@ async def watch(
     as_json: bool = False,
     record: str | None = None,
     out: TextIO = sys.stdout,
-    engine: Monitor | None = None,
+    engine: Engine | None = None,
     live: list[tuple[float, list[str]]] | None = None,
 ) -> int:
     """Run the gate; `live` (tests) collects (seconds from start, cause ids) per change."""
@@ -79,7 +78,7 @@ async def watch(
 
 
 async def run_gate(
-    monitor: Monitor,
+    monitor: Engine,
     config: Config,
     seconds: float,
     *,
@@ -117,7 +116,12 @@ def to_json(result: GateResult) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "verdict": result.verdict,
         "deploys": [
-            {**m.to_json(), "at": _iso(m.at), "t": round(m.at - result.started_at, 2)}
+            {
+                **m.to_json(),
+                "at": _iso(m.at),
+                "began": None if m.began is None else _iso(m.began),
+                "t": round(m.at - result.started_at, 2),
+            }
             for m in snap.deploys
         ],
         "comparisons": [

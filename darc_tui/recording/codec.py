@@ -89,8 +89,13 @@ def host_from_json(raw: dict[str, Any]) -> HostState:
 
 
 def marker_from_json(raw: dict[str, Any]) -> DeployMarker:
+    began = raw.get("began")
     return DeployMarker(
-        float(raw["at"]), str(raw["host"]), DeployKind(raw["kind"]), str(raw["detail"])
+        float(raw["at"]),
+        str(raw["host"]),
+        DeployKind(raw["kind"]),
+        str(raw["detail"]),
+        None if began is None else float(began),
     )
 
 

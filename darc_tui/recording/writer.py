@@ -29,7 +29,7 @@ from darc_tui.recording.codec import (
     evidence_to_json,
     host_to_json,
 )
-from darc_tui.redact import redact_evidence, redact_text
+from darc_tui.redact import redact_evidence, redact_finding, redact_text
 
 FLUSH_EVERY = 1.0  # seconds: what a killed writer can lose at most
 MAX_BYTES = 64 * 1024 * 1024
@@ -120,7 +120,7 @@ class Recorder:
             frame["evidence"] = [evidence_to_json(redact_evidence(ev)) for ev in changed]
         if snap.findings != self._findings:
             self._findings = snap.findings
-            frame["findings"] = [f.to_json() for f in snap.findings]
+            frame["findings"] = [redact_finding(f).to_json() for f in snap.findings]
         if snap.hosts != self._hosts:
             self._hosts = snap.hosts
             frame["hosts"] = [host_to_json(h) for h in snap.hosts]
