@@ -19,6 +19,7 @@ from darc_tui.commands import (
     console,
     demo,
     envoy_wrapper,
+    fleet,
     logs,
     reload,
     report,
@@ -34,6 +35,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     reload,
     report,
     watch,
+    fleet,
     envoy_wrapper,
 )
 DEFAULT = console  # no sub-command

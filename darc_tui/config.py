@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import string
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -102,6 +103,37 @@ class UiConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class FleetConfig:
+    """[fleet]: many Envoys read through a Prometheus-compatible query API."""
+
+    prometheus_url: str = ""  # may carry a path prefix (hosted Prometheus-compatible services)
+    job: str = "envoy"
+    instance_label: str = "instance"
+    # templates over {instance}, {instance_host}, {instance_port}, {job}: where to drill down
+    ssh_host: str = "{instance_host}"  # a [hosts] entry or an address
+    # [fleet.envoy]: per-Envoy templates over [envoy]'s string keys for the drill-down, e.g.
+    # admin_url = "http://127.0.0.1:{instance_port}"; unset keys come from [envoy]
+    envoy: Mapping[str, str] = field(default_factory=dict)
+    refresh: float = 5.0  # seconds between fleet samples
+    rate_window: float = 0.0  # seconds; 0 = 4 scrape intervals (from /api/v1/targets), else 60
+    timeout: float = 5.0  # per request to Prometheus
+    max_5xx_per_s: float = 0.1  # fleet.errors above this (per Envoy)
+    # authentication / TLS for hosted services
+    headers: Mapping[str, str] = field(default_factory=dict)
+    username: str = ""
+    password: str = ""
+    password_file: str = ""
+    bearer_token_file: str = ""
+    ca_file: str = ""
+    verify: bool = True
+    cert_file: str = ""
+    key_file: str = ""
+
+
+FLEET_TEMPLATE_FIELDS = ("instance", "instance_host", "instance_port", "job")
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     hosts: Mapping[str, HostConfig] = field(default_factory=dict)
@@ -110,6 +142,7 @@ class Config:
     probes: ProbesConfig = field(default_factory=ProbesConfig)
     ui: UiConfig = field(default_factory=UiConfig)
     source: Path | None = None
+    fleet: FleetConfig | None = None  # None: no [fleet] section
     deploy: DeployConfig = field(default_factory=DeployConfig)
 
     def host(self, name: str) -> HostConfig:
@@ -247,7 +280,7 @@ def parse_config(text: str, source: Path | None = None) -> Config:
             message = message.replace(" (at end of document)", " at the end of the file")
         raise ConfigError(f"{where}: invalid TOML: {message}") from None
     r = _Reader(text, source)
-    allowed = {"site", "hosts", "envoy", "backend", "probes", "ui", "deploy"}
+    allowed = {"site", "hosts", "envoy", "backend", "probes", "ui", "fleet", "deploy"}
     for key in data:
         if key not in allowed:
             raise r.fail(
@@ -316,7 +349,62 @@ def parse_config(text: str, source: Path | None = None) -> Config:
             raise r.fail("deploy", key, "must not be negative")
     if deploy.before <= 0:
         raise r.fail("deploy", "before", "must be greater than 0")
-    return Config(site, hosts, envoy, backend, probes, ui, source, deploy=deploy)
+    fleet = _fleet(r, data) if "fleet" in data else None
+    return Config(site, hosts, envoy, backend, probes, ui, source, fleet=fleet, deploy=deploy)
+
+
+def _fleet(r: _Reader, data: Mapping[str, Any]) -> FleetConfig:
+    raw = r.table(data, "fleet")
+    fleet: FleetConfig = r.build(FleetConfig, "fleet", raw)
+    _check_url(r, "fleet", "prometheus_url", fleet.prometheus_url, True)
+    if not fleet.job:
+        raise r.fail("fleet", "job", "must not be empty")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", fleet.instance_label):
+        raise r.fail("fleet", "instance_label", "expected a Prometheus label name")
+    for key in ("refresh", "timeout"):
+        if getattr(fleet, key) <= 0:
+            raise r.fail("fleet", key, "must be greater than 0")
+    for key in ("rate_window", "max_5xx_per_s"):
+        if getattr(fleet, key) < 0:
+            raise r.fail("fleet", key, "must not be negative")
+    if not isinstance(fleet.headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in fleet.headers.items()
+    ):
+        raise r.fail("fleet", "headers", 'expected a table of strings ({ "X-Scope-OrgID" = "…" })')
+    if fleet.password and fleet.password_file:
+        raise r.fail("fleet", "password_file", "set password or password_file, not both")
+    if (fleet.username or fleet.password or fleet.password_file) and fleet.bearer_token_file:
+        raise r.fail(
+            "fleet", "bearer_token_file", "basic auth and a bearer token exclude each other"
+        )
+    if bool(fleet.cert_file) != bool(fleet.key_file):
+        raise r.fail("fleet", "key_file" if fleet.cert_file else "cert_file", "set both or neither")
+    _check_template(r, "fleet", "ssh_host", fleet.ssh_host)
+    if not isinstance(fleet.envoy, dict):
+        raise r.fail("fleet.envoy", None, "expected a table")
+    templated = [f.name for f in fields(EnvoyConfig) if f.type == "str"]
+    for key, value in fleet.envoy.items():
+        if key not in templated:
+            raise r.fail(
+                "fleet.envoy", key, f"unknown key (expected one of: {', '.join(templated)})"
+            )
+        if not isinstance(value, str):
+            raise r.fail("fleet.envoy", key, "expected a string")
+        _check_template(r, "fleet.envoy", key, value)
+    if not fleet.ssh_host:
+        raise r.fail("fleet", "ssh_host", "must not be empty")
+    return fleet
+
+
+def _check_template(r: _Reader, table: str, key: str, template: str) -> None:
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        raise r.fail(table, key, f"bad template {template!r}: {exc}") from None
+    for name in names:
+        if name not in FLEET_TEMPLATE_FIELDS:
+            allowed = ", ".join("{" + n + "}" for n in FLEET_TEMPLATE_FIELDS)
+            raise r.fail(table, key, f"unknown placeholder {{{name}}} (expected {allowed})")
 
 
 def _check_url(r: _Reader, table: str, key: str, url: str, required: bool) -> None:

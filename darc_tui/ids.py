@@ -47,6 +47,8 @@ class ProbeId(StrEnum):
     DEPLOY_COMPARE = "deploy.compare"
     # not a probe run but the SSH connection itself (HostState), cited by host.unreachable
     HOST_SSH = "ssh"
+    # the fleet's series as Prometheus answered them, cited by the fleet.* causes
+    FLEET_PROMETHEUS = "fleet.prometheus"
 
 
 class CauseId(StrEnum):

@@ -45,6 +45,7 @@ class DeployDetector:
         self.version = version
         self._seen: dict[tuple[str, str, str], Any] = {}
         self._last_restart: dict[str, float] = {}
+        self._alive = 0.0  # when `ps` or /server_info last saw the same Envoy as before
 
     def observe(self, ev: Evidence) -> list[DeployMarker]:
         if ev.status not in _SEEN:
@@ -62,18 +63,25 @@ class DeployDetector:
 
     # -- Envoy ---------------------------------------------------------------------------------
     def _process(self, ev: Evidence) -> list[DeployMarker]:
+        if ev.facts.get("config_matches") is False:
+            return []  # some other Envoy on the host (not serving the configured envoy.yaml)
         pid, epoch = ev.facts.get("pid"), ev.facts.get("restart_epoch")
         before = self._remember(ev, "pid", (pid, epoch, ev.observed_at))
         if before is None or before[0] == pid:
+            self._alive = ev.observed_at
             return []
         old_pid, old_epoch, seen = before
         started = _started_at(ev)
+        if started < seen - SAME_DEPLOY_S:
+            return []  # not a new process: one that ran all along (two Envoys serve the file)
         if isinstance(epoch, int) and isinstance(old_epoch, int) and epoch > old_epoch:
             detail = f"hot restart: epoch {old_epoch} → {epoch} (pid {old_pid} → {pid})"
             kind = DeployKind.ENVOY_HOT_RESTART
         else:
             detail, kind = f"new Envoy process: pid {old_pid} → {pid}", DeployKind.ENVOY_RESTARTED
-        return [DeployMarker(started, self.envoy_host, kind, detail, began=min(seen, started))]
+        return [
+            DeployMarker(started, self.envoy_host, kind, detail, began=self._began(seen, started))
+        ]
 
     def _server_info(self, ev: Evidence) -> list[DeployMarker]:
         epoch, uptime = ev.facts.get("restart_epoch"), ev.facts.get("uptime_s")
@@ -91,8 +99,11 @@ class DeployDetector:
             detail = f"Envoy uptime reset: {old_uptime:.0f}s → {uptime:.0f}s"
             kind = DeployKind.ENVOY_RESTARTED
         else:
+            self._alive = ev.observed_at
             return []
-        return [DeployMarker(started, self.envoy_host, kind, detail, began=min(old_at, started))]
+        return [
+            DeployMarker(started, self.envoy_host, kind, detail, began=self._began(old_at, started))
+        ]
 
     def _config(self, ev: Evidence) -> list[DeployMarker]:
         digest = _digest(ev)
@@ -120,6 +131,11 @@ class DeployDetector:
         detail = f"backend version {before[0]} → {version}"
         kind = DeployKind.BACKEND_VERSION
         return [DeployMarker(ev.observed_at, self.backend_host, kind, detail, began=before[1])]
+
+    def _began(self, seen: float, started: float) -> float:
+        """The old Envoy was last seen at the later of this probe's and the other probe's last
+        look, and not after the new one started (a hot restart's epochs overlap)."""
+        return min(started, max(seen, self._alive))
 
     # -- bookkeeping ---------------------------------------------------------------------------
     def _remember(self, ev: Evidence, what: str, value: Any) -> Any:

@@ -71,7 +71,7 @@ class HttpResult:
         return clean_block(self.body.decode("utf-8", "replace"))
 
 
-class _Trace:
+class Trace:
     """httpcore trace callback (must be async with AsyncClient) recording when each phase happened."""
 
     def __init__(self) -> None:
@@ -85,6 +85,11 @@ class _Trace:
         if start is None or end is None:
             return None
         return (end - start) * 1000.0
+
+    @property
+    def reused(self) -> bool:
+        """The request went out on a kept-alive connection (httpcore opened none for it)."""
+        return not any(e.startswith("connection.connect_") for e in self.marks)
 
     def connect_ms(self) -> float | None:
         return self.span_ms("connection.connect_tcp.started", "connection.connect_tcp.complete")
@@ -113,22 +118,19 @@ async def http_request(
     budget = 2 * timeout + 1.0
     sent = httpx.Headers({"User-Agent": USER_AGENT})
     sent.update(headers or {})
-    transport = host.http_transport()
-    trace = _Trace()
+    client = host.shared_client(keepalive=False)  # a fresh connection: connect_ms is measured
+    transport = client_transport(client)
+    trace = Trace()
     try:
-        async with (
-            asyncio.timeout(budget),
-            httpx.AsyncClient(
-                transport=transport,
-                timeout=httpx.Timeout(timeout),
-                trust_env=False,
-                follow_redirects=False,
-            ) as client,
-        ):
+        async with asyncio.timeout(budget):
             await host.connect()  # an SSH handshake must not count as the request's connect time
             start = time.monotonic()
             async with client.stream(
-                method, url, headers=sent, extensions={"trace": trace}
+                method,
+                url,
+                headers=sent,
+                timeout=httpx.Timeout(timeout),
+                extensions={"trace": trace},
             ) as response:
                 body = await _read_limited(response)
             total_ms = (time.monotonic() - start) * 1000.0
@@ -163,7 +165,13 @@ async def http_request(
     )
 
 
-def _budget_kind(trace: _Trace) -> ErrorKind:
+def client_transport(client: httpx.AsyncClient) -> httpx.AsyncBaseTransport:
+    """The transport a client sends through (httpx keeps it private; its `via` says the path)."""
+    transport: httpx.AsyncBaseTransport = getattr(client, "_transport")  # noqa: B009
+    return transport
+
+
+def _budget_kind(trace: Trace) -> ErrorKind:
     """The whole-request deadline ran out: before the TCP connect finished, or after."""
     if "connection.connect_tcp.complete" in trace.marks:
         return ErrorKind.READ_TIMEOUT

@@ -27,6 +27,7 @@ from darc_tui.hosts.base import CommandResult, Host, LineStream, TcpResult
 from darc_tui.model import HostState
 
 READ_CHUNK = 64 * 1024
+KEEPALIVE_EXPIRY = 5.0  # seconds an idle kept-alive connection waits for the next request
 
 
 @cache
@@ -40,6 +41,14 @@ def timing_transport() -> httpx.AsyncHTTPTransport:
     return httpx.AsyncHTTPTransport(
         verify=shared_ssl_context(),
         limits=httpx.Limits(max_keepalive_connections=0),
+    )
+
+
+def keepalive_transport() -> httpx.AsyncHTTPTransport:
+    """A transport that keeps idle connections open for the next poll (a few seconds only)."""
+    return httpx.AsyncHTTPTransport(
+        verify=shared_ssl_context(),
+        limits=httpx.Limits(max_keepalive_connections=8, keepalive_expiry=KEEPALIVE_EXPIRY),
     )
 
 
@@ -131,6 +140,9 @@ class LocalHost(Host):
 
     def http_transport(self) -> httpx.AsyncBaseTransport:
         return timing_transport()
+
+    def keepalive_transport(self) -> httpx.AsyncBaseTransport:
+        return keepalive_transport()
 
     def state(self) -> HostState:
         return HostState(self.name, self.kind, True, "local", since=self._since)

@@ -8,7 +8,7 @@ import yaml
 
 from darc_tui.parse import _envoy_proto as proto
 from darc_tui.parse import one_line
-from darc_tui.parse._values import dig, items
+from darc_tui.parse._values import dig, repeated
 from darc_tui.parse.envoy_summary import ConfigChange, EnvoySummary, diff
 
 try:  # the libyaml loader is ~3x faster on big files; the pure-Python one is the fallback
@@ -42,10 +42,10 @@ def parse_envoy_yaml(text: str | bytes, *, source: str = "") -> EnvoySummary:
     static = dig(doc, "static_resources")
     return EnvoySummary(
         clusters=tuple(
-            proto.cluster(c) for c in items(dig(static, "clusters")) if isinstance(c, Mapping)
+            proto.cluster(c) for c in repeated(dig(static, "clusters")) if isinstance(c, Mapping)
         ),
         listeners=tuple(
-            proto.listener(x) for x in items(dig(static, "listeners")) if isinstance(x, Mapping)
+            proto.listener(x) for x in repeated(dig(static, "listeners")) if isinstance(x, Mapping)
         ),
         admin=proto.admin_endpoint(doc.get("admin")),
         source=source,

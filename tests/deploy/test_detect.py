@@ -38,6 +38,16 @@ def test_a_new_pid_is_a_restart_dated_at_the_new_process_start() -> None:
     assert marker.detail == "new Envoy process: pid 10 → 11"
 
 
+def test_another_envoy_on_the_host_is_not_a_deploy() -> None:
+    d = detector()
+    d.observe(process(10, 1000.0))
+    other = process(99, 1002.0, uptime=5000.0)
+    other.facts["config_matches"] = False
+    assert d.observe(other) == []
+    # an Envoy that ran all along (it started long before we last saw pid 10) is not a deploy
+    assert d.observe(process(98, 1004.0, uptime=4000.0)) == []
+
+
 def test_a_new_epoch_is_a_hot_restart_and_server_info_does_not_count_it_twice() -> None:
     d = detector()
     d.observe(process(10, 1000.0, epoch=0))

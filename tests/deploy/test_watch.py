@@ -30,7 +30,7 @@ from tests.actions.loadgen import LoadGenerator
 from tests.lab.lab import Lab
 
 pytestmark = pytest.mark.integration
-BASELINE_S = 6.0  # healthy time before the deploy: the server_info/config_dump probes run every 5 s
+BASELINE_S = 8.0  # healthy time before the deploy: the server_info/config_dump probes run every 5 s
 
 
 async def run_watch(config_path: Path, seconds: float, **kw: Any) -> tuple[int, dict[str, Any]]:
