@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import string
@@ -14,9 +15,16 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from darc_tui.redact import redact_text
+
 LOCAL = "local"
 RELOAD_METHODS = ("systemd", "hot-restart", "command")
 _HOST_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+# seconds: a round every 50 ms at most, once an hour at least (interval = 1e308 hung `check`)
+INTERVAL_RANGE = (0.05, 3600.0)
+TIMEOUT_RANGE = (0.001, 600.0)
 
 
 class ConfigError(Exception):
@@ -257,6 +265,8 @@ class _Reader:
         if typ == "float":
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise self.fail(table, key, "expected a number")
+            if not math.isfinite(value):  # TOML accepts inf and nan
+                raise self.fail(table, key, f"expected a finite number, got {value}")
             return float(value)
         if typ == "str":
             if not isinstance(value, str):
@@ -310,6 +320,9 @@ def parse_config(text: str, source: Path | None = None) -> Config:
             )
         if host.jump == name:
             raise r.fail(f"hosts.{name}", "jump", "a host cannot be its own jump host")
+        loop = _jump_loop(hosts, name)
+        if loop:
+            raise r.fail(f"hosts.{name}", "jump", f"jump hosts form a loop: {' → '.join(loop)}")
     envoy = r.build(EnvoyConfig, "envoy", r.table(data, "envoy"))
     backend = r.build(BackendConfig, "backend", r.table(data, "backend"))
     probes = r.build(ProbesConfig, "probes", r.table(data, "probes"))
@@ -341,12 +354,15 @@ def parse_config(text: str, source: Path | None = None) -> Config:
         raise r.fail("envoy", "cluster", "must not be empty")
     if not backend.health_path.startswith("/"):
         raise r.fail("backend", "health_path", "must start with '/'")
-    if probes.interval <= 0 or probes.timeout <= 0:
-        key = "interval" if probes.interval <= 0 else "timeout"
-        raise r.fail("probes", key, "must be greater than 0")
+    for key, value, low, high in (
+        ("interval", probes.interval, *INTERVAL_RANGE),
+        ("timeout", probes.timeout, *TIMEOUT_RANGE),
+    ):
+        if not low <= value <= high:
+            raise r.fail("probes", key, f"expected {low:g} to {high:g} seconds, got {value:g}")
     for key in ("before", "after", "settle", "max_5xx_rate"):
-        if getattr(deploy, key) < 0:
-            raise r.fail("deploy", key, "must not be negative")
+        if not 0 <= getattr(deploy, key) < float("inf"):  # also refuses nan
+            raise r.fail("deploy", key, "expected a finite number, not negative")
     if deploy.before <= 0:
         raise r.fail("deploy", "before", "must be greater than 0")
     fleet = _fleet(r, data) if "fleet" in data else None
@@ -412,13 +428,29 @@ def _check_url(r: _Reader, table: str, key: str, url: str, required: bool) -> No
         if required:
             raise r.fail(table, key, "required")
         return
-    parts = urlsplit(url)
+    shown = repr(redact_text(url))  # an error line must not print the password either
+    try:
+        parts = urlsplit(url)  # raises on e.g. "http://[::1" (an unclosed IPv6 bracket)
+    except ValueError as exc:
+        raise r.fail(table, key, f"not a valid URL ({exc}): {shown}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise r.fail(table, key, f"expected an http:// or https:// URL, got {url!r}")
+        raise r.fail(table, key, f"expected an http:// or https:// URL, got {shown}")
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        raise r.fail(table, key, f"bad port in {url!r}") from None
+        raise r.fail(table, key, f"bad port in {shown}") from None
+
+
+def _jump_loop(hosts: Mapping[str, HostConfig], start: str) -> list[str]:
+    """The chain of jump hosts from `start` when it comes back to a host already on it, else []."""
+    chain = [start]
+    name = hosts[start].jump
+    while name and name in hosts:
+        if name in chain:
+            return [*chain[chain.index(name) :], name]
+        chain.append(name)
+        name = hosts[name].jump
+    return []
 
 
 def _asdict(obj: Any) -> dict[str, Any]:
