@@ -39,10 +39,28 @@ class HostConfig:
     identity_file: str = ""
     known_hosts: str = ""
     sudo: bool = False
+    # SSH channels darc-tui may hold on this host at once, log followers included; keep it at or
+    # below the host's sshd MaxSessions (default 10, hardened hosts often 2-4)
+    max_sessions: int = 4
 
     @property
     def is_local(self) -> bool:
         return self.name == LOCAL
+
+
+MAX_SESSIONS_LIMIT = 64
+
+
+def _jump_loop(hosts: dict[str, HostConfig], name: str) -> tuple[str, ...]:
+    """The chain name -> jump -> … when it comes back to a host already on it, else ()."""
+    chain = [name]
+    jump = hosts[name].jump
+    while jump and jump in hosts:
+        if jump in chain:
+            return (*chain, jump)
+        chain.append(jump)
+        jump = hosts[jump].jump
+    return ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +274,8 @@ def parse_config(text: str, source: Path | None = None) -> Config:
             host = HostConfig(**{**_asdict(host), "address": name})
         if not 0 < host.port < 65536:
             raise r.fail(label, "port", "expected a port between 1 and 65535")
+        if not 1 <= host.max_sessions <= MAX_SESSIONS_LIMIT:
+            raise r.fail(label, "max_sessions", f"expected a number from 1 to {MAX_SESSIONS_LIMIT}")
         hosts[name] = host
     for name, host in hosts.items():
         if host.jump and host.jump not in hosts:
@@ -264,6 +284,9 @@ def parse_config(text: str, source: Path | None = None) -> Config:
             )
         if host.jump == name:
             raise r.fail(f"hosts.{name}", "jump", "a host cannot be its own jump host")
+        loop = _jump_loop(hosts, name)
+        if loop:
+            raise r.fail(f"hosts.{name}", "jump", f"jump hosts form a loop: {' -> '.join(loop)}")
     envoy = r.build(EnvoyConfig, "envoy", r.table(data, "envoy"))
     backend = r.build(BackendConfig, "backend", r.table(data, "backend"))
     probes = r.build(ProbesConfig, "probes", r.table(data, "probes"))
