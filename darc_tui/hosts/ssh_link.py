@@ -93,6 +93,11 @@ class Link:
     def forwarding(self) -> bool:
         return self.caps.forwarding
 
+    @property
+    def held(self) -> int:
+        """Session channels held right now (the helper's included)."""
+        return self._held
+
     def usable(self) -> bool:
         return not self.closed and not self.conn.is_closed()
 
