@@ -306,9 +306,24 @@ def _read_exactly(n):
     return data
 
 
+def _tools(names):
+    """Which of `names` are on PATH (sbin added: sudo's secure_path has it)."""
+    dirs = (os.environ.get("PATH", "") + ":/usr/local/sbin:/usr/sbin:/sbin").split(":")
+    found = []
+    for name in names:
+        for folder in dirs:
+            path = os.path.join(folder or ".", name)
+            if os.path.isfile(path) and os.access(path, os.X_OK):
+                found.append(name)
+                break
+    return found
+
+
 def main():
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    send_json(0, "H", {"version": 1, "pid": os.getpid(), "python": sys.version.split()[0]})
+    hello = {"version": 1, "pid": os.getpid(), "python": sys.version.split()[0]}
+    hello["tools"] = _tools(sys.argv[1:])  # the bootstrap passes the names darc-tui asks about
+    send_json(0, "H", hello)
     while True:
         ident, kind, size = HEADER.unpack(_read_exactly(HEADER.size))
         payload = _read_exactly(size) if size else b""

@@ -17,7 +17,7 @@ import asyncssh
 import httpx
 
 from darc_tui.config import HostConfig
-from darc_tui.hosts._common import elapsed_ms, one_line
+from darc_tui.hosts._common import elapsed_ms, one_line, timed_out
 from darc_tui.hosts.base import CommandResult, Host, HostError, LineStream, TcpResult
 from darc_tui.hosts.ssh_connect import SshSettings, open_connection, resolve
 from darc_tui.hosts.ssh_exec import busy, run_in_session, run_over_mux, stream_in_session
@@ -247,6 +247,9 @@ class SshHost(Host):
             link = await self.link()
         except HostError as exc:
             return CommandResult(args, None, error=f"host down: {exc}")
+        if not await link.settled(timeout):
+            error = f"{timed_out(timeout)} waiting for the SSH helper to start"
+            return CommandResult(args, None, error=error, duration_ms=elapsed_ms(start))
         mux = link.live_mux()
         if mux is not None:
             return await run_over_mux(mux, args, timeout, input, start)
@@ -275,6 +278,7 @@ class SshHost(Host):
             link = await self.link()
         except HostError as exc:
             return SshStream(None, error=f"host down: {exc}")
+        await link.settled(self.settings.connect_timeout)
         mux = link.live_mux()
         if mux is not None:
             try:

@@ -257,6 +257,10 @@ class SshHttpTransport(httpx.AsyncBaseTransport):
             link = await self._ssh.link()
         except HostError as exc:
             raise httpx.ConnectError(f"host down: {exc}", request=request) from exc
+        if not link.forwarding:
+            connect = (request.extensions.get("timeout") or {}).get("connect") or DEFAULT_CONNECT
+            if not await link.settled(connect):
+                raise httpx.ConnectTimeout("the SSH helper did not start in time", request=request)
         via = _route(link)
         if via == VIA_CURL:
             return await curl_request(self._ssh, request)

@@ -67,6 +67,8 @@ class Capabilities:
 
     def summary(self) -> str:
         route = "direct-tcpip" if self.forwarding else "no TCP forwarding"
+        if not self.detected and not self.helper_error:
+            return f"{route}, starting the helper"
         helper = f"multiplexed ({self.helper})" if self.helper else "one session per command"
         missing = [t for t in TOOLS if not self.has(t)]
         return f"{route}, {helper}" + (f", missing: {' '.join(missing)}" if missing else "")
@@ -78,11 +80,12 @@ class Link:
 
     conn: asyncssh.SSHClientConnection
     sessions_total: int
-    caps: Capabilities = field(default_factory=lambda: Capabilities(forwarding=True))
+    caps: Capabilities
     mux: Mux | None = None
     closed: bool = False
     opened_at: float = field(default_factory=time.time)
     peak_sessions: int = 0  # most session channels held at once (report and tests)
+    setup: asyncio.Task[None] | None = None  # starting the helper, finding the tools
     _held: int = 0
     sessions: asyncio.Semaphore = field(init=False)
 
@@ -100,6 +103,20 @@ class Link:
 
     def usable(self) -> bool:
         return not self.closed and not self.conn.is_closed()
+
+    async def settled(self, timeout: float) -> bool:
+        """Wait (at most `timeout`) until the helper runs or is known not to; False on timeout."""
+        setup = self.setup
+        if setup is None or setup.done():
+            return True
+        try:
+            async with asyncio.timeout(timeout):
+                await asyncio.shield(setup)
+        except TimeoutError:
+            return False
+        except Exception:
+            pass
+        return True
 
     def live_mux(self) -> Mux | None:
         mux = self.mux
@@ -122,6 +139,10 @@ class Link:
 
     async def close(self) -> None:
         self.closed = True
+        if self.setup is not None and not self.setup.done():
+            self.setup.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.setup
         mux, self.mux = self.mux, None
         if mux is not None:
             await mux.close()
@@ -143,14 +164,18 @@ async def probe_forwarding(conn: asyncssh.SSHClientConnection) -> bool:
     return True
 
 
-async def detect_tools(conn: asyncssh.SSHClientConnection) -> frozenset[str] | None:
+async def detect_tools(link: Link) -> frozenset[str] | None:
     """The TOOLS found on the host's PATH (sbin added), over one short exec session."""
     command = "sh -c " + " ".join(shlex.quote(a) for a in (_DETECT, "darc-detect", *TOOLS))
+    if not await link.acquire(PROBE_TIMEOUT):
+        return None
     try:
         async with asyncio.timeout(PROBE_TIMEOUT):
-            result = await conn.run(command, encoding=None, stdin=asyncssh.DEVNULL)
+            result = await link.conn.run(command, encoding=None, stdin=asyncssh.DEVNULL)
     except (TimeoutError, asyncssh.Error, OSError):
         return None
+    finally:
+        link.release()
     out = result.stdout if isinstance(result.stdout, bytes) else b""
     return frozenset(out.decode("ascii", "replace").split()) & frozenset(TOOLS)
 
@@ -160,30 +185,43 @@ async def prepare(
     max_sessions: int,
     on_mux_lost: Callable[[str], None],
 ) -> Link:
-    """A Link with forwarding decided, tools detected and (with python3) the helper running on
-    one of the `max_sessions` slots, which it keeps for the life of the connection."""
-    link = Link(conn, max_sessions)
-    forwarding, tools = await asyncio.gather(probe_forwarding(conn), detect_tools(conn))
-    caps = Capabilities(forwarding, tools or frozenset(), detected=tools is not None)
-    if caps.has("python3") and max_sessions > 1 and await link.acquire(PROBE_TIMEOUT):
-        try:
-            mux = await Mux.start(conn)
-        except MuxError as exc:
-            link.release()
-            caps = _with(caps, helper_error=str(exc))
-        else:
-            mux.on_lost = lambda reason: _mux_lost(link, mux, reason, on_mux_lost)
-            link.mux = mux
-            helper = f"python3 {mux.info.get('python', '')}".strip()
-            caps = _with(caps, helper=helper)
-    elif max_sessions <= 1:
-        caps = _with(caps, helper_error="max_sessions 1 leaves no session for it")
-    link.caps = caps
+    """A Link with forwarding decided. The helper (and the tool list) come up in the background:
+    direct-tcpip needs neither, and commands wait for them (`Link.settled`)."""
+    link = Link(conn, max_sessions, Capabilities(await probe_forwarding(conn), detected=False))
+    link.setup = asyncio.create_task(_setup(link, on_mux_lost), name="ssh helper start")
+    link.setup.add_done_callback(_retrieve)
     return link
 
 
-def _with(caps: Capabilities, *, helper: str = "", helper_error: str = "") -> Capabilities:
-    return dataclasses.replace(caps, helper=helper, helper_error=helper_error)
+def _retrieve(task: asyncio.Task[None]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+async def _setup(link: Link, on_mux_lost: Callable[[str], None]) -> None:
+    """Start the helper on one of the `max_sessions` slots, which it keeps for the life of the
+    connection; its greeting lists the tools. Without python3, a short sh session lists them."""
+    caps = link.caps
+    error = "max_sessions 1 leaves no session for it"
+    if link.sessions_total > 1 and await link.acquire(PROBE_TIMEOUT):
+        try:
+            mux = await Mux.start(link.conn, TOOLS)
+        except MuxError as exc:
+            link.release()
+            error = str(exc)
+        else:
+            mux.on_lost = lambda reason: _mux_lost(link, mux, reason, on_mux_lost)
+            link.mux = mux
+            tools = frozenset(str(t) for t in mux.info.get("tools") or ()) & frozenset(TOOLS)
+            helper = f"python3 {mux.info.get('python', '')}".strip()
+            link.caps = dataclasses.replace(caps, tools=tools, detected=True, helper=helper)
+            return
+    found = await detect_tools(link)
+    if found is not None and "python3" not in found:
+        error = "no python3"
+    link.caps = dataclasses.replace(
+        caps, tools=found or frozenset(), detected=found is not None, helper_error=error
+    )
 
 
 def _mux_lost(link: Link, mux: Mux, reason: str, notify: Callable[[str], None]) -> None:
@@ -192,5 +230,6 @@ def _mux_lost(link: Link, mux: Mux, reason: str, notify: Callable[[str], None]) 
         link.mux = None
         link.release()
         if reason != "closed":
-            link.caps = _with(link.caps, helper="", helper_error=f"helper ended: {reason}")
+            error = f"helper ended: {reason}"
+            link.caps = dataclasses.replace(link.caps, helper="", helper_error=error)
             notify(reason)

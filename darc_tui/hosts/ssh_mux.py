@@ -45,11 +45,12 @@ def helper_source() -> bytes:
     return resources.files("darc_tui.hosts").joinpath(HELPER).read_bytes()
 
 
-def bootstrap_command(size: int) -> str:
+def bootstrap_command(size: int, tools: Sequence[str] = ()) -> str:
     """The exec command: python3 reads exactly `size` bytes of source from stdin and runs it; the
-    same stdin then carries the frames. -I: no user site, no PYTHON* variables from the host."""
+    same stdin then carries the frames. -I: no user site, no PYTHON* variables from the host.
+    `tools`: names the helper looks up on PATH and reports in its greeting."""
     code = f"import sys;exec(sys.stdin.buffer.read({size}))"
-    return f"exec python3 -I -c {shlex.quote(code)}"
+    return " ".join(["exec python3 -I -c", shlex.quote(code), *map(shlex.quote, tools)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,25 +87,33 @@ class Mux:
         self.on_lost: Callable[[str], None] = lambda reason: None
 
     @classmethod
-    async def start(cls, conn: asyncssh.SSHClientConnection) -> Mux:
+    async def start(cls, conn: asyncssh.SSHClientConnection, tools: Sequence[str] = ()) -> Mux:
         """Start the helper on one new session; MuxError when python3 is missing or silent."""
         source = helper_source()
+        process: asyncssh.SSHClientProcess[bytes] | None = None
         try:
             async with asyncio.timeout(HELLO_TIMEOUT):
-                process = await conn.create_process(bootstrap_command(len(source)), encoding=None)
+                process = await conn.create_process(
+                    bootstrap_command(len(source), tools), encoding=None
+                )
                 process.stdin.write(source)
                 header = await process.stdout.readexactly(HEADER.size)
                 ident, kind, size = HEADER.unpack(header)
                 payload = await process.stdout.readexactly(size)
-        except asyncio.IncompleteReadError:
-            raise MuxError("python3 did not start the helper") from None
-        except TimeoutError:
-            raise MuxError(f"no answer from the helper within {HELLO_TIMEOUT:g}s") from None
-        except (asyncssh.Error, OSError) as exc:
-            raise MuxError(one_line(exc)) from None
-        if (ident, chr(kind)) != (0, "H"):
-            process.close()
-            raise MuxError("the helper sent something other than its greeting")
+                if (ident, chr(kind)) != (0, "H"):
+                    raise MuxError("the helper sent something other than its greeting")
+        except BaseException as exc:
+            if process is not None:
+                process.close()
+            if isinstance(exc, asyncio.IncompleteReadError):
+                raise MuxError("python3 did not start the helper") from None
+            if isinstance(exc, TimeoutError):
+                raise MuxError(f"no greeting from the helper within {HELLO_TIMEOUT:g}s") from None
+            if isinstance(exc, asyncssh.ChannelOpenError):
+                raise MuxError(f"cannot open an SSH session: {exc.reason}") from None
+            if isinstance(exc, (asyncssh.Error, OSError)):
+                raise MuxError(one_line(exc)) from None
+            raise
         return cls(process, json.loads(payload))
 
     @property
@@ -160,6 +169,7 @@ class Mux:
             channel.error = reason
             if not channel.reply.done():
                 channel.reply.set_exception(MuxError(reason))
+                channel.reply.exception()  # streams and sockets never await it: not an error
             channel.data.put_nowait(None)
         self.on_lost(reason)
 

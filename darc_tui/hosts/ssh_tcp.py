@@ -84,7 +84,11 @@ async def open_tcp_over(
         # sshd forwards, but not to this destination (PermitOpen): say so, do not guess
         error = "forwarding to this address prohibited by sshd"
         return TcpResult(host, port, False, error=error, via=VIA_DIRECT)
+    start = time.monotonic()
+    if not await link.settled(timeout):
+        return TcpResult(host, port, False, error="timeout", via=VIA_HELPER)
     mux = link.live_mux()
+    timeout = max(timeout - (time.monotonic() - start), 0.05)
     if mux is not None:
         return await helper_tcp(mux, host, port, timeout=timeout)
     return await bash_dev_tcp(ssh, host, port, timeout=timeout)

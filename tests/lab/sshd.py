@@ -150,9 +150,14 @@ class Sshd:
         _keygen(self.client_key)
         authorized = self.dir / "authorized_keys"
         key = self.client_key.with_suffix(".pub").read_text()
-        # environment= in authorized_keys needs PermitUserEnvironment; it overrides sshd's PATH
-        options = f'environment="PATH={self.path}" ' if self.path else ""
-        authorized.write_text(options + key)
+        # environment= in authorized_keys needs PermitUserEnvironment; it overrides sshd's PATH.
+        # SHLVL=1 keeps a bash login shell from sourcing ~/.bashrc (Debian's bash does for ssh
+        # sessions): this machine's root .bashrc runs `pyenv rehash`, which takes a lock and
+        # writes to stderr, so concurrent root sessions stalled and polluted stderr.
+        options = 'environment="SHLVL=1"' + (
+            f',environment="PATH={self.path}"' if self.path else ""
+        )
+        authorized.write_text(f"{options} {key}")
         authorized.chmod(0o644)
         host_pub = self.host_key.with_suffix(".pub").read_text().split()
         self.known_hosts.write_text(f"[{self.listen}]:{self.port} {host_pub[0]} {host_pub[1]}\n")
@@ -174,7 +179,7 @@ class Sshd:
                     "MaxStartups 100:30:200",
                     "Subsystem sftp internal-sftp",
                     "LogLevel VERBOSE",
-                    f"PermitUserEnvironment {'PATH' if self.path else 'no'}",
+                    "PermitUserEnvironment SHLVL,PATH",
                     "",
                 ]
             )
