@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from darc_tui.errors import ErrorKind
+from darc_tui.ids import CauseId, ProbeId
+from darc_tui.sanitize import clean, clean_mapping
+
 
 class Vantage(StrEnum):
     """Where an observation was made from."""
@@ -42,7 +46,7 @@ class Evidence:
     observation for `check --json`, reports and the UI (strings, numbers, bools only).
     """
 
-    probe: str  # stable probe name, e.g. "backend.http"
+    probe: ProbeId  # stable probe name, e.g. ProbeId.BACKEND_HEALTH
     target: str  # what was probed, e.g. "10.0.0.100:18443"
     vantage: Vantage
     status: Status
@@ -53,9 +57,16 @@ class Evidence:
     via: str = ""  # how it was measured, e.g. "ssh direct-tcpip", "remote curl", "psutil"
     facts: dict[str, Any] = field(default_factory=dict)
     data: Any = None
+    # what kind of failure the probe met (None: it met none); rules read this, never `detail`
+    error_kind: ErrorKind | None = None
+
+    def __post_init__(self) -> None:
+        # the boundary for outside text: whatever a host sent, no output can be driven by it
+        _clean_fields(self, "target", "detail", "command", "via")
+        _clean_facts(self, "facts")
 
     @property
-    def key(self) -> tuple[str, str]:
+    def key(self) -> tuple[ProbeId, str]:
         return (self.probe, self.target)
 
     def same_outcome(self, other: Evidence | None) -> bool:
@@ -74,6 +85,7 @@ class Evidence:
             "via": self.via,
             "observed_at": self.observed_at,
             "facts": self.facts,
+            "error_kind": None if self.error_kind is None else self.error_kind.value,
         }
 
 
@@ -81,11 +93,14 @@ class Evidence:
 class EvidenceRef:
     """A piece of evidence as cited by a finding: which probe saw what, from where, when."""
 
-    probe: str
+    probe: ProbeId
     target: str
     vantage: Vantage
     observed_at: float
     fact: str
+
+    def __post_init__(self) -> None:
+        _clean_fields(self, "target", "fact")
 
     @classmethod
     def of(cls, ev: Evidence, fact: str | None = None) -> EvidenceRef:
@@ -105,7 +120,7 @@ class EvidenceRef:
 class Finding:
     """A named root cause with its evidence, what was ruled out, and what to run next."""
 
-    cause: str  # stable id from the catalog, e.g. "backend.down"
+    cause: CauseId  # stable id from the catalog, e.g. CauseId.BACKEND_DOWN
     title: str
     confidence: float  # 0..1
     summary: str  # one line with concrete values
@@ -116,6 +131,14 @@ class Finding:
     # added to the catalog's specificity when ranking: a weaker variant of a cause (e.g. "slow on
     # a loaded host" vs "circuit breakers overflow") must not outrank a precise mechanism
     rank_adjust: int = 0
+
+    def __post_init__(self) -> None:
+        _clean_fields(self, "title", "summary")
+        for name in ("ruled_out", "next_steps"):
+            lines = getattr(self, name)
+            cleaned = tuple(clean(line) for line in lines)
+            if any(a is not b for a, b in zip(cleaned, lines, strict=True)):
+                object.__setattr__(self, name, cleaned)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -140,6 +163,9 @@ class HostState:
     detail: str = ""  # e.g. "connecting", "retry in 4s: Connection refused"
     since: float = field(default_factory=time.time)
 
+    def __post_init__(self) -> None:
+        _clean_fields(self, "detail")
+
 
 @dataclass(frozen=True, slots=True)
 class LogRecord:
@@ -152,12 +178,19 @@ class LogRecord:
     size: int = 0  # real byte length of the line, even when `line` was cut
     gap: bool = False  # a marker: data was really lost before this point
 
+    def __post_init__(self) -> None:
+        _clean_fields(self, "line")
+        _clean_facts(self, "fields")
+
 
 @dataclass(frozen=True, slots=True)
 class TimelineEvent:
     at: float
     kind: str  # "probe" | "finding" | "host" | "action" | "log"
     text: str
+
+    def __post_init__(self) -> None:
+        _clean_fields(self, "text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +205,24 @@ class Snapshot:
     timeline: tuple[TimelineEvent, ...] = ()
     rounds: int = 0  # completed probe rounds
 
-    def get(self, probe: str, target: str | None = None) -> Evidence | None:
+    def get(self, probe: ProbeId, target: str | None = None) -> Evidence | None:
         for ev in self.evidence:
             if ev.probe == probe and (target is None or ev.target == target):
                 return ev
         return None
+
+
+def _clean_fields(obj: object, *names: str) -> None:
+    """Replace each named str field of a frozen dataclass by its `clean` form (if it changes)."""
+    for name in names:
+        value = getattr(obj, name)
+        cleaned = clean(value)
+        if cleaned is not value:
+            object.__setattr__(obj, name, cleaned)
+
+
+def _clean_facts(obj: object, name: str) -> None:
+    mapping = getattr(obj, name)
+    cleaned = clean_mapping(mapping)
+    if cleaned is not mapping:
+        object.__setattr__(obj, name, cleaned)

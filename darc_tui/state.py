@@ -6,6 +6,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Finding, HostState, LogRecord, Status, TimelineEvent
 
 HISTORY = 600  # samples kept per (probe, target): 10 minutes at 1 s
@@ -14,7 +15,7 @@ TIMELINE = 1000
 
 
 class State:
-    """Mutable store owned by the monitor; everything handed out of it is immutable."""
+    """Mutable store owned by the engine; everything handed out of it is immutable."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
@@ -51,7 +52,7 @@ class State:
             )
         return changed
 
-    def latest(self, probe: str, target: str | None = None) -> Evidence | None:
+    def latest(self, probe: ProbeId, target: str | None = None) -> Evidence | None:
         if target is not None:
             return self._latest.get((probe, target))
         for (p, _t), ev in self._latest.items():
@@ -59,14 +60,14 @@ class State:
                 return ev
         return None
 
-    def all_latest(self, probe: str | None = None) -> list[Evidence]:
+    def all_latest(self, probe: ProbeId | None = None) -> list[Evidence]:
         return [ev for (p, _t), ev in self._latest.items() if probe is None or p == probe]
 
-    def history(self, probe: str, target: str) -> list[Evidence]:
+    def history(self, probe: ProbeId, target: str) -> list[Evidence]:
         return list(self._history.get((probe, target), ()))
 
     def window(
-        self, probe: str, target: str, seconds: float, now: float | None = None
+        self, probe: ProbeId, target: str, seconds: float, now: float | None = None
     ) -> list[Evidence]:
         """Samples observed within the last `seconds` (oldest first)."""
         now = self.clock() if now is None else now

@@ -1,4 +1,4 @@
-"""`darc-tui reload [-c CONFIG] [--dry-run] [--yes]`: the reload flow without the console.
+"""The flow of `darc-tui reload` (parser: darc_tui.commands.reload): the reload without the console.
 
 Prints the plan (validation, what changes, what will run), asks y/N on the terminal (default No)
 unless --yes, then applies, verifies and prints the result. Exit status: 0 reloaded and verified
@@ -11,11 +11,11 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Mapping
-from typing import Any, TextIO
+from typing import TextIO
 
 from darc_tui.actions import audit
 from darc_tui.actions.plan import ReloadPlan, ReloadResult
-from darc_tui.actions.reload import VERIFY_TIMEOUT, apply_reload, cancel_reload, prepare_reload
+from darc_tui.actions.reload import apply_reload, cancel_reload, prepare_reload
 from darc_tui.config import Config
 from darc_tui.hosts import build_hosts
 from darc_tui.hosts.base import Host
@@ -23,28 +23,7 @@ from darc_tui.hosts.base import Host
 Ask = Callable[[str], str]
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    p: argparse.ArgumentParser = subparsers.add_parser(
-        "reload",
-        help="validate envoy.yaml, show what changes, reload Envoy, verify it, audit it",
-        description=__doc__.splitlines()[0] if __doc__ else None,
-    )
-    p.add_argument("-c", "--config", dest="sub_config", help="configuration file (TOML)")
-    p.add_argument("--dry-run", action="store_true", help="print the plan and stop")
-    p.add_argument("-y", "--yes", action="store_true", help="reload without asking")
-    p.add_argument(
-        "--read-only",
-        action="store_true",
-        dest="sub_read_only",  # a subparser default would overwrite `darc-tui --read-only reload`
-        help="refuse, as the console's read-only mode",
-    )
-    p.add_argument(
-        "--timeout", type=float, default=VERIFY_TIMEOUT, help="seconds to verify the reload"
-    )
-    return p
-
-
-async def run(
+async def reload_command(
     args: argparse.Namespace,
     config: Config,
     *,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from darc_tui.demo.envoy_yaml import Endpoint, render
 from darc_tui.demo.lab import FLUSH_MS, DemoLab, free_port
 from darc_tui.demo.traffic import BURST_CONCURRENCY, BURST_LIMIT, Burst
+from darc_tui.ids import CauseId
 
 BURST_STOP_WAIT = 20.0  # seconds: the burst's requests time out after 5 s each
 
@@ -29,7 +30,7 @@ class Fault:
     label: str  # for the palette: "Demo: <label>"
     bar: str  # a word or two for the demo bar (all of them fit in 80 columns)
     help: str  # one line for the palette and the help screen
-    expect: tuple[str, ...]  # cause ids that should top the Causes pane
+    expect: tuple[CauseId, ...]  # cause ids that should top the Causes pane
 
 
 FAULTS: tuple[Fault, ...] = (
@@ -39,7 +40,7 @@ FAULTS: tuple[Fault, ...] = (
         "Backend down",
         "down",
         "stop the backend (again: start it): connections refused",
-        ("backend.down",),
+        (CauseId.BACKEND_DOWN,),
     ),
     Fault(
         "health_500",
@@ -47,7 +48,7 @@ FAULTS: tuple[Fault, ...] = (
         "Health 500",
         "health 500",
         "/api/health answers 500, the rest of /api 200 (again: 200)",
-        ("healthcheck.failing",),
+        (CauseId.HEALTHCHECK_FAILING,),
     ),
     Fault(
         "slow",
@@ -55,7 +56,7 @@ FAULTS: tuple[Fault, ...] = (
         "Slow backend",
         "slow",
         f"answers take {SLOW_DELAY:g} s vs a 1 s health-check timeout (again: fast)",
-        ("healthcheck.timeout",),
+        (CauseId.HEALTHCHECK_TIMEOUT,),
     ),
     Fault(
         "overload",
@@ -63,7 +64,7 @@ FAULTS: tuple[Fault, ...] = (
         "Overload",
         "overload",
         f"{BURST_CONCURRENCY} parallel requests for {BURST_LIMIT:g} s vs circuit breakers of 8",
-        ("backend.overloaded",),
+        (CauseId.BACKEND_OVERLOADED,),
     ),
     Fault(
         "invalid_yaml",
@@ -71,7 +72,7 @@ FAULTS: tuple[Fault, ...] = (
         "Invalid envoy.yaml",
         "bad yaml",
         "misspell a field in envoy.yaml on disk (r: reload refused)",
-        ("config.invalid",),
+        (CauseId.CONFIG_INVALID,),
     ),
     Fault(
         "drift",
@@ -79,7 +80,7 @@ FAULTS: tuple[Fault, ...] = (
         "Edit cluster port",
         "drift",
         "change the cluster port in envoy.yaml on disk (r: 503s begin)",
-        ("config.drift",),
+        (CauseId.CONFIG_DRIFT,),
     ),
 )
 RESTORE = Fault(
@@ -91,7 +92,7 @@ RESTORE = Fault(
     (),
 )
 # After the drift is reloaded, Envoy dials a port where nothing listens.
-AFTER_DRIFT_RELOAD: tuple[str, ...] = ("config.endpoint_mismatch",)
+AFTER_DRIFT_RELOAD: tuple[CauseId, ...] = (CauseId.CONFIG_ENDPOINT_MISMATCH,)
 
 
 def fault(fault_id: str) -> Fault:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from darc_tui.ids import CauseId
 from darc_tui.model import EvidenceRef, Finding, Verdict
 
 
 @dataclass(frozen=True, slots=True)
 class Cause:
-    id: str
+    id: CauseId
     title: str
     # Higher = names a more precise mechanism; breaks ties between supported causes.
     specificity: int
@@ -21,44 +22,76 @@ class Cause:
 # (config.invalid explains a dead Envoy; drift explains the mismatch it brought in; a firewall rule
 # explains a connect timeout; panic only outranks the health check that put the cluster in panic).
 _CAUSES = (
-    Cause("config.invalid", "envoy.yaml on disk does not validate", 95, Verdict.DEGRADED),
-    Cause("envoy.down", "Envoy is not running", 92),
-    Cause("envoy.listener_missing", "Envoy runs but the listener port is not bound", 90),
-    Cause("config.drift", "The running config differs from envoy.yaml on disk", 88),
-    Cause("cluster.no_hosts", "The cluster has no endpoints at all", 86),
-    Cause("network.firewall", "A firewall rule drops or rejects the backend port", 84),
-    Cause("config.tls_mismatch", "TLS on one side, plain text on the other", 82),
-    Cause("config.protocol_mismatch", "HTTP/2 upstream against an HTTP/1 backend (or reverse)", 82),
+    Cause(CauseId.CONFIG_INVALID, "envoy.yaml on disk does not validate", 95, Verdict.DEGRADED),
+    Cause(CauseId.ENVOY_DOWN, "Envoy is not running", 92),
+    Cause(CauseId.ENVOY_LISTENER_MISSING, "Envoy runs but the listener port is not bound", 90),
+    Cause(CauseId.CONFIG_DRIFT, "The running config differs from envoy.yaml on disk", 88),
+    Cause(CauseId.CLUSTER_NO_HOSTS, "The cluster has no endpoints at all", 86),
+    Cause(CauseId.NETWORK_FIREWALL, "A firewall rule drops or rejects the backend port", 84),
+    Cause(CauseId.CONFIG_TLS_MISMATCH, "TLS on one side, plain text on the other", 82),
     Cause(
-        "config.endpoint_mismatch", "The cluster points at an address the backend does not use", 80
+        CauseId.CONFIG_PROTOCOL_MISMATCH,
+        "HTTP/2 upstream against an HTTP/1 backend (or reverse)",
+        82,
     ),
-    Cause("config.no_route", "The request path matches no route (NR)", 78),
     Cause(
-        "healthcheck.misconfigured", "The health check in envoy.yaml does not match the backend", 76
+        CauseId.CONFIG_ENDPOINT_MISMATCH,
+        "The cluster points at an address the backend does not use",
+        80,
     ),
-    Cause("outlier.ejected", "Outlier detection ejected host(s)", 72),
-    Cause("backend.overloaded", "Backend saturated or Envoy's circuit breakers open", 70),
+    Cause(CauseId.CONFIG_NO_ROUTE, "The request path matches no route (NR)", 78),
     Cause(
-        "backend.keepalive_race", "The backend closes keep-alive connections Envoy still reuses", 68
+        CauseId.HEALTHCHECK_MISCONFIGURED,
+        "The health check in envoy.yaml does not match the backend",
+        76,
     ),
-    Cause("healthcheck.timeout", "The health check times out before the backend answers", 66),
-    Cause("network.unreachable", "The backend is not reachable from the Envoy host", 60),
-    Cause("backend.down", "Nothing listens on the backend address", 55),
-    Cause("backend.errors", "The backend itself answers 5xx; Envoy passes them through", 52),
-    Cause("cors.origin_not_allowed", "CORS preflight from the site origin is refused", 50),
-    Cause("envoy.panic_mode", "Cluster in panic: Envoy routes to every host", 47, Verdict.DEGRADED),
-    Cause("healthcheck.failing", "Envoy's active health check marks the host(s) unhealthy", 45),
-    Cause("envoy.admin_unreachable", "Envoy's admin API cannot be read", 40, Verdict.DEGRADED),
+    Cause(CauseId.OUTLIER_EJECTED, "Outlier detection ejected host(s)", 72),
+    Cause(CauseId.BACKEND_OVERLOADED, "Backend saturated or Envoy's circuit breakers open", 70),
+    Cause(
+        CauseId.BACKEND_KEEPALIVE_RACE,
+        "The backend closes keep-alive connections Envoy still reuses",
+        68,
+    ),
+    Cause(CauseId.HEALTHCHECK_TIMEOUT, "The health check times out before the backend answers", 66),
+    Cause(CauseId.NETWORK_UNREACHABLE, "The backend is not reachable from the Envoy host", 60),
+    Cause(CauseId.BACKEND_DOWN, "Nothing listens on the backend address", 55),
+    Cause(CauseId.BACKEND_ERRORS, "The backend itself answers 5xx; Envoy passes them through", 52),
+    Cause(CauseId.CORS_ORIGIN_NOT_ALLOWED, "CORS preflight from the site origin is refused", 50),
+    Cause(
+        CauseId.ENVOY_PANIC_MODE,
+        "Cluster in panic: Envoy routes to every host",
+        47,
+        Verdict.DEGRADED,
+    ),
+    Cause(
+        CauseId.HEALTHCHECK_FAILING, "Envoy's active health check marks the host(s) unhealthy", 45
+    ),
+    Cause(
+        CauseId.ENVOY_ADMIN_UNREACHABLE, "Envoy's admin API cannot be read", 40, Verdict.DEGRADED
+    ),
     # Not a cause of the 503 but of blindness: the checks on that host could not run at all.
-    Cause("host.unreachable", "darc-tui cannot reach a host over SSH", 30, Verdict.DEGRADED),
+    Cause(CauseId.HOST_UNREACHABLE, "darc-tui cannot reach a host over SSH", 30, Verdict.DEGRADED),
+    # Fleet findings (`darc-tui fleet`, the fleet screen): read from Prometheus, each names how
+    # many Envoys it reaches. Ranked among themselves: a dead Envoy first, then a cluster that
+    # lost its hosts (which explains the 5xx and panic it causes), then overflow, errors, skew.
+    Cause(CauseId.FLEET_ENVOY_DOWN, "Envoy(s) of the fleet down or not live", 93),
+    Cause(CauseId.FLEET_CLUSTER_UNHEALTHY, "A cluster has no or too few healthy hosts", 87),
+    Cause(CauseId.FLEET_OVERFLOW, "Circuit breakers overflow on Envoy(s) of the fleet", 71),
+    Cause(CauseId.FLEET_ERRORS, "Envoy(s) of the fleet answer 5xx above the threshold", 51),
+    Cause(
+        CauseId.FLEET_CONFIG_SKEW,
+        "Envoys of one job run different epochs, versions or clusters",
+        35,
+        Verdict.DEGRADED,
+    ),
 )
 
-CATALOG: dict[str, Cause] = {c.id: c for c in _CAUSES}
-CAUSE_IDS: tuple[str, ...] = tuple(CATALOG)
+CATALOG: dict[CauseId, Cause] = {c.id: c for c in _CAUSES}
+CAUSE_IDS: tuple[CauseId, ...] = tuple(CATALOG)
 
 
 def finding(
-    cause: str,
+    cause: CauseId,
     confidence: float,
     summary: str,
     evidence: Iterable[EvidenceRef] = (),

@@ -12,6 +12,7 @@ from darc_tui.diagnosis import endpoint_views as epv
 from darc_tui.diagnosis import probe_views as pv
 from darc_tui.diagnosis import views
 from darc_tui.diagnosis.config_view import ConfigView, config_view
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.envoy_summary import ClusterSummary, Endpoint
 from darc_tui.state import State
@@ -38,7 +39,7 @@ class Context:
         self.now = state.clock()
 
     # -- raw evidence --------------------------------------------------------------------------
-    def all(self, probe: str, vantage: Vantage | None = None) -> list[Evidence]:
+    def all(self, probe: ProbeId, vantage: Vantage | None = None) -> list[Evidence]:
         """Fresh latest evidence of a probe (every target), newest first."""
         found = [
             ev
@@ -48,11 +49,11 @@ class Context:
         ]
         return sorted(found, key=lambda e: e.observed_at, reverse=True)
 
-    def latest(self, probe: str, vantage: Vantage | None = None) -> Evidence | None:
+    def latest(self, probe: ProbeId, vantage: Vantage | None = None) -> Evidence | None:
         found = self.all(probe, vantage)
         return found[0] if found else None
 
-    def history(self, probe: str, seconds: float = COUNTER_WINDOW) -> list[Evidence]:
+    def history(self, probe: ProbeId, seconds: float = COUNTER_WINDOW) -> list[Evidence]:
         """Every sample of a probe (all targets) within the window, oldest first."""
         out: list[Evidence] = []
         for ev in self.state.all_latest(probe):
@@ -62,21 +63,21 @@ class Context:
     # -- typed views (lazily built, tolerant of missing or other-typed data) ------------------
     @cached_property
     def stats(self) -> views.StatsView:
-        return views.stats_view(self.history("envoy.stats"), self.cluster)
+        return views.stats_view(self.history(ProbeId.ENVOY_STATS), self.cluster)
 
     @cached_property
     def clusters(self) -> views.ClustersView | None:
-        return views.clusters_view(self.latest("envoy.clusters"), self.cluster)
+        return views.clusters_view(self.latest(ProbeId.ENVOY_CLUSTERS), self.cluster)
 
     @cached_property
     def running(self) -> ConfigView | None:
         """The running config (/config_dump)."""
-        return config_view(self.latest("envoy.config_dump"), self.cluster)
+        return config_view(self.latest(ProbeId.ENVOY_CONFIG_DUMP), self.cluster)
 
     @cached_property
     def on_disk(self) -> ConfigView | None:
         """envoy.yaml as it is on disk now."""
-        return config_view(self.latest("envoy.config_file"), self.cluster)
+        return config_view(self.latest(ProbeId.ENVOY_CONFIG_FILE), self.cluster)
 
     @cached_property
     def cluster_config(self) -> ClusterSummary | None:
@@ -88,13 +89,13 @@ class Context:
 
     @cached_property
     def access(self) -> pv.AccessView | None:
-        return pv.access_view(self.latest("envoy.access_log"))
+        return pv.access_view(self.latest(ProbeId.ENVOY_ACCESS_LOG))
 
     def http(self, vantage: Vantage) -> pv.HttpView | None:
-        return pv.http_view(self.latest("backend.health", vantage))
+        return pv.http_view(self.latest(ProbeId.BACKEND_HEALTH, vantage))
 
     def tcp(self, vantage: Vantage = Vantage.ENVOY_HOST) -> pv.TcpView | None:
-        return pv.tcp_view(self.latest("backend.tcp", vantage))
+        return pv.tcp_view(self.latest(ProbeId.BACKEND_TCP, vantage))
 
     @cached_property
     def endpoint_tcp(self) -> tuple[pv.TcpView, ...]:
@@ -109,7 +110,7 @@ class Context:
 
     @cached_property
     def ready(self) -> pv.ReadyView | None:
-        return pv.ready_view(self.latest("envoy.ready"))
+        return pv.ready_view(self.latest(ProbeId.ENVOY_READY))
 
     @property
     def initializing(self) -> bool:
@@ -118,19 +119,19 @@ class Context:
 
     @cached_property
     def process(self) -> pv.ProcessView | None:
-        return pv.process_view(self.latest("envoy.process"))
+        return pv.process_view(self.latest(ProbeId.ENVOY_PROCESS))
 
     @cached_property
     def ports(self) -> pv.PortsView | None:
-        return pv.ports_view(self.latest("envoy.ports"))
+        return pv.ports_view(self.latest(ProbeId.ENVOY_PORTS))
 
     @cached_property
     def firewall(self) -> pv.FirewallView | None:
-        return pv.firewall_view(self.all("firewall.rules"))
+        return pv.firewall_view(self.all(ProbeId.FIREWALL_RULES))
 
     @cached_property
     def cors(self) -> pv.CorsView | None:
-        return pv.cors_view(self.latest("cors.preflight"))
+        return pv.cors_view(self.latest(ProbeId.CORS_PREFLIGHT))
 
     # -- configured values ---------------------------------------------------------------------
     @property

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from darc_tui.diagnosis.probe_views import TcpView, error_kind, tcp_view
+from darc_tui.diagnosis.probe_views import TcpView, failure, tcp_view
 from darc_tui.diagnosis.views import as_bool, as_float, as_int, as_str, known, pick, seq
+from darc_tui.errors import ErrorKind
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence
 from darc_tui.parse.envoy_summary import statuses_text
 
-ENDPOINT_TCP = "endpoint.tcp"
-HC_REQUEST = "envoy.hc_request"
+ENDPOINT_TCP = ProbeId.ENDPOINT_TCP
+HC_REQUEST = ProbeId.ENVOY_HC_REQUEST
 
 
 def current(evs: list[Evidence], cluster: str) -> list[Evidence]:
@@ -41,7 +43,7 @@ class HcRequestView:
     host_header: str
     expected: tuple[int, ...]
     status: int | None  # None = no HTTP answer
-    error: str  # "" | refused | connect_timeout | read_timeout | timeout | tls | ...
+    error: ErrorKind | None  # None when an answer arrived
     error_text: str
     latency_ms: float | None
     hc_timeout: float | None  # the check's own timeout, seconds
@@ -87,7 +89,7 @@ def hc_request_view(ev: Evidence | None) -> HcRequestView | None:
         host_header=as_str(pick(ev, "host_header")),
         expected=expected or (200,),
         status=status,
-        error=error_kind(error),
+        error=(failure(ev) or ErrorKind.OTHER) if status is None else None,
         error_text=error,
         latency_ms=ev.latency_ms,
         hc_timeout=as_float(pick(ev, "hc_timeout_s")),

@@ -8,39 +8,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from darc_tui.diagnosis.views import as_bool, as_float, as_int, as_str, known, pick, seq
+from darc_tui.errors import CONNECT_TIMEOUTS as ERROR_CONNECT_TIMEOUTS
+from darc_tui.errors import ErrorKind
 from darc_tui.model import Evidence, Status
 
 
-def error_kind(text: str) -> str:
-    """Normalise a connect/request error into one word the rules match on.
-
-    "connect_timeout" (nothing answered the SYN: dropped packets) is told apart from
-    "read_timeout" (connected, then no answer in time: a slow backend); "timeout" is a deadline
-    that does not say which.
-    """
-    low = text.lower()
-    if not low:
-        return ""
-    if "host down:" in low:
-        # the probe's own host (e.g. the Envoy host over SSH) was unusable: nothing was measured
-        return "host_down"
-    for kind, words in (
-        ("refused", ("refused", "econnrefused")),
-        ("connect_timeout", ("connect timeout", "connect timed out", "connecttimeout")),
-        ("read_timeout", ("read timeout", "readtimeout")),
-        ("timeout", ("timeout", "timed out")),
-        ("tls", ("tls error", "ssl", "certificate", "wrong version number")),
-        ("protocol", ("protocol error",)),
-        ("unreachable", ("unreachable", "no route")),
-        ("reset", ("reset", "disconnect", "connection lost", "eof")),
-        ("dns", ("name resolution", "name or service", "nodename", "resolve")),
-    ):
-        if any(w in low for w in words):
-            return kind
-    return "other"
+def failure(ev: Evidence) -> ErrorKind | None:
+    """The kind of failure the probe met, as the probe recorded it where the error happened."""
+    return ev.error_kind
 
 
-CONNECT_TIMEOUTS = ("connect_timeout", "timeout")
+CONNECT_TIMEOUTS = ERROR_CONNECT_TIMEOUTS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,9 +30,7 @@ class HttpView:
     ev: Evidence
     url: str
     status: int | None  # None = no HTTP response at all
-    error: (
-        str  # "" | refused | connect_timeout | read_timeout | timeout | tls | reset | ... | other
-    )
+    error: ErrorKind | None  # None when an answer arrived
     error_text: str  # the probe's own words, e.g. "connection refused", "read timeout"
     local_reply: bool | None  # True = Envoy's own reply; None = cannot tell
     flag: str  # Envoy RESPONSE_FLAGS inferred from a local reply ("UF", "UH", "NR", ...)
@@ -92,7 +68,7 @@ def http_view(ev: Evidence | None) -> HttpView | None:
         ev=ev,
         url=as_str(pick(ev, "url", default=ev.target)),
         status=status,
-        error=error_kind(error) if status is None else "",
+        error=(failure(ev) or ErrorKind.OTHER) if status is None else None,
         error_text=error if status is None else "",
         local_reply=as_bool(pick(ev, "local_reply")),
         flag=as_str(pick(ev, "flag")),
@@ -113,7 +89,7 @@ class TcpView:
     host: str
     port: int | None
     ok: bool
-    error: str  # "" | refused | connect_timeout | unreachable | other
+    error: ErrorKind | None  # None when connected
 
     @property
     def endpoint(self) -> str:
@@ -138,10 +114,10 @@ def tcp_view(ev: Evidence | None) -> TcpView | None:
     if not host and ":" in ev.target:
         host, _, p = ev.target.rpartition(":")
         port = port or as_int(p)
-    kind = error_kind(error) or "other"
+    kind = failure(ev) or ErrorKind.OTHER
     # A plain TCP connect that times out never got a SYN-ACK: a connect timeout, not a slow reply.
-    kind = "connect_timeout" if kind == "timeout" else kind
-    return TcpView(ev, host, port, ok, "" if ok else kind)
+    kind = ErrorKind.CONNECT_TIMEOUT if kind is ErrorKind.TIMEOUT else kind
+    return TcpView(ev, host, port, ok, None if ok else kind)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,20 +129,18 @@ class ReadyView:
     ev: Evidence
     reachable: bool
     state: str  # LIVE | PRE_INITIALIZING | DRAINING | INITIALIZING | "" when unreachable
-    error: str  # refused | timeout | ... when unreachable
+    error: ErrorKind | None  # why it is unreachable; None when reachable
 
 
 def ready_view(ev: Evidence | None) -> ReadyView | None:
     if ev is None or ev.status is Status.UNKNOWN:
         return None
     state = as_str(pick(ev, "state", "server_state")).strip().upper()
-    error = as_str(pick(ev, "error"))
     reachable = as_bool(pick(ev, "reachable"))
     if reachable is None:
         reachable = bool(state) or as_int(pick(ev, "status_code", "status")) is not None
-    if not reachable and not error and ev.status is Status.ERROR:
-        error = ev.detail
-    return ReadyView(ev, reachable, state, error_kind(error) if not reachable else "")
+    kind = (failure(ev) or ErrorKind.OTHER) if not reachable else None
+    return ReadyView(ev, reachable, state, kind)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,29 +5,44 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from darc_tui.diagnosis.catalog import CATALOG
+from darc_tui.ids import CauseId
 from darc_tui.model import Finding
 
 # winner → causes it explains away entirely (their symptoms are the winner's symptoms).
-EXPLAINS: dict[str, frozenset[str]] = {
-    "envoy.down": frozenset({"envoy.listener_missing", "envoy.admin_unreachable"}),
-    "cluster.no_hosts": frozenset(
-        {"healthcheck.failing", "envoy.panic_mode", "backend.down", "config.endpoint_mismatch"}
+EXPLAINS: dict[CauseId, frozenset[CauseId]] = {
+    CauseId.ENVOY_DOWN: frozenset(
+        {CauseId.ENVOY_LISTENER_MISSING, CauseId.ENVOY_ADMIN_UNREACHABLE}
     ),
-    "network.firewall": frozenset(
-        {"network.unreachable", "backend.down", "healthcheck.failing", "healthcheck.timeout"}
+    CauseId.CLUSTER_NO_HOSTS: frozenset(
+        {
+            CauseId.HEALTHCHECK_FAILING,
+            CauseId.ENVOY_PANIC_MODE,
+            CauseId.BACKEND_DOWN,
+            CauseId.CONFIG_ENDPOINT_MISMATCH,
+        }
     ),
-    "network.unreachable": frozenset({"healthcheck.failing", "healthcheck.timeout"}),
-    "config.endpoint_mismatch": frozenset(
-        {"backend.down", "healthcheck.failing", "healthcheck.misconfigured"}
+    CauseId.NETWORK_FIREWALL: frozenset(
+        {
+            CauseId.NETWORK_UNREACHABLE,
+            CauseId.BACKEND_DOWN,
+            CauseId.HEALTHCHECK_FAILING,
+            CauseId.HEALTHCHECK_TIMEOUT,
+        }
     ),
-    "config.tls_mismatch": frozenset(
-        {"backend.down", "healthcheck.failing", "healthcheck.misconfigured"}
+    CauseId.NETWORK_UNREACHABLE: frozenset(
+        {CauseId.HEALTHCHECK_FAILING, CauseId.HEALTHCHECK_TIMEOUT}
     ),
-    "config.protocol_mismatch": frozenset({"backend.errors"}),
-    "healthcheck.misconfigured": frozenset({"healthcheck.failing"}),
-    "healthcheck.timeout": frozenset({"healthcheck.failing"}),
-    "backend.down": frozenset({"healthcheck.failing"}),
-    "backend.overloaded": frozenset({"backend.keepalive_race"}),
+    CauseId.CONFIG_ENDPOINT_MISMATCH: frozenset(
+        {CauseId.BACKEND_DOWN, CauseId.HEALTHCHECK_FAILING, CauseId.HEALTHCHECK_MISCONFIGURED}
+    ),
+    CauseId.CONFIG_TLS_MISMATCH: frozenset(
+        {CauseId.BACKEND_DOWN, CauseId.HEALTHCHECK_FAILING, CauseId.HEALTHCHECK_MISCONFIGURED}
+    ),
+    CauseId.CONFIG_PROTOCOL_MISMATCH: frozenset({CauseId.BACKEND_ERRORS}),
+    CauseId.HEALTHCHECK_MISCONFIGURED: frozenset({CauseId.HEALTHCHECK_FAILING}),
+    CauseId.HEALTHCHECK_TIMEOUT: frozenset({CauseId.HEALTHCHECK_FAILING}),
+    CauseId.BACKEND_DOWN: frozenset({CauseId.HEALTHCHECK_FAILING}),
+    CauseId.BACKEND_OVERLOADED: frozenset({CauseId.BACKEND_KEEPALIVE_RACE}),
 }
 
 
@@ -40,7 +55,7 @@ def confidence(base: float, agreeing: int = 0, unconfirmed: int = 0) -> float:
 
 def rank(findings: Iterable[Finding]) -> list[Finding]:
     """Drop causes a present winner explains; order by specificity, then confidence."""
-    best: dict[str, Finding] = {}
+    best: dict[CauseId, Finding] = {}
     for f in findings:
         if f.cause not in best or f.confidence > best[f.cause].confidence:
             best[f.cause] = f

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from darc_tui.errors import ErrorKind, classify_reason
 from darc_tui.hosts.http import TIMINGS_EXTENSION, VIA_EXTENSION
 
 if TYPE_CHECKING:
@@ -115,6 +116,32 @@ def _header(line: bytes) -> tuple[bytes, bytes]:
 
 
 def _curl_error(
+    code: int | None, stderr: str, meta: list[str], request: httpx.Request
+) -> Exception:
+    error = _curl_exception(code, stderr, meta, request)
+    error.error_kind = _curl_kind(code, stderr, meta)  # type: ignore[attr-defined]
+    return error
+
+
+def _curl_kind(code: int | None, stderr: str, meta: list[str]) -> ErrorKind:
+    """curl's exit code (and, for 6/7, the errno wording its -v log gives) as a kind."""
+    if code == 28:
+        return ErrorKind.READ_TIMEOUT if float(meta[1]) > 0 else ErrorKind.CONNECT_TIMEOUT
+    if code == 6:
+        return ErrorKind.DNS
+    if code == 7:
+        reason = next((ln for ln in stderr.splitlines() if " failed: " in ln), "")
+        return classify_reason(reason.rsplit(" failed: ", 1)[-1])
+    if code == 60:
+        return ErrorKind.CERTIFICATE
+    if code in _TLS_EXITS:
+        return ErrorKind.TLS
+    if code in (52, 56):
+        return ErrorKind.RESET
+    return ErrorKind.OTHER
+
+
+def _curl_exception(
     code: int | None, stderr: str, meta: list[str], request: httpx.Request
 ) -> Exception:
     lines = stderr.splitlines()

@@ -1,4 +1,4 @@
-"""`darc-tui logs [-c CONFIG] SOURCE [--json] [--since WHEN]`: follow one log source headless."""
+"""The flow of `darc-tui logs` (parser: darc_tui.commands.logs): follow one log source headless."""
 
 from __future__ import annotations
 
@@ -15,31 +15,16 @@ from darc_tui.config import Config
 from darc_tui.hosts import build_hosts
 from darc_tui.logs.file_follower import FileFollower
 from darc_tui.logs.positions import FilePosition, Positions
-from darc_tui.logs.sources import SOURCES, AccessLogSource, build_source
+from darc_tui.logs.sources import AccessLogSource, build_source
 from darc_tui.model import Evidence, LogRecord
+from darc_tui.redact import redact_record, redact_text
 
 EXIT_USAGE = 2
 _RELATIVE = re.compile(r"^-(\d+)\s*(s|sec|m|min|h|hour|d|day)s?$")
 _UNIT_S = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
 
-def add_parser(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "logs", help="follow one log source headless (access, error or journal)"
-    )
-    p.add_argument("-c", "--config", dest="sub_config", help="configuration file (TOML)")
-    p.add_argument("source", choices=SOURCES, help="which log to follow")
-    p.add_argument("--json", action="store_true", help="one JSON object per line")
-    p.add_argument(
-        "--since",
-        default="",
-        metavar="WHEN",
-        help="start earlier: -10min, -2h, or '2026-11-25 16:00' (files are read from their "
-        "first byte and filtered by each line's own time)",
-    )
-
-
-async def run(args: argparse.Namespace, config: Config) -> int:
+async def follow_command(args: argparse.Namespace, config: Config) -> int:
     since_epoch = parse_since(args.since) if args.since else None
     if args.since and since_epoch is None:
         print(f"darc-tui: logs: cannot read --since {args.since!r}", file=sys.stderr)
@@ -54,7 +39,7 @@ async def run(args: argparse.Namespace, config: Config) -> int:
     if since_epoch is not None and isinstance(follower, FileFollower):
         positions.set_file(follower.key, FilePosition(-1, 0))
         follower.position = FilePosition(-1, 0)  # from the first byte
-    sink = PrintSink(args.source, as_json=args.json, since=since_epoch)
+    sink = PrintSink(args.source, as_json=args.json, since=since_epoch, redact=config.ui.redact)
     try:
         await source.follow(sink)
     finally:
@@ -74,20 +59,26 @@ class PrintSink:
         since: float | None = None,
         out: TextIO | None = None,
         err: TextIO | None = None,
+        redact: bool = True,
     ) -> None:
         self.source, self.as_json, self.since = source, as_json, since
+        self.redact = redact
         self.out = out or sys.stdout
         self.err = err or sys.stderr
 
     def records(self, records: Sequence[LogRecord]) -> None:
-        lines = [self._format(rec) for rec in records if self._wanted(rec)]
+        wanted = [rec for rec in records if self._wanted(rec)]
+        if self.redact:  # the record's values, before they are printed or serialised
+            wanted = [redact_record(rec) for rec in wanted]
+        lines = [self._format(rec) for rec in wanted]
         if lines:
             self.out.write("".join(f"{line}\n" for line in lines))
             self.out.flush()
 
     def evidence(self, ev: Evidence) -> None:
         if ev.probe.startswith("logs."):
-            print(f"darc-tui: {ev.probe}: {ev.status.value}: {ev.detail}", file=self.err)
+            detail = redact_text(ev.detail) if self.redact else ev.detail
+            print(f"darc-tui: {ev.probe}: {ev.status.value}: {detail}", file=self.err)
 
     def _wanted(self, rec: LogRecord) -> bool:
         when = rec.fields.get("timestamp")

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from darc_tui.hosts.base import LineStream
 from darc_tui.hosts.ssh import Backoff
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, LogRecord, Status, Vantage
 
 DISPLAY_LIMIT = 2000  # characters of a line kept for display
@@ -23,7 +24,7 @@ FOLLOWER_BACKOFF = Backoff(base=0.5)  # a follower's retry is cheap: start faste
 
 
 class LogSink(Protocol):
-    """Where a follower delivers (the Monitor implements it)."""
+    """Where a follower delivers (the Engine implements it)."""
 
     def records(self, records: Sequence[LogRecord]) -> None: ...
     def evidence(self, ev: Evidence) -> None: ...
@@ -112,7 +113,7 @@ def gap_record(source: str, why: str) -> LogRecord:
 class StatusReporter:
     """Emits a follower's state as Evidence, only when it changes."""
 
-    def __init__(self, probe: str, target: str, command: str, via: str) -> None:
+    def __init__(self, probe: ProbeId, target: str, command: str, via: str) -> None:
         self.probe, self.target, self.command, self.via = probe, target, command, via
         self._last: tuple[Status, str] | None = None
 

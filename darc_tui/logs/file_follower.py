@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, replace
 
 from darc_tui.hosts.base import Host, LineStream, shell_join
+from darc_tui.ids import ProbeId, log_probe
 from darc_tui.logs.common import (
     FOLLOWER_BACKOFF,
     Backoff,
@@ -89,7 +90,7 @@ class FileFollower:
         initial_bytes: int = 64 * 1024,
         poll_interval: float = 2.0,
         backoff: Backoff = FOLLOWER_BACKOFF,
-        probe: str = "",
+        probe: ProbeId | None = None,
     ) -> None:
         self.name = source
         self.host, self.path, self.parse = host, path, parse
@@ -101,7 +102,7 @@ class FileFollower:
         human = shell_join(["tail", "-F", "--", path])
         shown = human if host.kind == "local" else f"ssh {host.name} {shell_join([human])}"
         self.status = StatusReporter(
-            probe or f"logs.{source}", f"{host.name}:{path}", shown, "tail -f by inode + offset"
+            probe or log_probe(source), f"{host.name}:{path}", shown, "tail -f by inode + offset"
         )
         self._tail = b""  # last TAIL_BYTES bytes before the offset (mirrors position.tail)
 

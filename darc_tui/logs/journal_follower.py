@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 
 from darc_tui.hosts.base import Host, shell_join
+from darc_tui.ids import ProbeId
 from darc_tui.logs.common import (
     FOLLOWER_BACKOFF,
     Backoff,
@@ -45,7 +46,7 @@ class JournalFollower:
         since: str = "",
         backoff: Backoff = FOLLOWER_BACKOFF,
         source: str = "journal",
-        probe: str = "logs.journal",
+        probe: ProbeId = ProbeId.LOGS_JOURNAL,
     ) -> None:
         self.name = source
         self.host = host

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from darc_tui.hosts.http import USER_AGENT_PRODUCT
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 
 WINDOW_S = 60.0
 MAX_KEPT = 500_000  # records held in one window (≈ 8 k req/s for 60 s); older ones are dropped
 FAIL_RATIO = 0.05  # a 5xx share at or above this is a failure, below it a warning
 FAIL_COUNT = 10
-PROBE = "envoy.access_log"
+PROBE = ProbeId.ENVOY_ACCESS_LOG
 TOP_PATHS = 10  # paths kept in the per-path 5xx breakdowns
 PATH_CHARS = 200
 _PROBE_AGENT = f"{USER_AGENT_PRODUCT}/"

@@ -14,6 +14,7 @@ from typing import Any
 
 from darc_tui.config import Config
 from darc_tui.hosts.base import Host
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.clusters import ClustersReport, HealthFlag, flags_in_words, parse_clusters
 from darc_tui.parse.config_dump import parse_config_dump
@@ -80,7 +81,12 @@ class AdminProbe(ObservingProbe):
             detail = f"GET {response.url}: {response.problem}"
         facts = {"reachable": not response.error, "error": response.problem, "url": response.url}
         return self.evidence(
-            Status.ERROR, detail, facts=facts, via=response.via, latency_ms=response.total_ms
+            Status.ERROR,
+            detail,
+            facts=facts,
+            via=response.via,
+            latency_ms=response.total_ms,
+            error_kind=response.error_kind,
         )
 
     def unparsable(self, response: AdminResponse, why: str) -> Evidence:
@@ -95,7 +101,7 @@ class AdminProbe(ObservingProbe):
 
 
 class ReadyProbe(AdminProbe):
-    name = "envoy.ready"
+    name = ProbeId.ENVOY_READY
     path = "/ready"
 
     async def observe(self) -> Evidence:
@@ -127,7 +133,7 @@ def _ready_verdict(state: ServerState | None) -> tuple[Status, str]:
 
 
 class ServerInfoProbe(AdminProbe):
-    name = "envoy.server_info"
+    name = ProbeId.ENVOY_SERVER_INFO
     path = "/server_info"
 
     def __init__(self, host: Host, base_url: str, config_path: str = "", **kw: Any) -> None:
@@ -177,7 +183,7 @@ def _age(seconds: float | None) -> str:
 class ClustersProbe(AdminProbe):
     """The configured cluster's hosts and every health flag, from /clusters?format=json."""
 
-    name = "envoy.clusters"
+    name = ProbeId.ENVOY_CLUSTERS
     path = "/clusters"
 
     def __init__(self, host: Host, base_url: str, cluster: str, **kw: Any) -> None:
@@ -240,7 +246,7 @@ class StatsProbe(AdminProbe):
     """The configured cluster's counters and gauges; counters judged by their change since the
     previous sample this probe took (the first sample has no deltas: "no data yet")."""
 
-    name = "envoy.stats"
+    name = ProbeId.ENVOY_STATS
     path = "/stats"
 
     def __init__(self, host: Host, base_url: str, cluster: str, **kw: Any) -> None:
@@ -324,7 +330,7 @@ class StatsProbe(AdminProbe):
 class ConfigDumpProbe(AdminProbe):
     """The running configuration, summarised (clusters, health checks, listeners, routes)."""
 
-    name = "envoy.config_dump"
+    name = ProbeId.ENVOY_CONFIG_DUMP
     path = "/config_dump"
     interval = SLOW_ENDPOINT_INTERVAL
 

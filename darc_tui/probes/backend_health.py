@@ -9,8 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from darc_tui.config import LOCAL, Config
-from darc_tui.hosts.base import Host, host_down
+from darc_tui.errors import ErrorKind, classify
+from darc_tui.hosts.base import Host
 from darc_tui.hosts.http import HttpResult, http_request
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.probes._commands import host_named, shown
 from darc_tui.probes.base import Probe
@@ -94,7 +96,7 @@ class HealthCheck:
 class HttpHealthProbe(Probe):
     """GET a health URL from `host`; FAIL on no answer or a non-2xx/3xx status."""
 
-    name = "backend.health"
+    name = ProbeId.BACKEND_HEALTH
 
     def __init__(
         self,
@@ -102,7 +104,7 @@ class HttpHealthProbe(Probe):
         url: str,
         vantage: Vantage,
         *,
-        name: str = "backend.health",
+        name: ProbeId = ProbeId.BACKEND_HEALTH,
         interval: float | None = None,
         timeout: float = 2.0,
     ) -> None:
@@ -117,7 +119,8 @@ class HttpHealthProbe(Probe):
         try:
             result = await http_request(self.host, "GET", self.url, timeout=self.timeout)
         except Exception as exc:  # the boundary: a probe never raises into the engine
-            return self.evidence(Status.ERROR, f"GET {self.url}: {exc}", facts={"error": str(exc)})
+            detail, kind = f"GET {self.url}: {exc}", classify(exc)
+            return self.evidence(Status.ERROR, detail, facts={"error": str(exc)}, error_kind=kind)
         return self.judge(result)
 
     def judge(self, result: HttpResult) -> Evidence:
@@ -135,12 +138,13 @@ class HttpHealthProbe(Probe):
             facts=self._facts(result, reply),
             data=check,
             observed_at=result.observed_at,
+            error_kind=result.error_kind,
         )
 
     def _verdict(self, result: HttpResult, reply: EnvoyReply | None) -> tuple[Status, str]:
         where = f"GET {self.url}"
         if result.status is None:
-            status = Status.ERROR if host_down(result.error) else Status.FAIL
+            status = Status.ERROR if result.error_kind is ErrorKind.HOST_DOWN else Status.FAIL
             return status, f"{where}: {result.error or 'no response'}"
         timing = f" in {result.total_ms:.0f} ms" if result.total_ms is not None else ""
         head = f"{where} → {result.status}{timing}"
@@ -198,18 +202,18 @@ def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
     jump, envoy_host = hosts.get(LOCAL), host_named(hosts, config.envoy.host)
     backend_host = host_named(hosts, config.backend.host)
     health_url = _join(config.backend.url, config.backend.health_path)
-    plan: list[tuple[Host | None, str, Vantage, str]] = []
+    plan: list[tuple[Host | None, str, Vantage, ProbeId]] = []
     if config.backend.url:
-        plan.append((jump, health_url, Vantage.JUMP, "backend.health"))
-        plan.append((envoy_host, health_url, Vantage.ENVOY_HOST, "backend.health"))
+        plan.append((jump, health_url, Vantage.JUMP, ProbeId.BACKEND_HEALTH))
+        plan.append((envoy_host, health_url, Vantage.ENVOY_HOST, ProbeId.BACKEND_HEALTH))
         if backend_host is not None:
-            plan.append((backend_host, health_url, Vantage.BACKEND_HOST, "backend.health"))
+            plan.append((backend_host, health_url, Vantage.BACKEND_HOST, ProbeId.BACKEND_HEALTH))
     if config.site.public_url:
-        plan.append((jump, config.site.public_url, Vantage.THROUGH_ENVOY, "backend.health"))
+        plan.append((jump, config.site.public_url, Vantage.THROUGH_ENVOY, ProbeId.BACKEND_HEALTH))
     if config.envoy.listener_url:
         # With a public URL, the listener seen from the Envoy host is its own check; without
         # one it is the only through-Envoy path the diagnosis can read.
-        name = "envoy.listener" if config.site.public_url else "backend.health"
+        name = ProbeId.ENVOY_LISTENER if config.site.public_url else ProbeId.BACKEND_HEALTH
         url = _join(config.envoy.listener_url, config.backend.health_path)
         plan.append((envoy_host, url, Vantage.THROUGH_ENVOY, name))
     return [

@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 
 
 class Probe(ABC):
     """One runbook check. `run()` never raises: every failure becomes Evidence saying why."""
 
-    name: str  # stable, e.g. "backend.http"
+    name: ProbeId  # stable, e.g. ProbeId.BACKEND_HEALTH
     vantage: Vantage
     interval: float = 1.0  # seconds between the end of one run and the start of the next
 

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from darc_tui.config import LOCAL, Config
+from darc_tui.errors import classify
 from darc_tui.hosts.base import Host
 from darc_tui.hosts.http import HttpResult, http_request
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.probes._commands import shown
 from darc_tui.probes.base import Probe
@@ -69,7 +71,7 @@ def read_preflight(origin: str, result: HttpResult) -> Preflight:
 class CorsPreflightProbe(Probe):
     """OPTIONS with Origin + Access-Control-Request-*; FAIL when the origin is not allowed."""
 
-    name = "cors.preflight"
+    name = ProbeId.CORS_PREFLIGHT
     vantage = Vantage.JUMP
     interval = 5.0
 
@@ -108,11 +110,14 @@ class CorsPreflightProbe(Probe):
                 self.host, "OPTIONS", self.url, headers=self.headers, timeout=self.timeout
             )
         except Exception as exc:  # the boundary: a probe never raises into the engine
-            return self.evidence(Status.ERROR, f"OPTIONS {self.url}: {exc}", facts={})
+            detail, kind = f"OPTIONS {self.url}: {exc}", classify(exc)
+            return self.evidence(Status.ERROR, detail, facts={}, error_kind=kind)
         if result.status is None:
             detail = f"preflight OPTIONS {self.url}: {result.error or 'no response'}"
             facts = {"origin": self.origin, "error": result.error}
-            return self.evidence(Status.ERROR, detail, via=result.via, facts=facts)
+            return self.evidence(
+                Status.ERROR, detail, via=result.via, facts=facts, error_kind=result.error_kind
+            )
         return self._judge(read_preflight(self.origin, result))
 
     def _judge(self, pre: Preflight) -> Evidence:

@@ -11,6 +11,7 @@ from typing import Any
 
 from darc_tui.config import Config
 from darc_tui.hosts.base import Host
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.config_dump import parse_config_dump
 from darc_tui.parse.envoy_summary import ConfigChange, EnvoySummary
@@ -102,7 +103,7 @@ def judge_summary(
 class ConfigFileProbe(ConfigProbe):
     """envoy.yaml as it is on disk now: parses? has the configured cluster? with which settings?"""
 
-    name = "envoy.config_file"
+    name = ProbeId.ENVOY_CONFIG_FILE
 
     def __init__(self, host: Host, path: str, cluster: str, **kw: Any) -> None:
         super().__init__(host, path, **kw)
@@ -143,7 +144,7 @@ class Validation:
 class ValidateProbe(ConfigProbe):
     """`<envoy> --mode validate -c <path>` on the Envoy host, re-run when the file changes."""
 
-    name = "envoy.validate"
+    name = ProbeId.ENVOY_VALIDATE
 
     def __init__(self, host: Host, path: str, binary: str = "", **kw: Any) -> None:
         super().__init__(host, path, **kw)
@@ -241,7 +242,7 @@ class Drift:
 class DriftProbe(ConfigProbe):
     """envoy.yaml on disk vs the running config (/config_dump): FAIL when they differ."""
 
-    name = "envoy.drift"
+    name = ProbeId.ENVOY_DRIFT
 
     def __init__(self, host: Host, path: str, admin: str, **kw: Any) -> None:
         super().__init__(host, path, **kw)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from darc_tui.config import Config
 from darc_tui.hosts.base import CommandResult, Host
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.firewall import (
     ChainPolicy,
@@ -105,7 +106,7 @@ def policy_text(policy: ChainPolicy) -> str:
 class FirewallProbe(Probe):
     """Reads every firewall tool on one host and keeps the rules that stop the backend port."""
 
-    name = "firewall.rules"
+    name = ProbeId.FIREWALL_RULES
     interval = 15.0
 
     def __init__(

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from darc_tui.config import Config
-from darc_tui.hosts.base import Host, host_down
+from darc_tui.errors import SLOW_ANSWER, ErrorKind
+from darc_tui.hosts.base import Host
 from darc_tui.hosts.http import HttpResult, http_request
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status
 from darc_tui.parse.envoy_summary import ClusterSummary, Endpoint, statuses_text
 from darc_tui.parse.envoy_yaml import parse_envoy_yaml
@@ -26,7 +28,7 @@ from darc_tui.probes._endpoints import EndpointProbe
 from darc_tui.probes.base import Probe
 from darc_tui.probes.envoy_config import CONFIG_INTERVAL, read_config
 
-PROBE = "envoy.hc_request"
+PROBE = ProbeId.ENVOY_HC_REQUEST
 BODY_FACT_CHARS = 120
 
 
@@ -57,9 +59,9 @@ class HcAnswer:
     @property
     def slow(self) -> bool:
         """Slower than the check's timeout (or no answer in time): Envoy's check times out."""
-        error, limit, total = self.result.error, self.settings.timeout, self.result.total_ms
-        if error == "read timeout" or error.startswith("timed out"):
-            return True  # connected, then no answer in time ("connect timeout" is the network)
+        kind, limit, total = self.result.error_kind, self.settings.timeout, self.result.total_ms
+        if kind in SLOW_ANSWER:
+            return True  # connected, then no answer in time (a connect timeout is the network)
         return limit is not None and total is not None and total > limit * 1000
 
 
@@ -148,6 +150,7 @@ class HealthCheckRequestProbe(EndpointProbe):
             latency_ms=result.total_ms,
             via=result.via,
             facts=_facts(answer, url, self.cluster),
+            error_kind=result.error_kind,
             data=answer,
             observed_at=result.observed_at,
         )
@@ -159,7 +162,7 @@ def judge_answer(answer: HcAnswer, url: str) -> tuple[Status, str]:
     where = f"GET {url} Host: {settings.host_header}"
     limit = f"{settings.timeout:g} s" if settings.timeout is not None else "?"
     if result.status is None:
-        if host_down(result.error) or "certificate verify failed" in result.error:
+        if result.error_kind in (ErrorKind.HOST_DOWN, ErrorKind.CERTIFICATE):
             # nothing learnt about the host (Envoy's check does not verify certificates either)
             return Status.ERROR, f"{where}: {result.error}"
         tail = f" (the check's timeout is {limit})" if answer.slow else ""

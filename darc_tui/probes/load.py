@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from darc_tui.config import Config
 from darc_tui.hosts.base import Host
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.host_load import LOAD_ARGV, NPROC_ARGV, HostLoad, parse_host_load
 from darc_tui.probes._commands import host_named, shown
@@ -19,7 +20,7 @@ LOW_MEMORY_PCT = 95.0
 class HostLoadProbe(Probe):
     """`cat /proc/loadavg /proc/meminfo; nproc` on one host."""
 
-    name = "host.load"
+    name = ProbeId.HOST_LOAD
     interval = 5.0
 
     def __init__(

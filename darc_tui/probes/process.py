@@ -13,6 +13,7 @@ import psutil
 
 from darc_tui.config import Config
 from darc_tui.hosts.base import Host
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.ps import PS_ARGV, EnvoyProcess, ProcessRow, find_envoys, parse_ps
 from darc_tui.parse.ss import ListeningSocket, parse_ss
@@ -61,7 +62,7 @@ def select_envoy(
 class EnvoyProcessProbe(Probe):
     """`ps` for Envoy on its host: running? pid, uptime, -c path, --restart-epoch, wrapper."""
 
-    name = "envoy.process"
+    name = ProbeId.ENVOY_PROCESS
     vantage = Vantage.ENVOY_HOST
     interval = 2.0
 
@@ -185,7 +186,7 @@ def url_endpoint(url: str) -> tuple[str, int] | None:
 class EnvoyPortsProbe(Probe):
     """`ss -tlnp` on the Envoy host: are the listener and admin ports bound, and by Envoy?"""
 
-    name = "envoy.ports"
+    name = ProbeId.ENVOY_PORTS
     vantage = Vantage.ENVOY_HOST
     interval = 2.0
 

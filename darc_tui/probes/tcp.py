@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from darc_tui.config import Config
+from darc_tui.errors import ErrorKind, classify
 from darc_tui.hosts.base import Host, TcpResult, host_down
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.envoy_summary import Endpoint
 from darc_tui.probes._commands import host_named, shown
@@ -23,7 +25,27 @@ async def connect(host: Host, address: str, port: int, timeout: float) -> TcpRes
     try:
         return await host.open_tcp(address, port, timeout=timeout)
     except Exception as exc:  # the boundary: a probe never raises into the engine
-        return TcpResult(address, port, False, error=str(exc) or type(exc).__name__)
+        error = str(exc) or type(exc).__name__
+        return TcpResult(address, port, False, error=error, error_kind=classify(exc))
+
+
+# What a host's TcpResult.error word means when the host did not set the kind itself.
+_KIND_OF_WORD = {
+    "refused": ErrorKind.REFUSED,
+    "timeout": ErrorKind.CONNECT_TIMEOUT,  # a TCP connect that times out never got a SYN-ACK
+    "unreachable": ErrorKind.NO_ROUTE,
+}
+
+
+def connect_kind(result: TcpResult) -> ErrorKind | None:
+    """The kind of a failed connect (None when it connected)."""
+    if result.ok:
+        return None
+    if result.error_kind is not None:
+        return result.error_kind
+    if host_down(result.error):
+        return ErrorKind.HOST_DOWN
+    return _KIND_OF_WORD.get(result.error, ErrorKind.OTHER)
 
 
 def judge_connect(
@@ -47,7 +69,7 @@ def judge_connect(
     if result.error == "timeout":
         why += f" after {timeout:g} s"
     # a host we cannot reach measured nothing about the target: that is ERROR, not FAIL
-    status = Status.ERROR if host_down(result.error) else Status.FAIL
+    status = Status.ERROR if connect_kind(result) is ErrorKind.HOST_DOWN else Status.FAIL
     return status, f"{where}: {why}", facts
 
 
@@ -58,7 +80,7 @@ def nc_command(host: Host, address: str, port: int, timeout: float) -> str:
 class BackendTcpProbe(Probe):
     """TCP connect from `host` to address:port, then close; FAIL refused/timeout/unreachable."""
 
-    name = "backend.tcp"
+    name = ProbeId.BACKEND_TCP
     vantage = Vantage.ENVOY_HOST
 
     def __init__(
@@ -90,13 +112,14 @@ class BackendTcpProbe(Probe):
             facts=facts,
             data=result,
             observed_at=result.observed_at,
+            error_kind=connect_kind(result),
         )
 
 
 class EndpointTcpProbe(EndpointProbe):
     """A TCP connect from the Envoy host to every host of the cluster (at most 16 per round)."""
 
-    name = "endpoint.tcp"
+    name = ProbeId.ENDPOINT_TCP
 
     async def check(self, endpoint: Endpoint) -> Evidence:
         address, port = endpoint
@@ -116,6 +139,7 @@ class EndpointTcpProbe(EndpointProbe):
             facts={**facts, "cluster": self.cluster},
             data=result,
             observed_at=result.observed_at,
+            error_kind=connect_kind(result),
         )
 
 

@@ -6,8 +6,9 @@ import argparse
 import io
 
 from darc_tui.actions import audit
-from darc_tui.actions.command import add_parser, run
+from darc_tui.actions.command import reload_command as run
 from darc_tui.cli import build_parser
+from darc_tui.commands.reload import add_parser
 from darc_tui.config import Config, EnvoyConfig
 from tests.actions.conftest import WrappedEnvoy, local_hosts
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from darc_tui.config import Config, parse_config
+from darc_tui.errors import ErrorKind
 from darc_tui.hosts.base import TcpResult
 from darc_tui.hosts.http import HttpResult
 from darc_tui.hosts.local import LocalHost
@@ -87,6 +88,26 @@ def state(*evidence: Evidence, clock: Clock | None = None) -> State:
     return s
 
 
+# The words the probes write in `error`, with the kind the host layer set alongside (tests name a
+# failure by its words; the rules read only the kind).
+KIND_OF = {
+    "": None,
+    "connection refused": ErrorKind.REFUSED,
+    "refused": ErrorKind.REFUSED,
+    "read timeout": ErrorKind.READ_TIMEOUT,
+    "connect timeout": ErrorKind.CONNECT_TIMEOUT,
+    "timeout": ErrorKind.TIMEOUT,
+    "unreachable": ErrorKind.NO_ROUTE,
+    "connection reset": ErrorKind.RESET,
+}
+
+
+def kind_of(error: str) -> ErrorKind | None:
+    if error.startswith("host down:"):
+        return ErrorKind.HOST_DOWN
+    return KIND_OF.get(error, ErrorKind.OTHER)
+
+
 def ev(
     probe: str,
     outcome: Status = Status.OK,
@@ -97,6 +118,7 @@ def ev(
     data: Any = None,
     at: float = NOW,
     latency_ms: float | None = None,
+    error_kind: ErrorKind | None = None,
     **facts: Any,
 ) -> Evidence:
     return Evidence(
@@ -109,6 +131,7 @@ def ev(
         latency_ms=latency_ms,
         facts=facts,
         data=data,
+        error_kind=error_kind,
     )
 
 
@@ -187,7 +210,11 @@ def ready(state_word: str = "LIVE") -> Evidence:
 
 
 def ready_failed(error: str = "refused") -> Evidence:
-    return ev("envoy.ready", Status.FAIL, target="ready", error=error, detail=f"connect {error}")
+    kind = kind_of(error)
+    detail = f"connect {error}"
+    return ev(
+        "envoy.ready", Status.FAIL, target="ready", error=error, detail=detail, error_kind=kind
+    )
 
 
 def process(running: bool = True, pid: int = 4242) -> Evidence:
@@ -231,6 +258,7 @@ def http(
         url=url,
         status=status,
         error=error,
+        error_kind=kind_of(error) if status is None else None,
         local_reply=local_reply,
         flag=flag,
         body=body,
@@ -248,6 +276,7 @@ def tcp(host: str, port: int, ok: bool = True, error: str = "") -> Evidence:
         port=port,
         ok=ok,
         error=error,
+        error_kind=None if ok else (kind_of(error) or ErrorKind.OTHER),
     )
 
 
@@ -288,7 +317,10 @@ def hc_answer(
 ) -> HttpResult:
     """What http_request returns for one health-check request (no answer: status None + error)."""
     headers = (("location", location),) if location else ()
-    return HttpResult("", "GET", status, headers, b"", total_ms=total_ms, error=error)
+    kind = kind_of(error) if status is None else None
+    return HttpResult(
+        "", "GET", status, headers, b"", total_ms=total_ms, error=error, error_kind=kind
+    )
 
 
 def hc_requests(

@@ -3,8 +3,11 @@ from recorded Envoy 1.40 answers), and read "unknown" from anything else."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from darc_tui.diagnosis.endpoint_views import endpoint_tcp_views, hc_request_view
 from darc_tui.diagnosis.probe_views import access_view, http_view, ready_view, tcp_view
+from darc_tui.errors import ErrorKind
 from darc_tui.hosts.base import TcpResult
 from darc_tui.hosts.http import HttpResult
 from darc_tui.hosts.local import LocalHost
@@ -23,7 +26,14 @@ URL = "http://127.0.0.1:8080/api/health"
 def through_envoy(status: int | None, body: str = "", error: str = "", **headers: str) -> Evidence:
     probe = HttpHealthProbe(LocalHost(), URL, Vantage.THROUGH_ENVOY)
     result = HttpResult(
-        URL, "GET", status, tuple(headers.items()), body.encode(), total_ms=4.0, error=error
+        URL,
+        "GET",
+        status,
+        tuple(headers.items()),
+        body.encode(),
+        total_ms=4.0,
+        error=error,
+        error_kind=b.kind_of(error) if status is None else None,
     )
     return probe.judge(result)
 
@@ -63,9 +73,19 @@ def test_a_backend_500_through_envoy_reads_as_from_upstream() -> None:
 
 def test_connect_errors_keep_their_kind_and_words() -> None:
     view = http_view(through_envoy(None, error="connection refused"))
-    assert view is not None and view.error == "refused" and view.error_text == "connection refused"
+    assert view is not None and view.error is ErrorKind.REFUSED
+    assert view.error_text == "connection refused"
     slow = http_view(through_envoy(None, error="read timeout"))
-    assert slow is not None and slow.error == "read_timeout"
+    assert slow is not None and slow.error is ErrorKind.READ_TIMEOUT
+
+
+def test_the_kind_decides_not_the_words() -> None:
+    """Rewording a message changes nothing: the view reads the kind the host layer set."""
+    reworded = dataclasses.replace(
+        through_envoy(None, error="connection refused"), detail="Verbindung abgelehnt"
+    )
+    view = http_view(dataclasses.replace(reworded, facts={**reworded.facts, "error": "nein"}))
+    assert view is not None and view.error is ErrorKind.REFUSED
 
 
 def test_tcp_timeout_is_a_connect_timeout() -> None:
@@ -78,18 +98,22 @@ def test_tcp_timeout_is_a_connect_timeout() -> None:
         port=18443,
         ok=False,
         error="timeout",
+        error_kind=ErrorKind.TIMEOUT,
     )
     view = tcp_view(ev)
-    assert view is not None and not view.ok and view.error == "connect_timeout"
+    assert view is not None and not view.ok and view.error is ErrorKind.CONNECT_TIMEOUT
 
 
 def test_refused_admin_reads_as_unreachable_with_the_reason() -> None:
     probe = ReadyProbe(LocalHost(), "http://127.0.0.1:9901")
-    ev = probe.unreachable(
-        AdminResponse("http://127.0.0.1:9901/ready", None, error="connection refused")
+    refused = AdminResponse(
+        "http://127.0.0.1:9901/ready",
+        None,
+        error="connection refused",
+        error_kind=ErrorKind.REFUSED,
     )
-    view = ready_view(ev)
-    assert view is not None and not view.reachable and view.error == "refused"
+    view = ready_view(probe.unreachable(refused))
+    assert view is not None and not view.reachable and view.error is ErrorKind.REFUSED
 
 
 def test_evidence_of_another_shape_reads_as_unknown() -> None:
@@ -138,4 +162,9 @@ def test_hc_request_view_reads_what_the_probe_judged() -> None:
         "backend_cluster", settings, ("127.0.0.1", 18443, b.hc_answer(None, error="read timeout"))
     )
     slow = hc_request_view(timed_out)
-    assert slow is not None and slow.slow and slow.error == "read_timeout" and not slow.answered
+    assert (
+        slow is not None
+        and slow.slow
+        and slow.error is ErrorKind.READ_TIMEOUT
+        and not slow.answered
+    )

@@ -42,13 +42,13 @@ async def diagnosed(
     accept: Callable[[Finding], bool] = lambda _finding: True,
 ) -> tuple[Finding, Snapshot]:
     """The engine on `config` until `cause` is on top; records how long that took."""
-    monitor = build_engine(config)
+    engine = build_engine(config)
     try:
         snap, seconds, rounds = await until_top(
-            monitor, cause, started=started, traffic=traffic, accept=accept
+            engine, cause, started=started, traffic=traffic, accept=accept
         )
     finally:
-        await monitor.stop()
+        await engine.stop()
     site.timings.append(Timing(site.variant.name, name, cause, seconds, rounds))
     finding = snap.findings[0]
     assert finding.evidence and finding.next_steps and finding.title
@@ -69,14 +69,14 @@ def backend_endpoint(site: Site) -> str:
 
 async def test_healthy_site_has_no_finding(site: Site) -> None:
     site.ensure()
-    monitor = build_engine(site.config())
+    engine = build_engine(site.config())
     try:
         for _ in range(6):  # enough rounds for counter deltas and every probe to report
-            snap = await monitor.run_round()
+            snap = await engine.run_round()
             assert snap.findings == (), explain(snap)
-            await asyncio.sleep(monitor.config.probes.interval)
+            await asyncio.sleep(engine.config.probes.interval)
     finally:
-        await monitor.stop()
+        await engine.stop()
     assert snap.verdict is Verdict.OK
     assert any(e.probe == "envoy.stats" and e.facts.get("sampled") for e in snap.evidence)
 

@@ -24,6 +24,8 @@ from darc_tui.diagnosis.rules.common import (
     through,
     through_fact,
 )
+from darc_tui.errors import ErrorKind
+from darc_tui.ids import CauseId
 from darc_tui.model import EvidenceRef, Finding, Verdict
 
 _CONNECT_FAILURE = ("UF",)
@@ -46,10 +48,10 @@ def _backend_url_down(ctx: Context) -> Iterator[Finding]:
     tcp, http = ctx.tcp(), direct(ctx)
     refused: list[EvidenceRef] = []
     where = f"{ctx.backend_host}:{ctx.backend_port}"
-    if tcp is not None and not tcp.ok and tcp.error == "refused":
+    if tcp is not None and not tcp.ok and tcp.error is ErrorKind.REFUSED:
         target = f"{tcp.host}:{tcp.port}" if tcp.host and tcp.port else where
         refused.append(ref(tcp.ev, f"connect {target} from the Envoy host: connection refused"))
-    if http is not None and http.status is None and http.error == "refused":
+    if http is not None and http.status is None and http.error is ErrorKind.REFUSED:
         refused.append(ref(http.ev, direct_fact(http)))
     if not refused or (tcp is not None and tcp.ok) or (http is not None and http.answered):
         return
@@ -80,7 +82,7 @@ def _backend_url_down(ctx: Context) -> Iterator[Finding]:
         ruled.append("config.tls_mismatch: plain HTTP on both sides")
     tail = f"; {symptoms.text}" if symptoms.text else ""
     yield finding(
-        "backend.down",
+        CauseId.BACKEND_DOWN,
         confidence(0.7, len(support) - 1, unconfirmed),
         f"nothing listens on {where}: connect refused from the Envoy host{tail}",
         support,
@@ -116,7 +118,7 @@ def _some_hosts_down(ctx: Context) -> Iterator[Finding]:
         f"traffic continues on {', '.join(others)}"
     )
     yield finding(
-        "backend.down",
+        CauseId.BACKEND_DOWN,
         confidence(0.55, 1),
         summary,
         [ref(clusters.ev, f"health check: {hosts_text(failing)}"), network[1]],
@@ -132,7 +134,7 @@ def _some_hosts_down(ctx: Context) -> Iterator[Finding]:
 def _some_hosts_refuse(ctx: Context) -> Iterator[Finding]:
     """Proven per host: a TCP connect from the Envoy host is refused by some, accepted by others."""
     connects = ctx.endpoint_tcp
-    refused = connects_failing(ctx, ("refused",))
+    refused = connects_failing(ctx, (ErrorKind.REFUSED,))
     serving = [v for v in connects if v.ok]
     firewall = ctx.firewall
     if not refused or not serving or (firewall is not None and firewall.blocking):
@@ -153,7 +155,7 @@ def _some_hosts_refuse(ctx: Context) -> Iterator[Finding]:
         f"traffic continues on {', '.join(v.endpoint for v in serving)}"
     )
     yield finding(
-        "backend.down",
+        CauseId.BACKEND_DOWN,
         confidence(0.7, len(support) - len(refused)),
         summary,
         [*support, *(ref(v.ev, connect_fact(ctx, v)) for v in serving[:1])],
@@ -199,7 +201,7 @@ def backend_errors(ctx: Context) -> Iterator[Finding]:
         )
     url = view.url if view is not None else ctx.health_url
     yield finding(
-        "backend.errors",
+        CauseId.BACKEND_ERRORS,
         confidence(0.65, len(support) - 1),
         summary,
         support,
@@ -287,7 +289,7 @@ def keepalive_race(ctx: Context) -> Iterator[Finding]:
         f"backend closes idle keep-alive connections before Envoy's idle_timeout ({idle:g} s) ends"
     )
     yield finding(
-        "backend.keepalive_race",
+        CauseId.BACKEND_KEEPALIVE_RACE,
         confidence(0.5, len(support) - 1),
         summary,
         support,
@@ -323,7 +325,7 @@ def no_hosts(ctx: Context) -> Iterator[Finding]:
         for host, _port in config.endpoints[:2]:
             next_steps.append(ctx.on_envoy_host(f"getent hosts {host}"))
     yield finding(
-        "cluster.no_hosts",
+        CauseId.CLUSTER_NO_HOSTS,
         confidence(0.75, len(support) - 1),
         f"cluster {ctx.cluster} has no hosts{why}{tail}",
         support,

@@ -9,6 +9,8 @@ from darc_tui.diagnosis import probe_views as pv
 from darc_tui.diagnosis.context import COUNTER_WINDOW, Context
 from darc_tui.diagnosis.probe_views import HttpView, TcpView
 from darc_tui.diagnosis.views import HostView
+from darc_tui.errors import WORDS, ErrorKind
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, EvidenceRef, Finding, Vantage
 
 Rule = Callable[[Context], Iterable[Finding]]
@@ -22,7 +24,7 @@ def throughs(ctx: Context) -> list[HttpView]:
     """Requests through Envoy: its listener from the Envoy host (nothing in between) first, then
     the public URL from the jump box (which may cross a load balancer or CDN first)."""
     views = (
-        pv.http_view(ctx.latest("envoy.listener", Vantage.THROUGH_ENVOY)),
+        pv.http_view(ctx.latest(ProbeId.ENVOY_LISTENER, Vantage.THROUGH_ENVOY)),
         ctx.http(Vantage.THROUGH_ENVOY),
     )
     return [v for v in views if v is not None]
@@ -89,20 +91,13 @@ def direct_fact(view: HttpView, where: str = "from the Envoy host") -> str:
     return f"GET {view.url} {where} → {view.status}{ms}"
 
 
-_CONNECT_WORDS = {
-    "refused": "connection refused",
-    "connect_timeout": "connect timeout",
-    "unreachable": "unreachable",
-}
-
-
 def connect_fact(ctx: Context, view: TcpView) -> str:
     """One host's TCP connect from the Envoy host (endpoint.tcp), as a finding cites it."""
-    word = "connected" if view.ok else _CONNECT_WORDS.get(view.error, view.error or "failed")
+    word = "connected" if view.ok else WORDS[view.error or ErrorKind.OTHER]
     return f"connect {view.endpoint} ({ctx.cluster} host) from the Envoy host: {word}"
 
 
-def connects_failing(ctx: Context, kinds: Iterable[str]) -> list[TcpView]:
+def connects_failing(ctx: Context, kinds: Iterable[ErrorKind]) -> list[TcpView]:
     """Hosts of the cluster a plain TCP connect from the Envoy host failed to, with `kinds`."""
     wanted = tuple(kinds)
     return [v for v in ctx.endpoint_tcp if not v.ok and v.error in wanted]

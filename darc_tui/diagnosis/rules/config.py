@@ -26,18 +26,20 @@ from darc_tui.diagnosis.rules.common import (
     window,
 )
 from darc_tui.diagnosis.views import as_str, pick
+from darc_tui.errors import ErrorKind
+from darc_tui.ids import CauseId, ProbeId
 from darc_tui.model import Evidence, EvidenceRef, Finding, Status, Verdict
 from darc_tui.parse.envoy_summary import ConfigChange, EnvoySummary, diff
 
 
 def _invalid_evidence(ctx: Context) -> tuple[Evidence, str, float] | None:
     """Envoy's own verdict (`--mode validate`), else a file that does not even parse as YAML."""
-    ev = ctx.latest("envoy.validate")
+    ev = ctx.latest(ProbeId.ENVOY_VALIDATE)
     if ev is not None and ev.status is Status.FAIL:
         return ev, as_str(pick(ev, "message")) or ev.detail, 0.85
     if ev is not None and ev.status is Status.OK:
         return None
-    file = ctx.latest("envoy.config_file")
+    file = ctx.latest(ProbeId.ENVOY_CONFIG_FILE)
     summary = file.data if file is not None else None
     if file is None or file.status is not Status.FAIL or not isinstance(summary, EnvoySummary):
         return None
@@ -61,7 +63,7 @@ def invalid(ctx: Context) -> Iterator[Finding]:
         else "the running Envoy is unaffected until a reload or restart, which would fail"
     )
     yield finding(
-        "config.invalid",
+        CauseId.CONFIG_INVALID,
         confidence(base),
         f"{path} does not validate: {message}; {consequence}",
         [ref(ev, message)],
@@ -77,7 +79,7 @@ def invalid(ctx: Context) -> Iterator[Finding]:
 
 def drift_changes(ctx: Context) -> list[ConfigChange]:
     """What a reload would change (empty = same, or one side unknown)."""
-    probe = ctx.latest("envoy.drift")
+    probe = ctx.latest(ProbeId.ENVOY_DRIFT)
     changes = getattr(probe.data, "changes", None) if probe is not None else None
     if probe is not None and isinstance(changes, tuple):
         found = [c for c in changes if isinstance(c, ConfigChange)]
@@ -96,7 +98,7 @@ def _relevant_first(ctx: Context, changes: list[ConfigChange]) -> list[ConfigCha
 
 
 def drift(ctx: Context) -> Iterator[Finding]:
-    probe = ctx.latest("envoy.drift")
+    probe = ctx.latest(ProbeId.ENVOY_DRIFT)
     if probe is not None and probe.status is Status.OK:
         return
     changes = _relevant_first(ctx, drift_changes(ctx))
@@ -115,7 +117,7 @@ def drift(ctx: Context) -> Iterator[Finding]:
         f"(edited, not reloaded; running → disk): {'; '.join(lines[:3])}{more}"
     )
     yield finding(
-        "config.drift",
+        CauseId.CONFIG_DRIFT,
         confidence(0.7, len(support) - 1),
         summary,
         support,
@@ -181,7 +183,9 @@ def endpoint_mismatch(ctx: Context) -> Iterator[Finding]:
     # proven per host: Envoy's endpoint refuses (or drops) a plain connect from the Envoy host
     dead = [
         v
-        for v in connects_failing(ctx, ("refused", "connect_timeout", "unreachable"))
+        for v in connects_failing(
+            ctx, (ErrorKind.REFUSED, ErrorKind.CONNECT_TIMEOUT, ErrorKind.NO_ROUTE)
+        )
         if v.endpoint in dialled_names
     ]
     if alive is None or not (symptoms or failing or dead):
@@ -199,12 +203,12 @@ def endpoint_mismatch(ctx: Context) -> Iterator[Finding]:
     where = f"{ctx.backend_host}:{ctx.backend_port}"
     tail = f"; {symptoms.text}" if symptoms.text else ""
     if dead:
-        words = "refuses" if all(v.error == "refused" for v in dead) else "does not accept"
+        words = "refuses" if all(v.error is ErrorKind.REFUSED for v in dead) else "does not accept"
         tail = (
             f"; {', '.join(v.endpoint for v in dead)} {words} connections from the Envoy host{tail}"
         )
     yield finding(
-        "config.endpoint_mismatch",
+        CauseId.CONFIG_ENDPOINT_MISMATCH,
         confidence(0.7, len(support) - 2),
         f"cluster {ctx.cluster} sends to {endpoints_text(dialled)} but the backend listens on "
         f"{where} ({ctx.backend_url}){tail}",
@@ -249,7 +253,7 @@ def tls_mismatch(ctx: Context) -> Iterator[Finding]:
     where = endpoints_text(config.endpoints) if config.endpoints else ctx.backend_url
     tail = f"; {symptoms.text}" if symptoms.text else ""
     yield finding(
-        "config.tls_mismatch",
+        CauseId.CONFIG_TLS_MISMATCH,
         confidence(0.7, len(support) - 1),
         f"{how} at {where}{tail}",
         support,
@@ -282,7 +286,7 @@ def protocol_mismatch(ctx: Context) -> Iterator[Finding]:
     if not hc_failing(ctx) and ctx.clusters is not None:
         ruled.append("healthcheck.failing: the health check (HTTP/1.1) stays green")
     yield finding(
-        "config.protocol_mismatch",
+        CauseId.CONFIG_PROTOCOL_MISMATCH,
         confidence(0.75, len(support) - 1),
         f"cluster {ctx.cluster} sends HTTP/2 (http2_protocol_options) to {ctx.backend_url}, an "
         f"HTTP/1.1 backend: Envoy answers 502 protocol error (UPE)",
@@ -323,7 +327,7 @@ def no_route(ctx: Context) -> Iterator[Finding]:
         else f"{nr} of {access.total if access else 0} requests"
     )
     yield finding(
-        "config.no_route",
+        CauseId.CONFIG_NO_ROUTE,
         confidence(0.7, len(support) - 1),
         f"{what} through Envoy match no route: Envoy answers 404 itself (NR)",
         support,

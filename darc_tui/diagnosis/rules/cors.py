@@ -9,6 +9,7 @@ from darc_tui.diagnosis.catalog import finding
 from darc_tui.diagnosis.context import Context
 from darc_tui.diagnosis.rank import confidence
 from darc_tui.diagnosis.rules.common import ref
+from darc_tui.ids import CauseId
 from darc_tui.model import Finding, Verdict
 
 
@@ -25,7 +26,7 @@ def origin_not_allowed(ctx: Context) -> Iterator[Finding]:
     status = f" {view.status}" if view.status is not None else ""
     url = ctx.config.site.public_url or ctx.listener_url + ctx.health_path
     yield finding(
-        "cors.origin_not_allowed",
+        CauseId.CORS_ORIGIN_NOT_ALLOWED,
         confidence(0.75),
         f"preflight OPTIONS {url} from origin {origin} answered{status} with {got}",
         [ref(view.ev)],

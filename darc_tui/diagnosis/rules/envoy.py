@@ -10,19 +10,21 @@ from darc_tui.diagnosis.context import Context, known
 from darc_tui.diagnosis.probe_views import PortsView
 from darc_tui.diagnosis.rank import confidence
 from darc_tui.diagnosis.rules.common import ref, through, through_fact
+from darc_tui.errors import ErrorKind
+from darc_tui.ids import CauseId, ProbeId
 from darc_tui.model import EvidenceRef, Finding
 
 
 def _listener_refused(ctx: Context) -> EvidenceRef | None:
     view = through(ctx)
-    if view is not None and view.status is None and view.error == "refused":
+    if view is not None and view.status is None and view.error is ErrorKind.REFUSED:
         return ref(view.ev, through_fact(view))
     return None
 
 
 def _admin_refused(ctx: Context) -> EvidenceRef | None:
     ready = ctx.ready
-    if ready is not None and not ready.reachable and ready.error == "refused":
+    if ready is not None and not ready.reachable and ready.error is ErrorKind.REFUSED:
         return ref(ready.ev, f"admin {ctx.admin_url}/ready: connection refused")
     return None
 
@@ -66,11 +68,11 @@ def envoy_down(ctx: Context) -> Iterator[Finding]:
         f"{ctx.admin_url} and listener {ctx.listener_url or '(not configured)'} closed"
     )
     ruled: list[str] = []
-    validate = ctx.latest("envoy.validate")
+    validate = ctx.latest(ProbeId.ENVOY_VALIDATE)
     if known(validate) and validate is not None and validate.status.value == "ok":
         ruled.append(f"config.invalid: {ctx.config.envoy.config_path} validates")
     yield finding(
-        "envoy.down",
+        CauseId.ENVOY_DOWN,
         score,
         summary,
         [*support, *closed],
@@ -104,7 +106,7 @@ def listener_missing(ctx: Context) -> Iterator[Finding]:
     ports_to_check = [port, *(running.listener_ports if running else ())]
     listening = steps.listening(ctx, ports_to_check)
     yield finding(
-        "envoy.listener_missing",
+        CauseId.ENVOY_LISTENER_MISSING,
         confidence(0.6, len(support) - 1 + bool(elsewhere)),
         summary,
         support,
@@ -119,7 +121,7 @@ def listener_missing(ctx: Context) -> Iterator[Finding]:
 
 def admin_unreachable(ctx: Context) -> Iterator[Finding]:
     ready = ctx.ready
-    if ready is None or ready.reachable or not ready.error or ready.error == "host_down":
+    if ready is None or ready.reachable or not ready.error or ready.error is ErrorKind.HOST_DOWN:
         return  # host_down: the SSH host was unusable, the admin API was never asked
     process = ctx.process
     listener = through(ctx)
@@ -138,7 +140,7 @@ def admin_unreachable(ctx: Context) -> Iterator[Finding]:
     ports = [ctx.admin_port, *([disk.admin_port] if disk and disk.admin_port else [])]
     listening = steps.listening(ctx, ports)
     yield finding(
-        "envoy.admin_unreachable",
+        CauseId.ENVOY_ADMIN_UNREACHABLE,
         confidence(0.65, len(alive) - 1 + bool(hint)),
         summary,
         [ref(ready.ev, f"GET {ctx.admin_url}/ready: {ready.error}"), *alive],

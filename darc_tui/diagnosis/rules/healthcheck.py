@@ -23,6 +23,8 @@ from darc_tui.diagnosis.rules.common import (
     ref,
 )
 from darc_tui.diagnosis.views import HostView
+from darc_tui.errors import SLOW_ANSWER
+from darc_tui.ids import CauseId
 from darc_tui.model import EvidenceRef, Finding, Verdict
 from darc_tui.parse.envoy_summary import ClusterSummary, statuses_text
 
@@ -87,7 +89,7 @@ def failing(ctx: Context) -> Iterator[Finding]:
         summary += f"; {consequence}"
     first = hosts[0]
     yield finding(
-        "healthcheck.failing",
+        CauseId.HEALTHCHECK_FAILING,
         confidence(0.6, len(support) - 1),
         summary,
         support,
@@ -126,7 +128,7 @@ def timeout(ctx: Context) -> Iterator[Finding]:
     slow = (
         http is not None
         and limit is not None
-        and (http.error in ("read_timeout", "timeout") or (http.latency_ms or 0) > limit * 1000)
+        and (http.error in SLOW_ANSWER or (http.latency_ms or 0) > limit * 1000)
     )
     asked = [v for v in _asked(ctx, timed_out or hc_failing(ctx)) if v.slow]
     if not timed_out and not ((slow or asked) and hc_failing(ctx)):
@@ -158,7 +160,7 @@ def timeout(ctx: Context) -> Iterator[Finding]:
     if consequence:
         summary += f"; {consequence}"
     yield finding(
-        "healthcheck.timeout",
+        CauseId.HEALTHCHECK_TIMEOUT,
         confidence(0.65, len(support) - 1),
         summary,
         support,
@@ -215,7 +217,7 @@ def misconfigured(ctx: Context) -> Iterator[Finding]:
     support += uh_refs
     summary = mismatch + (f"; {consequence}" if consequence else "")
     yield finding(
-        "healthcheck.misconfigured",
+        CauseId.HEALTHCHECK_MISCONFIGURED,
         confidence(base, len(support) - 2 - (proven is not None)),
         summary,
         support,
@@ -315,7 +317,7 @@ def panic_mode(ctx: Context) -> Iterator[Finding]:
         "to every host, so requests reach the unhealthy hosts"
     )
     yield finding(
-        "envoy.panic_mode",
+        CauseId.ENVOY_PANIC_MODE,
         confidence(0.6 if not state.assumed_default else 0.45, len(support) - 1),
         summary,
         support,

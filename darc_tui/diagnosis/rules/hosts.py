@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from darc_tui.config import LOCAL
 from darc_tui.diagnosis.catalog import finding
 from darc_tui.diagnosis.context import Context
+from darc_tui.ids import CauseId, ProbeId
 from darc_tui.model import EvidenceRef, Finding, Vantage
 
 
@@ -37,11 +38,11 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
         if "host key" in why.lower():
             steps.append(shlex.join(["ssh-keyscan", "-p", str(hc.port), hc.address]))
         yield finding(
-            "host.unreachable",
+            CauseId.HOST_UNREACHABLE,
             0.9,
             f"cannot reach the {role} {host.name} ({target}:{hc.port}) over SSH: {why}; "
             f"the checks that run there are blind until it is back",
-            [EvidenceRef("ssh", host.name, vantage, host.since, host.detail)],
+            [EvidenceRef(ProbeId.HOST_SSH, host.name, vantage, host.since, host.detail)],
             ["envoy.down / backend.down: nothing could be observed from that host"],
             steps,
         )

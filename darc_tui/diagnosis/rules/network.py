@@ -17,16 +17,18 @@ from darc_tui.diagnosis.rules.common import (
     local_reply_symptoms,
     ref,
 )
+from darc_tui.errors import WORDS, ErrorKind
+from darc_tui.ids import CauseId
 from darc_tui.model import EvidenceRef, Finding, Vantage, Verdict
 
 _TIMEOUT_FLAGS = ("UF",)
 _TIMEOUT_COUNTERS = ("upstream_cx_connect_timeout",)
 
 
-_WORDS = {"connect_timeout": "connect timeout", "refused": "connection refused"}
+_DEAD = (ErrorKind.CONNECT_TIMEOUT, ErrorKind.REFUSED, ErrorKind.NO_ROUTE)
 
 
-def _connect_failures(ctx: Context, kinds: tuple[str, ...]) -> list[tuple[str, EvidenceRef]]:
+def _connect_failures(ctx: Context, kinds: tuple[ErrorKind, ...]) -> list[tuple[str, EvidenceRef]]:
     """(host:port, evidence) of connects from the Envoy host that failed with one of `kinds`: to the
     backend URL, and to each host of the cluster.
 
@@ -36,9 +38,14 @@ def _connect_failures(ctx: Context, kinds: tuple[str, ...]) -> list[tuple[str, E
     tcp, http = ctx.tcp(), direct(ctx)
     backend = ctx.backend_endpoint
     if tcp is not None and not tcp.ok and tcp.error in kinds:
-        word = _WORDS.get(tcp.error, tcp.error)
+        word = WORDS[tcp.error or ErrorKind.OTHER]
         out.append((backend, ref(tcp.ev, f"connect {backend} from the Envoy host: {word}")))
-    if http is not None and http.status is None and http.error in kinds and http.error != "timeout":
+    if (
+        http is not None
+        and http.status is None
+        and http.error in kinds
+        and http.error is not ErrorKind.TIMEOUT
+    ):
         out.append((backend, ref(http.ev, direct_fact(http))))
     for view in connects_failing(ctx, kinds):
         if view.endpoint != backend or tcp is None:  # else the same connect as backend.tcp's
@@ -65,7 +72,7 @@ def firewall(ctx: Context) -> Iterator[Finding]:
     rules = ctx.firewall
     if rules is None or not rules.blocking:
         return
-    failures = _connect_failures(ctx, ("connect_timeout", "refused", "unreachable"))
+    failures = _connect_failures(ctx, _DEAD)
     timeouts = local_reply_symptoms(ctx, (), _TIMEOUT_COUNTERS)
     if not failures and not timeouts:
         return  # a rule that matches but stops nothing we can see is not this outage
@@ -78,7 +85,7 @@ def firewall(ctx: Context) -> Iterator[Finding]:
     if failures:
         summary += f"; connects from the Envoy host {_kind(failures)}"
     yield finding(
-        "network.firewall",
+        CauseId.NETWORK_FIREWALL,
         confidence(0.75, len(support) - 2),
         summary,
         support,
@@ -100,7 +107,7 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     rules = ctx.firewall
     if rules is not None and rules.blocking:
         return
-    failures = _connect_failures(ctx, ("connect_timeout", "unreachable"))
+    failures = _connect_failures(ctx, (ErrorKind.CONNECT_TIMEOUT, ErrorKind.NO_ROUTE))
     if not failures:
         return
     support = [r for _t, r in failures]
@@ -129,7 +136,7 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
     if serving:
         summary += f"; traffic continues on {', '.join(serving)}"
     yield finding(
-        "network.unreachable",
+        CauseId.NETWORK_UNREACHABLE,
         confidence(0.6, len(support) - 1, unconfirmed),
         summary,
         support,

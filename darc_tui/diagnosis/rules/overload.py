@@ -17,6 +17,8 @@ from darc_tui.diagnosis.rules.common import (
     ref,
     through,
 )
+from darc_tui.errors import SLOW_ANSWER
+from darc_tui.ids import CauseId, ProbeId
 from darc_tui.model import Evidence, EvidenceRef, Finding, Vantage, Verdict
 
 # Envoy's circuit-breaker overflow counters (cluster.<name>.<counter>).
@@ -59,7 +61,7 @@ def overloaded(ctx: Context) -> Iterator[Finding]:
     if saturated and host_ev is not None:
         support.append(ref(host_ev, f"load {load1:g} on {cpus} CPUs"))
     yield finding(
-        "backend.overloaded",
+        CauseId.BACKEND_OVERLOADED,
         confidence(0.65 if support else 0.4, len(support) - 1),
         summary,
         support,
@@ -80,9 +82,9 @@ def overloaded(ctx: Context) -> Iterator[Finding]:
 def _backend_load(ctx: Context) -> tuple[Evidence | None, float | None, int | None]:
     """The backend host's load: its own probe, or the Envoy host's when the backend runs there.
     The jump box's or a separate Envoy host's load says nothing about the backend."""
-    ev = ctx.latest("host.load", Vantage.BACKEND_HOST)
+    ev = ctx.latest(ProbeId.HOST_LOAD, Vantage.BACKEND_HOST)
     if ev is None and ctx.backend_is_local_to_envoy:
-        ev = ctx.latest("host.load", Vantage.ENVOY_HOST)
+        ev = ctx.latest(ProbeId.HOST_LOAD, Vantage.ENVOY_HOST)
     load1, cpus = load_average(ev)
     return ev, load1, cpus
 
@@ -107,7 +109,7 @@ def _slow_sample(http: HttpView | None) -> bool:
     if http is None:
         return False
     if http.status is None:
-        return http.error in ("read_timeout", "timeout")
+        return http.error in SLOW_ANSWER
     return (http.latency_ms or 0) > 1000
 
 
@@ -151,7 +153,7 @@ def ejected(ctx: Context) -> Iterator[Finding]:
     )
     summary += ": no host left to serve" if all_out else "; traffic goes to the remaining hosts"
     yield finding(
-        "outlier.ejected",
+        CauseId.OUTLIER_EJECTED,
         confidence(0.7, len(support) - 1),
         summary,
         support,

@@ -8,6 +8,7 @@ from textual import events
 from textual.containers import Vertical
 from textual.widget import Widget
 
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Snapshot
 from darc_tui.ui.screens.details import DetailView
 from darc_tui.ui.status import Palette
@@ -84,7 +85,7 @@ class Pane(Vertical):
         """What `c` copies: the selected next step or command."""
         return None
 
-    def evidence(self, *probes: str) -> list[Evidence]:
+    def evidence(self, *probes: ProbeId) -> list[Evidence]:
         """Latest evidence of the named probes, in the given order."""
         if self.snapshot is None:
             return []

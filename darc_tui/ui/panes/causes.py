@@ -85,6 +85,7 @@ class CausesPane(Pane):
                     self.notify(
                         f"{f.title} [{f.cause}]",
                         title="new cause",
+                        markup=False,
                         timeout=6,
                         severity="error" if f.severity is Verdict.DOWN else "warning",
                     )
@@ -96,7 +97,7 @@ class CausesPane(Pane):
         if self.snapshot is None or not self.snapshot.findings:
             return None
         option = self.options.highlighted_option
-        by_id = {f.cause: f for f in self.snapshot.findings}
+        by_id: dict[str, Finding] = {f.cause: f for f in self.snapshot.findings}
         return by_id.get(option.id if option and option.id else "", self.snapshot.findings[0])
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

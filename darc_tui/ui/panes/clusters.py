@@ -11,14 +11,15 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Snapshot, Status
 from darc_tui.ui.panes.base import Pane
 from darc_tui.ui.screens.details import DetailView
 from darc_tui.ui.status import WAITING, Palette, number, status_content
 from darc_tui.ui.table import DetailsTable, sync_rows
 
-PROBE = "envoy.clusters"
-STATS_PROBE = "envoy.stats"
+PROBE = ProbeId.ENVOY_CLUSTERS
+STATS_PROBE = ProbeId.ENVOY_STATS
 # (key, label, width): fixed widths so a long health word cannot push "success" off an 80-column
 # screen; the table has no cell padding, each column after the host brings its own leading gap.
 COLUMNS = (

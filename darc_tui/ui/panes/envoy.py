@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Static
 
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Snapshot, Status
 from darc_tui.ui.panes.base import Pane
 from darc_tui.ui.screens.details import DetailView
@@ -16,15 +17,15 @@ from darc_tui.ui.status import WAITING, duration, status_content
 
 # (row label, probes that can fill it, first present wins)
 ROWS = (
-    ("process", ("envoy.process",)),
-    ("server", ("envoy.server_info", "envoy.ready")),
-    ("ports", ("envoy.ports",)),
-    ("config", ("envoy.validate", "envoy.config_file")),
+    ("process", (ProbeId.ENVOY_PROCESS,)),
+    ("server", (ProbeId.ENVOY_SERVER_INFO, ProbeId.ENVOY_READY)),
+    ("ports", (ProbeId.ENVOY_PORTS,)),
+    ("config", (ProbeId.ENVOY_VALIDATE, ProbeId.ENVOY_CONFIG_FILE)),
 )
-DRIFT = "envoy.drift"  # shares the config row: valid and current are one question at 3 a.m.
+DRIFT = ProbeId.ENVOY_DRIFT  # shares the config row: valid and current are one question at 3 a.m.
 PROBES = (*(p for _, probes in ROWS for p in probes), DRIFT)
 # a failing config row leads with what is wrong: the detail starts with a path the pane cuts
-FAILED_WORD = {"envoy.validate": "INVALID", "envoy.drift": "DRIFT"}
+FAILED_WORD = {ProbeId.ENVOY_VALIDATE: "INVALID", ProbeId.ENVOY_DRIFT: "DRIFT"}
 
 
 class EnvoyPane(Pane, can_focus=True):
@@ -45,7 +46,7 @@ class EnvoyPane(Pane, can_focus=True):
         lines = [self._row(label, probes) for label, probes in ROWS]
         body.update(Content("\n").join(lines))
 
-    def _row(self, label: str, probes: tuple[str, ...]) -> Content:
+    def _row(self, label: str, probes: tuple[ProbeId, ...]) -> Content:
         found = self.evidence(*probes)
         head = Content.styled(f"{label:<8}", "$text-muted")
         if not found:
@@ -86,7 +87,7 @@ def _state(ev: Evidence) -> Content:
 
 def _word(ev: Evidence) -> str | None:
     """A short state word where the probe gives one (LIVE, valid, …); None = the status word."""
-    if ev.probe in ("envoy.server_info", "envoy.ready") and ev.facts.get("state"):
+    if ev.probe in (ProbeId.ENVOY_SERVER_INFO, ProbeId.ENVOY_READY) and ev.facts.get("state"):
         return str(ev.facts["state"])
     if ev.status in (Status.FAIL, Status.WARN):
         return FAILED_WORD.get(ev.probe)
@@ -114,16 +115,16 @@ def _ports(facts: dict[str, Any]) -> str | None:
     return " ".join(bound) or None  # the ✓ already says "bound as expected"
 
 
-_SHORT: dict[str, Callable[[dict[str, Any]], str | None]] = {
-    "envoy.process": _process,
-    "envoy.ports": _ports,
-    "envoy.validate": lambda facts: "valid" if facts.get("valid") else None,
-    "envoy.drift": lambda facts: "no drift",
+_SHORT: dict[ProbeId, Callable[[dict[str, Any]], str | None]] = {
+    ProbeId.ENVOY_PROCESS: _process,
+    ProbeId.ENVOY_PORTS: _ports,
+    ProbeId.ENVOY_VALIDATE: lambda facts: "valid" if facts.get("valid") else None,
+    ProbeId.ENVOY_DRIFT: lambda facts: "no drift",
 }
 
 
 def _server(ev: Evidence) -> str | None:
-    if ev.probe == "envoy.server_info":
+    if ev.probe == ProbeId.ENVOY_SERVER_INFO:
         parts = []
         uptime = ev.facts.get("uptime_s", ev.facts.get("uptime"))
         if uptime is not None:

@@ -9,18 +9,24 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Sparkline, Static
 
+from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Snapshot, Status, Vantage
 from darc_tui.ui.panes.base import Pane
 from darc_tui.ui.screens.details import DetailView
 from darc_tui.ui.status import WAITING, millis, status_content
 
-HEALTH_PROBE = "backend.health"
+HEALTH_PROBE = ProbeId.BACKEND_HEALTH
 VANTAGES = (
     (Vantage.JUMP, "jump box"),
     (Vantage.ENVOY_HOST, "envoy host"),
     (Vantage.THROUGH_ENVOY, "via envoy"),
 )
-EXTRA_PROBES = ("envoy.listener", "backend.tcp", "cors.preflight", "host.load")
+EXTRA_PROBES = (
+    ProbeId.ENVOY_LISTENER,
+    ProbeId.BACKEND_TCP,
+    ProbeId.CORS_PREFLIGHT,
+    ProbeId.HOST_LOAD,
+)
 HISTORY_SECONDS = 300.0  # sparkline window
 HISTORY_SAMPLES = 600
 

@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
+from darc_tui.ids import ProbeId, log_probe
 from darc_tui.model import LogRecord, Snapshot, Status
 from darc_tui.ui.panes.base import Pane
 from darc_tui.ui.panes.log_view import BAD, LogView, display_line, marker
@@ -21,7 +22,7 @@ SOURCES = ("access", "error", "journal")
 MAX_LINES = 2000  # per view: Log keeps it fast; the engine keeps its own longer history
 STORE = 5000  # per source, for re-filtering
 RATE_WINDOW = 60.0  # seconds
-ACCESS_PROBE = "envoy.access_log"
+ACCESS_PROBE = ProbeId.ENVOY_ACCESS_LOG
 
 
 class LogsPane(Pane):
@@ -181,7 +182,7 @@ class LogsPane(Pane):
 
     def _source_problem(self, source: str) -> Iterable[str]:
         """What the follower reported when it cannot follow (no file, no permission, host down)."""
-        ev = self.snapshot.get(f"logs.{source}") if self.snapshot else None
+        ev = self.snapshot.get(log_probe(source)) if self.snapshot else None
         if ev is None or ev.status is Status.OK:
             return []
         return [f"{GLYPH[ev.status]} {ev.detail}"]

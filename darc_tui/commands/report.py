@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from darc_tui.cli_types import seconds
-from darc_tui.config import Config
-from darc_tui.engine import build_engine
-from darc_tui.report import report_json, report_markdown
+from darc_tui.commands._args import EXIT_USAGE, add_config, load, seconds
 
-EXIT_USAGE = 2
+if TYPE_CHECKING:
+    from darc_tui.config import Config
 
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("report", help="probe headless, then write an incident report")
-    p.add_argument("-c", "--config", dest="sub_config", metavar="CONFIG")
+    add_config(p)
     p.add_argument("--format", choices=("md", "json"), default="md")
     p.add_argument(
         "--duration", type=seconds, default=5.0, metavar="SECONDS", help="how long to watch"
@@ -27,19 +23,32 @@ def add_parser(sub: Any) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
 
-async def run(args: argparse.Namespace, config: Config) -> int:
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    config = load(args)
     if args.output and not Path(args.output).parent.is_dir():
         # say so before probing for --duration seconds, not after
         print(f"darc-tui report: {args.output}: no such directory", file=sys.stderr)
         return EXIT_USAGE
-    monitor = build_engine(config)
+    return asyncio.run(_report(args, config))
+
+
+async def _report(args: argparse.Namespace, config: Config) -> int:
+    import asyncio
+    import json
+
+    from darc_tui.engine import build_engine
+    from darc_tui.report import report_json, report_markdown
+
+    engine = build_engine(config)
     try:
-        await monitor.run_round()
-        await monitor.start()
+        await engine.run_round()
+        await engine.start()
         await asyncio.sleep(max(args.duration, config.probes.interval))
-        snap = monitor.snapshot()
+        snap = engine.snapshot()
     finally:
-        await monitor.stop()
+        await engine.stop()
     if args.format == "json":
         text = json.dumps(report_json(snap, config), indent=2, ensure_ascii=False) + "\n"
     else:

@@ -36,7 +36,7 @@ class LogSource(Protocol):
     async def follow(self, sink: LogSink) -> None: ...
 
 
-class Monitor:
+class Engine:
     """One engine for the console and for `check`."""
 
     def __init__(
@@ -57,7 +57,7 @@ class Monitor:
         self._subscribers: list[Subscriber] = []
         self._log_subscribers: list[LogSubscriber] = []
         self._tasks: list[asyncio.Task[None]] = []
-        self._wake = asyncio.Event()
+        self._wakes: list[asyncio.Event] = []  # one per probe loop: ctrl+r runs each once more
         self._dirty = asyncio.Event()
         self._published_version = -1
         self._snapshot: Snapshot | None = None
@@ -188,15 +188,25 @@ class Monitor:
             )
 
     def probe_now(self) -> None:
-        """Wake every probe loop now (the console's ctrl+r)."""
-        self._wake.set()
+        """Run every probe once more, now (the console's ctrl+r): one extra run each, no burst.
+
+        Each loop owns its wake event and clears it before running, so a press while a probe
+        runs gives exactly one more run after it, and the loop then waits its interval again."""
+        for wake in self._wakes:
+            wake.set()
 
     async def _probe_loop(self, probe: Probe) -> None:
-        while True:
-            self.feed_all(await self.run_probe_all(probe))
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(probe.interval):
-                    await self._wake.wait()
+        wake = asyncio.Event()
+        self._wakes.append(wake)
+        try:
+            while True:
+                wake.clear()
+                self.feed_all(await self.run_probe_all(probe))
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(probe.interval):
+                        await wake.wait()
+        finally:
+            self._wakes.remove(wake)
 
     async def _round_counter(self) -> None:
         interval = self.config.probes.interval
@@ -204,8 +214,6 @@ class Monitor:
             await asyncio.sleep(interval)
             # a "round" = every probe reported at least once since the last count
             self.state.rounds += 1
-            if self._wake.is_set():
-                self._wake.clear()
 
     async def _source_loop(self, source: LogSource) -> None:
         try:
@@ -231,6 +239,8 @@ class Monitor:
                 await task
         self._tasks.clear()
         for host in self.hosts.values():
+            with contextlib.suppress(Exception):
+                await host.close_http()
             with contextlib.suppress(Exception):
                 await host.close()
 
