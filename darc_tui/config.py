@@ -79,6 +79,8 @@ class BackendConfig:
     host: str = ""  # "" = unknown / not reachable over SSH
     url: str = ""
     health_path: str = "/"
+    version_header: str = ""  # a response header that names the deployed version, e.g. x-version
+    version_field: str = ""  # or a field of the JSON health body, dotted: "build.version"
 
     @property
     def address(self) -> tuple[str, int]:
@@ -92,6 +94,16 @@ class BackendConfig:
 class ProbesConfig:
     interval: float = 1.0
     timeout: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class DeployConfig:
+    """Before/after comparison around deploy markers (seconds; after = 0 means until now)."""
+
+    before: float = 300.0
+    after: float = 0.0
+    settle: float = 5.0  # the first seconds after a marker are the restart itself, not its result
+    max_5xx_rate: float = 0.01  # a 5xx share above this after a deploy (and above before) regressed
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +155,7 @@ class Config:
     ui: UiConfig = field(default_factory=UiConfig)
     source: Path | None = None
     fleet: FleetConfig | None = None  # None: no [fleet] section
+    deploy: DeployConfig = field(default_factory=DeployConfig)
 
     def host(self, name: str) -> HostConfig:
         if name == LOCAL:
@@ -281,7 +294,7 @@ def parse_config(text: str, source: Path | None = None) -> Config:
             message = message.replace(" (at end of document)", " at the end of the file")
         raise ConfigError(f"{where}: invalid TOML: {message}") from None
     r = _Reader(text, source)
-    allowed = {"site", "hosts", "envoy", "backend", "probes", "ui", "fleet"}
+    allowed = {"site", "hosts", "envoy", "backend", "probes", "ui", "fleet", "deploy"}
     for key in data:
         if key not in allowed:
             raise r.fail(
@@ -320,6 +333,7 @@ def parse_config(text: str, source: Path | None = None) -> Config:
     backend = r.build(BackendConfig, "backend", r.table(data, "backend"))
     probes = r.build(ProbesConfig, "probes", r.table(data, "probes"))
     ui = r.build(UiConfig, "ui", r.table(data, "ui"))
+    deploy = r.build(DeployConfig, "deploy", r.table(data, "deploy"))
 
     def known_host(table: str, key: str, name: str, optional: bool = False) -> None:
         if optional and not name:
@@ -352,8 +366,13 @@ def parse_config(text: str, source: Path | None = None) -> Config:
     ):
         if not low <= value <= high:
             raise r.fail("probes", key, f"expected {low:g} to {high:g} seconds, got {value:g}")
+    for key in ("before", "after", "settle", "max_5xx_rate"):
+        if not 0 <= getattr(deploy, key) < float("inf"):  # also refuses nan
+            raise r.fail("deploy", key, "expected a finite number, not negative")
+    if deploy.before <= 0:
+        raise r.fail("deploy", "before", "must be greater than 0")
     fleet = _fleet(r, data) if "fleet" in data else None
-    return Config(site, hosts, envoy, backend, probes, ui, source, fleet=fleet)
+    return Config(site, hosts, envoy, backend, probes, ui, source, fleet=fleet, deploy=deploy)
 
 
 def _fleet(r: _Reader, data: Mapping[str, Any]) -> FleetConfig:
