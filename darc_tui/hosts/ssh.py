@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import random
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -23,25 +22,12 @@ from darc_tui.hosts.ssh_connect import SshSettings, open_connection, resolve
 from darc_tui.hosts.ssh_stream import SshStream, lifeline_command
 from darc_tui.hosts.ssh_tcp import open_tcp_over
 from darc_tui.model import HostState
+from darc_tui.retry import Backoff
 
 DEFAULT_MAX_SESSIONS = 8  # below sshd's default MaxSessions 10 (the 11th fails: "open failed")
 MAX_HOPS = 4
 REMOTE_KILL_AFTER = 1  # seconds between the remote timeout's TERM and its KILL
 _PROXY_JUMP = re.compile(r"^(?:(?P<user>[^@]+)@)?(?P<host>\[[^\]]+\]|[^:]+)(?::(?P<port>\d+))?$")
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Capped exponential backoff with jitter, so many hosts do not reconnect in lockstep
-    (sshd's MaxStartups drops bursts of unauthenticated connections)."""
-
-    base: float = 1.0
-    cap: float = 30.0
-    jitter: float = 0.2
-
-    def delay(self, failures: int) -> float:
-        raw = min(self.cap, self.base * 2 ** max(failures - 1, 0))
-        return raw * random.uniform(1 - self.jitter, 1 + self.jitter)
 
 
 @dataclass(eq=False)
