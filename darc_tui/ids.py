@@ -44,6 +44,8 @@ class ProbeId(StrEnum):
     LOGS_JOURNAL = "logs.journal"
     # not a probe run but the SSH connection itself (HostState), cited by host.unreachable
     HOST_SSH = "ssh"
+    # the fleet's series as Prometheus answered them, cited by the fleet.* causes
+    FLEET_PROMETHEUS = "fleet.prometheus"
 
 
 class CauseId(StrEnum):

@@ -36,6 +36,7 @@ def test_example_config_loads_with_every_section() -> None:
     assert config.backend.address == ("10.0.0.100", 18443)
     assert config.envoy.cluster == "backend_cluster"
     assert config.ui.redact is True
+    assert config.fleet is not None and config.fleet.ssh_host == "{instance_host}"
 
 
 def test_wrong_type_names_file_line_and_key(tmp_path: Path) -> None:

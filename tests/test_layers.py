@@ -19,15 +19,25 @@ def _contracts() -> list[dict[str, object]]:
     return contracts
 
 
-def test_parse_contract_names_every_other_top_level_module() -> None:
-    (parse,) = [c for c in _contracts() if c["source_modules"] == ["darc_tui.parse"]]
-    top = {
+def _top_level_modules() -> set[str]:
+    return {
         f"darc_tui.{p.stem if p.suffix == '.py' else p.name}"
         for p in PACKAGE.iterdir()
         if (p.suffix == ".py" and p.stem not in ("__init__", "__main__"))
         or (p.is_dir() and (p / "__init__.py").exists())
     }
-    assert set(parse["forbidden_modules"]) == top - {"darc_tui.parse"}  # type: ignore[arg-type]
+
+
+def _forbidden_for(source: str) -> set[str]:
+    (contract,) = [c for c in _contracts() if c["source_modules"] == [source]]
+    return set(contract["forbidden_modules"])  # type: ignore[call-overload]
+
+
+def test_parse_and_sanitize_contracts_name_every_other_top_level_module() -> None:
+    # a new top-level module must be added to both lists (or the purity claim is silently weaker)
+    top = _top_level_modules()
+    assert _forbidden_for("darc_tui.parse") == top - {"darc_tui.parse", "darc_tui.sanitize"}
+    assert _forbidden_for("darc_tui.sanitize") == top - {"darc_tui.sanitize"}
 
 
 def test_the_layer_contracts_are_kept() -> None:

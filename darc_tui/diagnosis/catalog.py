@@ -71,6 +71,19 @@ _CAUSES = (
     ),
     # Not a cause of the 503 but of blindness: the checks on that host could not run at all.
     Cause(CauseId.HOST_UNREACHABLE, "darc-tui cannot reach a host over SSH", 30, Verdict.DEGRADED),
+    # Fleet findings (`darc-tui fleet`, the fleet screen): read from Prometheus, each names how
+    # many Envoys it reaches. Ranked among themselves: a dead Envoy first, then a cluster that
+    # lost its hosts (which explains the 5xx and panic it causes), then overflow, errors, skew.
+    Cause(CauseId.FLEET_ENVOY_DOWN, "Envoy(s) of the fleet down or not live", 93),
+    Cause(CauseId.FLEET_CLUSTER_UNHEALTHY, "A cluster has no or too few healthy hosts", 87),
+    Cause(CauseId.FLEET_OVERFLOW, "Circuit breakers overflow on Envoy(s) of the fleet", 71),
+    Cause(CauseId.FLEET_ERRORS, "Envoy(s) of the fleet answer 5xx above the threshold", 51),
+    Cause(
+        CauseId.FLEET_CONFIG_SKEW,
+        "Envoys of one job run different epochs, versions or clusters",
+        35,
+        Verdict.DEGRADED,
+    ),
 )
 
 CATALOG: dict[CauseId, Cause] = {c.id: c for c in _CAUSES}

@@ -227,6 +227,8 @@ class Engine:
         self._tasks.clear()
         for host in self.hosts.values():
             with contextlib.suppress(Exception):
+                await host.close_http()
+            with contextlib.suppress(Exception):
                 await host.close()
 
 

@@ -6,7 +6,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from darc_tui.parse._values import dig, duration, items, mapping, percent, text, to_int
+from darc_tui.parse._values import (
+    dig,
+    duration,
+    enum,
+    mapping,
+    percent,
+    repeated,
+    scalar,
+    text,
+    to_int,
+)
 from darc_tui.parse.envoy_summary import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_IDLE_TIMEOUT,
@@ -27,6 +37,11 @@ HCM = "envoy.filters.network.http_connection_manager"
 HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 CORS_FILTER = "envoy.filters.http.cors"
 EndpointMap = Mapping[str, tuple[Endpoint, ...]]
+# enum names by number, for configs that write the number (Envoy accepts both)
+CLUSTER_TYPES = ("STATIC", "STRICT_DNS", "LOGICAL_DNS", "EDS", "ORIGINAL_DST")
+LB_POLICIES: tuple[str, ...] = ("ROUND_ROBIN", "LEAST_REQUEST", "RING_HASH", "RANDOM", "")
+LB_POLICIES += ("MAGLEV", "CLUSTER_PROVIDED", "LOAD_BALANCING_POLICY_CONFIG")
+PRIORITIES = ("DEFAULT", "HIGH")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -44,8 +59,8 @@ def address(raw: Any) -> Endpoint | None:
 
 def load_assignment_endpoints(assignment: Any) -> tuple[Endpoint, ...]:
     found = []
-    for group in items(dig(assignment, "endpoints")):
-        for lb in items(dig(group, "lb_endpoints")):
+    for group in repeated(dig(assignment, "endpoints")):
+        for lb in repeated(dig(group, "lb_endpoints")):
             endpoint = address(dig(lb, "endpoint", "address"))
             if endpoint is not None:
                 found.append(endpoint)
@@ -65,19 +80,22 @@ def cluster(
     tls, sni = _upstream_tls(raw)
     return ClusterSummary(
         name=name,
-        type=text(raw.get("type")) or text(dig(raw, "cluster_type", "name")) or "STATIC",
+        type=enum(raw.get("type"), CLUSTER_TYPES)
+        or text(dig(raw, "cluster_type", "name"))
+        or "STATIC",
+        alt_stat_name=text(raw.get("alt_stat_name")),
         endpoints=endpoints,
         connect_timeout=DEFAULT_CONNECT_TIMEOUT if connect_timeout is None else connect_timeout,
-        lb_policy=text(raw.get("lb_policy")) or "ROUND_ROBIN",
+        lb_policy=enum(raw.get("lb_policy"), LB_POLICIES) or "ROUND_ROBIN",
         health_checks=tuple(
             _health_check(hc, name)
-            for hc in items(raw.get("health_checks"))
+            for hc in repeated(raw.get("health_checks"))
             if isinstance(hc, Mapping)
         ),
         panic_threshold=DEFAULT_PANIC_THRESHOLD if panic is None else panic,
         circuit_breakers=tuple(
             _breaker(t)
-            for t in items(dig(raw, "circuit_breakers", "thresholds"))
+            for t in repeated(dig(raw, "circuit_breakers", "thresholds"))
             if isinstance(t, Mapping)
         ),
         outlier_detection=_outlier(raw["outlier_detection"])
@@ -100,7 +118,7 @@ def _health_check(raw: Mapping[str, Any], cluster_name: str) -> HealthCheck:
     host = text(http.get("host"))
     ranges = tuple(
         (start, end)
-        for r in items(http.get("expected_statuses"))
+        for r in repeated(http.get("expected_statuses"))
         if (start := to_int(dig(r, "start"))) is not None
         and (end := to_int(dig(r, "end"))) is not None
     )
@@ -126,7 +144,7 @@ def _breaker(raw: Mapping[str, Any]) -> CircuitBreaker:
 
     conns, pending, requests, retries = DEFAULT_LIMITS
     return CircuitBreaker(
-        priority=text(raw.get("priority")) or "DEFAULT",
+        priority=enum(raw.get("priority"), PRIORITIES) or "DEFAULT",
         max_connections=limit("max_connections", conns),
         max_pending_requests=limit("max_pending_requests", pending),
         max_requests=limit("max_requests", requests),
@@ -170,7 +188,7 @@ def _is_tls(socket: Any) -> bool:
 
 def _upstream_tls(raw: Mapping[str, Any]) -> tuple[bool, str]:
     sockets = [raw.get("transport_socket")]
-    sockets += [dig(m, "transport_socket") for m in items(raw.get("transport_socket_matches"))]
+    sockets += [dig(m, "transport_socket") for m in repeated(raw.get("transport_socket_matches"))]
     for socket in sockets:
         if _is_tls(socket):
             return True, text(dig(socket, "typed_config", "sni"))
@@ -194,7 +212,7 @@ def _upstream_protocol(raw: Mapping[str, Any]) -> str:
     # the deprecated v3 Cluster fields, still accepted by 1.40
     if "http2_protocol_options" in raw:
         return "http2"
-    if text(raw.get("protocol_selection")) == "USE_DOWNSTREAM_PROTOCOL":
+    if enum(raw.get("protocol_selection")) == "USE_DOWNSTREAM_PROTOCOL":
         return "downstream"
     return "http1"
 
@@ -215,10 +233,10 @@ def listener(
     raw: Mapping[str, Any], *, dynamic: bool = False, routes: Mapping[str, Any] | None = None
 ) -> ListenerSummary:
     where = address(raw.get("address"))
-    chains = [c for c in items(raw.get("filter_chains")) if isinstance(c, Mapping)]
+    chains = [c for c in repeated(raw.get("filter_chains")) if isinstance(c, Mapping)]
     if isinstance(raw.get("default_filter_chain"), Mapping):
         chains.append(raw["default_filter_chain"])
-    hcm = next((f for c in chains for f in items(c.get("filters")) if _is_hcm(f)), None)
+    hcm = next((f for c in chains for f in repeated(c.get("filters")) if _is_hcm(f)), None)
     config = mapping(dig(hcm, "typed_config"))
     route_config = config.get("route_config")
     rds_name = text(dig(config, "rds", "route_config_name"))
@@ -228,9 +246,10 @@ def listener(
         name=text(raw.get("name")),
         address=where.address if where else "",
         port=where.port if where and where.port else None,
+        protocol=enum(dig(raw, "address", "socket_address", "protocol")) or "TCP",
         virtual_hosts=virtual_hosts(route_config),
         route_config_name=rds_name or text(route_config.get("name")),
-        http_filters=tuple(text(dig(f, "name")) for f in items(config.get("http_filters"))),
+        http_filters=tuple(text(dig(f, "name")) for f in repeated(config.get("http_filters"))),
         tls=any(_is_tls(c.get("transport_socket")) for c in chains),
         dynamic=dynamic,
     )
@@ -243,14 +262,16 @@ def _is_hcm(raw: Any) -> bool:
 
 def virtual_hosts(route_config: Mapping[str, Any]) -> tuple[VirtualHost, ...]:
     found = []
-    for vh in items(route_config.get("virtual_hosts")):
+    for vh in repeated(route_config.get("virtual_hosts")):
         if not isinstance(vh, Mapping):
             continue
         found.append(
             VirtualHost(
                 name=text(vh.get("name")),
-                domains=tuple(text(d) for d in items(vh.get("domains"))),
-                routes=tuple(_route(r) for r in items(vh.get("routes")) if isinstance(r, Mapping)),
+                domains=tuple(scalar(d) for d in repeated(vh.get("domains"))),
+                routes=tuple(
+                    _route(r) for r in repeated(vh.get("routes")) if isinstance(r, Mapping)
+                ),
                 cors=_cors(vh),
             )
         )
@@ -277,7 +298,7 @@ def _route(raw: Mapping[str, Any]) -> Route:
     cluster_name, how = text(action.get("cluster")), "cluster"
     if not cluster_name:
         weighted = [
-            text(dig(c, "name")) for c in items(dig(action, "weighted_clusters", "clusters"))
+            text(dig(c, "name")) for c in repeated(dig(action, "weighted_clusters", "clusters"))
         ]
         cluster_name, how = ", ".join(weighted), "weighted_clusters"
         if not weighted:
@@ -307,7 +328,7 @@ def _cors(raw: Mapping[str, Any]) -> Cors | None:
     if not isinstance(policy, Mapping):
         return None
     origins = []
-    for matcher in items(policy.get("allow_origin_string_match")):
+    for matcher in repeated(policy.get("allow_origin_string_match")):
         for key, label in (
             ("exact", ""),
             ("prefix", "prefix:"),
@@ -320,10 +341,10 @@ def _cors(raw: Mapping[str, Any]) -> Cors | None:
             origins.append("regex:" + text(dig(matcher, "safe_regex", "regex")))
     return Cors(
         allow_origins=tuple(origins),
-        allow_methods=text(policy.get("allow_methods")),
-        allow_headers=text(policy.get("allow_headers")),
-        expose_headers=text(policy.get("expose_headers")),
-        max_age=text(policy.get("max_age")),
+        allow_methods=scalar(policy.get("allow_methods")),
+        allow_headers=scalar(policy.get("allow_headers")),
+        expose_headers=scalar(policy.get("expose_headers")),
+        max_age=scalar(policy.get("max_age")),
         allow_credentials=policy.get("allow_credentials") is True,
     )
 
