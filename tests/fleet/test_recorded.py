@@ -5,7 +5,9 @@ scaled to 500 synthetic Envoys for the fleet table."""
 from __future__ import annotations
 
 import asyncio
+import base64
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +120,28 @@ async def test_fleet_table_with_500_envoys_at_80x24_filters_and_drills() -> None
             await pilot.press("enter", "enter")
         assert app.return_value is not None
         assert getattr(app.return_value, "instance", None) == synthetic(42)
+
+
+def test_hosted_service_prefix_headers_and_basic_auth_reach_the_api(tmp_path: Path) -> None:
+    secret = tmp_path / "password"
+    secret.write_text("s3cret\n")
+    with FakePrometheus("healthy", prefix="/prometheus") as prom:
+        snap = sample(
+            prom,
+            prometheus_url=prom.url + "/prometheus/",
+            headers={"X-Scope-OrgID": "ops"},
+            username="darc",
+            password_file=str(secret),
+        )
+    assert snap.error == "" and len(snap.envoys) == 3
+    assert len(prom.headers) == 11  # targets, alerts and the nine queries
+    for sent in prom.headers:
+        assert sent["x-scope-orgid"] == "ops"
+        assert sent["authorization"] == "Basic " + base64.b64encode(b"darc:s3cret").decode()
+
+
+def test_a_path_prefix_missing_from_the_url_is_one_line_error() -> None:
+    with FakePrometheus("healthy", prefix="/prometheus") as prom:
+        snap = sample(prom)
+    assert snap.envoys == () and "\n" not in snap.error
+    assert snap.error.startswith(f"{prom.url}/api/v1/query: HTTP 404")

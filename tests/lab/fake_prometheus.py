@@ -56,8 +56,10 @@ def _scale(items: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
 class FakePrometheus:
     """`with FakePrometheus("healthy", size=500) as prom: prom.url`; `prom.state = …` switches."""
 
-    def __init__(self, state: str, size: int = 3) -> None:
+    def __init__(self, state: str, size: int = 3, prefix: str = "") -> None:
         self.size = size
+        self.prefix = prefix  # a hosted service's path prefix, e.g. "/prometheus"
+        self.headers: list[dict[str, str]] = []  # of every request, as received
         self.answers = load_state(state, size)
         self.asked: list[str] = []
         # serialised once: the server shares the GIL with the client it serves
@@ -82,6 +84,8 @@ class FakePrometheus:
         self._server.server_close()
 
     def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, bytes]:
+        if not path.startswith(self.prefix + "/api/v1/"):
+            return 404, b"404 page not found\n"
         if path.endswith("/api/v1/targets"):
             return 200, self._cached("targets", self.answers["targets"])
         if path.endswith("/api/v1/alerts"):
@@ -110,6 +114,7 @@ def _handler(prom: FakePrometheus) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
+            prom.headers.append({k.lower(): v for k, v in self.headers.items()})
             status, body = prom.answer(parts.path, parse_qs(parts.query))
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
