@@ -70,6 +70,7 @@ def test_every_command_module_is_listed_once_and_reachable() -> None:
         "config": ["config", "check"],
         "logs": ["logs", "access"],
         "envoy_wrapper": ["envoy-wrapper"],
+        "watch": ["watch", "--for", "1"],
     }
     for module in cli.COMMANDS:
         name = module.__name__.rsplit(".", 1)[1]
