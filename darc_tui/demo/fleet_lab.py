@@ -10,6 +10,7 @@ the fleet tests.
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import shutil
 import tempfile
@@ -79,6 +80,7 @@ class FleetLab:
         self.envoys = [self._envoy(i, names.get(i, "backend_cluster")) for i in range(size)]
         self.config_path = self.workdir / "darc-tui.toml"
         self._closed = False
+        atexit.register(self.close)
 
     def _envoy(self, index: int, cluster: str) -> FleetEnvoy:
         admin_port = free_port()
@@ -128,6 +130,7 @@ class FleetLab:
         if self._closed:
             return
         self._closed = True
+        atexit.unregister(self.close)
         try:
             for envoy in self.envoys:
                 if envoy.traffic is not None:

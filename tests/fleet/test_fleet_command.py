@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from darc_tui.cli import main
+from darc_tui.config import FleetConfig
 from darc_tui.demo.fleet_lab import FleetLab
+from darc_tui.fleet.prometheus import PrometheusClient, PrometheusError
 
 Doc = dict[str, Any]
 SETTLE = 40.0  # seconds: Prometheus sees a change within a scrape + a 4 s rate window
@@ -170,3 +172,20 @@ def test_text_report_and_stderr_warning(
     assert "3 Envoys: no cause found" in out
     for envoy in fleet_lab.envoys:
         assert envoy.instance in out
+
+
+async def test_client_range_query_targets_alerts_and_errors_on_the_real_prometheus(
+    fleet_lab: FleetLab,
+) -> None:
+    config = FleetConfig(prometheus_url=fleet_lab.prometheus.url)
+    async with PrometheusClient(config) as prom:
+        now = time.time()
+        series = await prom.query_range('up{job="envoy"}', now - 5, now, 1)
+        assert {s.labels["instance"] for s in series} == {e.instance for e in fleet_lab.envoys}
+        assert all(len(s.points) >= 2 for s in series)
+        targets = await prom.targets()
+        assert {t.labels["instance"] for t in targets} == {e.instance for e in fleet_lab.envoys}
+        assert {t.scrape_interval_s for t in targets} == {1.0}
+        assert await prom.alerts() == []  # the lab has no alerting rules
+        with pytest.raises(PrometheusError, match=r"api/v1/query: HTTP 400: .*parse error"):
+            await prom.query("up{")
