@@ -23,10 +23,21 @@ from darc_tui.commands import (
     logs,
     reload,
     report,
+    watch,
 )
 from darc_tui.config import ConfigError  # cheap: tomllib and platformdirs
 
-COMMANDS: tuple[ModuleType, ...] = (check, demo, config, logs, reload, report, fleet, envoy_wrapper)
+COMMANDS: tuple[ModuleType, ...] = (
+    check,
+    demo,
+    config,
+    logs,
+    reload,
+    report,
+    watch,
+    fleet,
+    envoy_wrapper,
+)
 DEFAULT = console  # no sub-command
 _MODULE = "command_module"  # the Namespace attribute naming the chosen module
 

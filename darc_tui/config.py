@@ -25,6 +25,7 @@ _HOST_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 # seconds: a round every 50 ms at most, once an hour at least (interval = 1e308 hung `check`)
 INTERVAL_RANGE = (0.05, 3600.0)
 TIMEOUT_RANGE = (0.001, 600.0)
+MAX_SESSIONS_LIMIT = 64  # hosts.NAME.max_sessions; sshd's own default MaxSessions is 10
 
 
 class ConfigError(Exception):
@@ -48,6 +49,9 @@ class HostConfig:
     identity_file: str = ""
     known_hosts: str = ""
     sudo: bool = False
+    # SSH channels darc-tui may hold on this host at once, log followers included; keep it at or
+    # below the host's sshd MaxSessions (default 10, hardened hosts often 2-4)
+    max_sessions: int = 4
 
     @property
     def is_local(self) -> bool:
@@ -75,6 +79,8 @@ class BackendConfig:
     host: str = ""  # "" = unknown / not reachable over SSH
     url: str = ""
     health_path: str = "/"
+    version_header: str = ""  # a response header that names the deployed version, e.g. x-version
+    version_field: str = ""  # or a field of the JSON health body, dotted: "build.version"
 
     @property
     def address(self) -> tuple[str, int]:
@@ -88,6 +94,16 @@ class BackendConfig:
 class ProbesConfig:
     interval: float = 1.0
     timeout: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class DeployConfig:
+    """Before/after comparison around deploy markers (seconds; after = 0 means until now)."""
+
+    before: float = 300.0
+    after: float = 0.0
+    settle: float = 5.0  # the first seconds after a marker are the restart itself, not its result
+    max_5xx_rate: float = 0.01  # a 5xx share above this after a deploy (and above before) regressed
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +155,7 @@ class Config:
     ui: UiConfig = field(default_factory=UiConfig)
     source: Path | None = None
     fleet: FleetConfig | None = None  # None: no [fleet] section
+    deploy: DeployConfig = field(default_factory=DeployConfig)
 
     def host(self, name: str) -> HostConfig:
         if name == LOCAL:
@@ -277,7 +294,7 @@ def parse_config(text: str, source: Path | None = None) -> Config:
             message = message.replace(" (at end of document)", " at the end of the file")
         raise ConfigError(f"{where}: invalid TOML: {message}") from None
     r = _Reader(text, source)
-    allowed = {"site", "hosts", "envoy", "backend", "probes", "ui", "fleet"}
+    allowed = {"site", "hosts", "envoy", "backend", "probes", "ui", "fleet", "deploy"}
     for key in data:
         if key not in allowed:
             raise r.fail(
@@ -299,6 +316,8 @@ def parse_config(text: str, source: Path | None = None) -> Config:
             host = HostConfig(**{**_asdict(host), "address": name})
         if not 0 < host.port < 65536:
             raise r.fail(label, "port", "expected a port between 1 and 65535")
+        if not 1 <= host.max_sessions <= MAX_SESSIONS_LIMIT:
+            raise r.fail(label, "max_sessions", f"expected a number from 1 to {MAX_SESSIONS_LIMIT}")
         hosts[name] = host
     for name, host in hosts.items():
         if host.jump and host.jump not in hosts:
@@ -314,6 +333,7 @@ def parse_config(text: str, source: Path | None = None) -> Config:
     backend = r.build(BackendConfig, "backend", r.table(data, "backend"))
     probes = r.build(ProbesConfig, "probes", r.table(data, "probes"))
     ui = r.build(UiConfig, "ui", r.table(data, "ui"))
+    deploy = r.build(DeployConfig, "deploy", r.table(data, "deploy"))
 
     def known_host(table: str, key: str, name: str, optional: bool = False) -> None:
         if optional and not name:
@@ -346,8 +366,13 @@ def parse_config(text: str, source: Path | None = None) -> Config:
     ):
         if not low <= value <= high:
             raise r.fail("probes", key, f"expected {low:g} to {high:g} seconds, got {value:g}")
+    for key in ("before", "after", "settle", "max_5xx_rate"):
+        if not 0 <= getattr(deploy, key) < float("inf"):  # also refuses nan
+            raise r.fail("deploy", key, "expected a finite number, not negative")
+    if deploy.before <= 0:
+        raise r.fail("deploy", "before", "must be greater than 0")
     fleet = _fleet(r, data) if "fleet" in data else None
-    return Config(site, hosts, envoy, backend, probes, ui, source, fleet=fleet)
+    return Config(site, hosts, envoy, backend, probes, ui, source, fleet=fleet, deploy=deploy)
 
 
 def _fleet(r: _Reader, data: Mapping[str, Any]) -> FleetConfig:

@@ -70,13 +70,23 @@ def test_running_config_reads_the_same_as_the_file(run: CorpusRun) -> None:
     assert diff(disk, running) == []
 
 
-def test_healthy_site_has_no_finding(run: CorpusRun) -> None:
+def test_healthy_site_has_no_finding(run: CorpusRun, request: pytest.FixtureRequest) -> None:
     if not run.entry.healthy_runs:
         pytest.skip(run.entry.why_not)
     run.backend.up()
     run.wait_hosts(healthy=True)
     code, doc = check(run.darc_config())
     assert (doc["verdict"], summary(doc), code) == ("ok", [], 0)
+    # Every probe that measured something found it working ("unknown" = nothing to measure, e.g.
+    # no active health check; "warn" is about timings on this shared machine).
+    if run.entry.probe_gap:
+        request.applymarker(pytest.mark.xfail(reason=run.entry.probe_gap, strict=True))
+    failed = [
+        (p["name"], p["vantage"], p["detail"])
+        for p in doc["probes"]
+        if p["status"] in ("fail", "error")
+    ]
+    assert not failed, failed
 
 
 def test_backend_stopped_is_named_first(run: CorpusRun) -> None:

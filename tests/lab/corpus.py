@@ -35,25 +35,34 @@ class Entry:
     healthy_runs: bool = True
     down_runs: bool = True
     why_not: str = ""
+    probe_gap: str = ""  # why some probes of the healthy site fail today (an xfail, strict)
 
     @property
     def path(self) -> Path:
         return CORPUS / f"{self.name}.yaml"
 
 
+_LISTENER_TLS = (
+    "the listener's certificate is self-signed and darc-tui has no envoy.listener_ca / "
+    "listener_verify yet: the through-envoy probe fails CERTIFICATE_VERIFY_FAILED"
+)
+_BACKEND_TLS = (
+    "the backend's certificate is self-signed and darc-tui has no CA setting for backend.url: "
+    "the direct backend probes fail CERTIFICATE_VERIFY_FAILED"
+)
 ENTRIES = (
     Entry("examples-front-proxy"),
     Entry("examples-cors-frontend"),
     Entry("examples-cors-backend"),
     Entry("examples-fault-injection"),
     Entry("examples-route-mirror"),
-    Entry("examples-tls-https-http"),
+    Entry("examples-tls-https-http", probe_gap=_LISTENER_TLS),
     Entry("examples-locality-lb"),
     Entry("examples-gzip"),
     Entry("examples-websocket"),
     Entry("examples-csrf-samesite"),
-    Entry("examples-tls-https-https"),
-    Entry("envoy-demo"),
+    Entry("examples-tls-https-https", probe_gap=f"{_LISTENER_TLS}; {_BACKEND_TLS}"),
+    Entry("envoy-demo", probe_gap=_BACKEND_TLS),
     Entry(
         "grpc-web-echo",
         healthy_runs=False,
