@@ -147,7 +147,7 @@ def _overflow(snap: FleetSnapshot) -> list[Finding]:
     bad = [e for e in snap.envoys if (e.overflow_per_s or 0) > 0]
     if not bad:
         return []
-    refs = [_ref(snap, e.instance, f"upstream_rq_pending_overflow {e.overflow_per_s:.2f}/s")
+    refs = [_ref(snap, e.instance, f"upstream_rq_pending/active_overflow {e.overflow_per_s:.2f}/s")
             for e in bad]  # fmt: skip
     return [
         finding(
