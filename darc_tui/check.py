@@ -15,7 +15,7 @@ from darc_tui.config import Config
 from darc_tui.engine import build_engine
 from darc_tui.engine.core import Engine
 from darc_tui.model import Evidence, Snapshot, Status
-from darc_tui.redact import redact_text
+from darc_tui.redact import redact_snapshot
 
 EXIT_OK, EXIT_CAUSES, EXIT_USAGE = 0, 1, 2
 MIN_SETTLE = 1.0  # seconds: --watch prints at most this often (or once per probe round)
@@ -29,16 +29,16 @@ _GLYPH = {
 
 
 def to_json(snap: Snapshot, redact: bool = True) -> dict[str, object]:
-    doc: dict[str, object] = {
+    # values are masked before serialisation: masking JSON text broke it (`/token=a"b`)
+    if redact:
+        snap = redact_snapshot(snap)
+    return {
         "verdict": snap.verdict.value,
         "causes": [f.to_json() for f in snap.findings],
         "probes": [ev.to_json() for ev in _ordered(snap.evidence)],
         "generated_at": datetime.fromtimestamp(snap.taken_at, UTC).isoformat(),
         "rounds": snap.rounds,
     }
-    if redact:
-        return json.loads(redact_text(json.dumps(doc)))  # type: ignore[no-any-return]
-    return doc
 
 
 def _ordered(evidence: tuple[Evidence, ...]) -> list[Evidence]:
@@ -47,6 +47,8 @@ def _ordered(evidence: tuple[Evidence, ...]) -> list[Evidence]:
 
 def format_text(snap: Snapshot, config: Config) -> str:
     """The human report: verdict, ranked causes with evidence and next steps, the probe table."""
+    if config.ui.redact:  # the values, not the text: a site named "secret" stays readable
+        snap = redact_snapshot(snap)
     out: list[str] = []
     n = len(snap.findings)
     out.append(
@@ -71,8 +73,7 @@ def format_text(snap: Snapshot, config: Config) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for r in rows:
         out.append("  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
-    text = "\n".join(out)
-    return redact_text(text) if config.ui.redact else text
+    return "\n".join(out)
 
 
 async def run_check(

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from darc_tui import __version__
+from darc_tui import __version__, applog
 from darc_tui.commands import (
     _args,
     check,
@@ -23,10 +23,21 @@ from darc_tui.commands import (
     logs,
     reload,
     report,
+    watch,
 )
 from darc_tui.config import ConfigError  # cheap: tomllib and platformdirs
 
-COMMANDS: tuple[ModuleType, ...] = (check, demo, config, logs, reload, report, fleet, envoy_wrapper)
+COMMANDS: tuple[ModuleType, ...] = (
+    check,
+    demo,
+    config,
+    logs,
+    reload,
+    report,
+    watch,
+    fleet,
+    envoy_wrapper,
+)
 DEFAULT = console  # no sub-command
 _MODULE = "command_module"  # the Namespace attribute naming the chosen module
 
@@ -38,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"darc-tui {__version__}")
     p.add_argument("-c", "--config", metavar="CONFIG", help="configuration file (TOML)")
+    p.add_argument(
+        "--log",
+        metavar="FILE",
+        help="append darc-tui's own log (tracebacks of internal errors) to FILE",
+    )
     DEFAULT.add_arguments(p)
     p.set_defaults(**{_MODULE: DEFAULT})
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -49,9 +65,24 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _glue_since(argv: Sequence[str]) -> list[str]:
+    """`--since -10min` as documented: argparse takes `-10min` for an option unless glued with =."""
+    out = list(argv)
+    for i in range(len(out) - 1):
+        if out[i] == "--since" and out[i + 1].startswith("-"):
+            out[i : i + 2] = [f"--since={out[i + 1]}"]
+            break
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(_glue_since(sys.argv[1:] if argv is None else argv))
     module: ModuleType = getattr(args, _MODULE)
+    try:
+        applog.setup(args.log, console=module is DEFAULT or (module is demo and not args.check))
+    except OSError as exc:
+        print(f"darc-tui: --log {args.log}: cannot write: {exc.strerror}", file=sys.stderr)
+        return _args.EXIT_USAGE
     try:
         return int(module.run(args))
     except ConfigError as exc:

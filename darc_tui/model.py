@@ -193,6 +193,53 @@ class TimelineEvent:
         _clean_fields(self, "text")
 
 
+class DeployKind(StrEnum):
+    """What a deploy marker saw change."""
+
+    ENVOY_RESTARTED = "envoy.restarted"  # a new Envoy process (pid, uptime reset)
+    ENVOY_HOT_RESTART = "envoy.hot_restart"  # a new hot-restart epoch
+    CONFIG_CHANGED = "envoy.config_changed"  # the running config (/config_dump)
+    CONFIG_FILE_CHANGED = "envoy.config_file_changed"  # envoy.yaml on disk
+    BACKEND_RESTARTED = "backend.restarted"
+    BACKEND_VERSION = "backend.version"  # the configured version header or health-body field
+
+    @property
+    def words(self) -> str:
+        return _DEPLOY_WORDS[self]
+
+
+_DEPLOY_WORDS = {
+    DeployKind.ENVOY_RESTARTED: "envoy restarted",
+    DeployKind.ENVOY_HOT_RESTART: "envoy hot restart",
+    DeployKind.CONFIG_CHANGED: "config changed",
+    DeployKind.CONFIG_FILE_CHANGED: "envoy.yaml changed",
+    DeployKind.BACKEND_RESTARTED: "backend restarted",
+    DeployKind.BACKEND_VERSION: "backend version changed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeployMarker:
+    """A deploy seen on a watched host: something was restarted or changed at `at`."""
+
+    at: float
+    host: str
+    kind: DeployKind
+    detail: str  # one human line with the concrete values ("pid 4120 → 4388")
+    # when the old state was last seen: between `began` and `at` the deploy itself happened
+    # (a restart's gap), which counts neither as before nor as after
+    began: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "host": self.host,
+            "kind": self.kind.value,
+            "detail": self.detail,
+            "began": self.began,
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything the UI and reports render, as of one moment. Immutable; replaced, never edited."""
@@ -204,6 +251,7 @@ class Snapshot:
     verdict: Verdict
     timeline: tuple[TimelineEvent, ...] = ()
     rounds: int = 0  # completed probe rounds
+    deploys: tuple[DeployMarker, ...] = ()  # oldest first
 
     def get(self, probe: ProbeId, target: str | None = None) -> Evidence | None:
         for ev in self.evidence:

@@ -22,6 +22,9 @@ class Cause:
 # (config.invalid explains a dead Envoy; drift explains the mismatch it brought in; a firewall rule
 # explains a connect timeout; panic only outranks the health check that put the cluster in panic).
 _CAUSES = (
+    # A deploy that made things worse is where the story starts; the mechanisms it brought in
+    # follow it and its summary names them.
+    Cause(CauseId.DEPLOY_REGRESSION, "A deploy made things worse", 97, Verdict.DEGRADED),
     Cause(CauseId.CONFIG_INVALID, "envoy.yaml on disk does not validate", 95, Verdict.DEGRADED),
     Cause(CauseId.ENVOY_DOWN, "Envoy is not running", 92),
     Cause(CauseId.ENVOY_LISTENER_MISSING, "Envoy runs but the listener port is not bound", 90),

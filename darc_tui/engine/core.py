@@ -7,13 +7,14 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
 
 from darc_tui.config import Config
+from darc_tui.deploy.detect import DeployDetector, VersionSource
 from darc_tui.diagnosis import diagnose, verdict
 from darc_tui.hosts.base import Host
 from darc_tui.model import Evidence, LogRecord, Snapshot, Status
 from darc_tui.probes.base import Probe
+from darc_tui.sinks import LogSource
 from darc_tui.state import State
 
 log = logging.getLogger(__name__)
@@ -21,19 +22,6 @@ log = logging.getLogger(__name__)
 Subscriber = Callable[[Snapshot], None]
 LogSubscriber = Callable[[Sequence[LogRecord]], None]
 PUBLISH_EVERY = 0.2  # seconds: coalesce bursts of probe results into one snapshot
-
-
-class LogSink(Protocol):
-    def records(self, records: Sequence[LogRecord]) -> None: ...
-    def evidence(self, ev: Evidence) -> None: ...
-
-
-class LogSource(Protocol):
-    """A followed log (journal, access, error): runs until cancelled, reconnecting by itself."""
-
-    name: str
-
-    async def follow(self, sink: LogSink) -> None: ...
 
 
 class Engine:
@@ -62,6 +50,11 @@ class Engine:
         self._published_version = -1
         self._snapshot: Snapshot | None = None
         self._stale = False  # evidence arrived since the last diagnosis
+        self.deploys = DeployDetector(
+            config.envoy.host,
+            config.backend.host,
+            VersionSource(config.backend.version_header, config.backend.version_field),
+        )
 
     # -- subscription -------------------------------------------------------------------------
     def subscribe(self, callback: Subscriber) -> None:
@@ -89,6 +82,7 @@ class Engine:
             verdict=verdict(findings),
             timeline=tuple(s.timeline),
             rounds=s.rounds,
+            deploys=tuple(s.deploys),
         )
         self._snapshot, self._published_version = snap, s.version
         return snap
@@ -109,9 +103,14 @@ class Engine:
         """One probe run's evidence. Diagnosis waits for the next snapshot: two dozen probes
         report every round, and one diagnosis per published snapshot is enough."""
         for ev in found:
-            self.state.add(ev)
+            self._add(ev)
         self._stale = True
         self._dirty.set()
+
+    def _add(self, ev: Evidence) -> None:
+        self.state.add(ev)
+        for marker in self.deploys.observe(ev):
+            self.state.add_deploy(marker)
 
     def records(self, records: Sequence[LogRecord]) -> None:
         if records:
@@ -167,7 +166,7 @@ class Engine:
         results = await asyncio.gather(*(self.run_probe_all(p) for p in self.probes))
         for found in results:
             for ev in found:
-                self.state.add(ev)
+                self._add(ev)
         self.state.rounds += 1
         self._rediagnose()
         return self.snapshot()

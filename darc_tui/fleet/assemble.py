@@ -40,7 +40,11 @@ def assemble(
     raw: RawFleet, *, instance_label: str, job: str, max_5xx_per_s: float, taken_at: float
 ) -> FleetSnapshot:
     """Rows (worst first) and the cluster pivot; findings are added by `diagnose`."""
-    rows = [_row(i, raw, instance_label) for i in _instances(raw, instance_label, job)]
+    parts = _split(raw, instance_label, job)
+    empty = RawFleet(up=())
+    rows = [
+        _row(i, parts.get(i, empty), instance_label) for i in _instances(raw, instance_label, job)
+    ]
     rows.sort(key=lambda r: (r.severity(max_5xx_per_s), -(r.rq_5xx_per_s or 0), r.instance))
     return FleetSnapshot(
         taken_at=taken_at,
@@ -49,6 +53,37 @@ def assemble(
         warnings=tuple(mangled_warnings(raw.mangled, instance_label)),
         alerts=tuple(_alerts(raw.alerts, instance_label, job, {r.instance for r in rows})),
     )
+
+
+def _split(raw: RawFleet, label: str, job: str) -> dict[str, RawFleet]:
+    """Each instance's own share of the answers (one pass; rows then never scan the fleet)."""
+
+    def group(samples: Iterable[Sample]) -> dict[str, list[Sample]]:
+        out: dict[str, list[Sample]] = defaultdict(list)
+        for s in samples:
+            out[s.labels.get(label, "")].append(s)
+        return out
+
+    up, server, membership = group(raw.up), group(raw.server), group(raw.membership)
+    downstream, mangled = group(raw.downstream_5xx), group(raw.mangled)
+    rates = {name: group(samples) for name, samples in raw.cluster_rates.items()}
+    targets: dict[str, list[Target]] = defaultdict(list)
+    for t in raw.targets or ():
+        if t.labels.get("job") == job:  # /api/v1/targets lists every job's targets
+            targets[t.labels.get(label, "")].append(t)
+    names = up.keys() | targets.keys()
+    return {
+        name: RawFleet(
+            up=up.get(name, ()),
+            server=server.get(name, ()),
+            membership=membership.get(name, ()),
+            cluster_rates={k: v.get(name, []) for k, v in rates.items()},
+            downstream_5xx=downstream.get(name, ()),
+            mangled=mangled.get(name, ()),
+            targets=targets.get(name, []) if raw.targets is not None else None,
+        )
+        for name in names
+    }
 
 
 def _instances(raw: RawFleet, label: str, job: str) -> list[str]:

@@ -17,11 +17,15 @@ import httpx
 from darc_tui.errors import ErrorKind, classify
 from darc_tui.hosts._common import (
     CLOSE_GRACE,
+    OUTPUT_LIMIT,
+    STDERR_LIMIT,
     TailBuffer,
     classify_os_error,
     elapsed_ms,
     one_line,
+    read_capped,
     timed_out,
+    too_large,
 )
 from darc_tui.hosts.base import CommandResult, Host, LineStream, TcpResult
 from darc_tui.model import HostState
@@ -74,6 +78,46 @@ async def _end_process(proc: asyncio.subprocess.Process) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+async def _communicate(
+    proc: asyncio.subprocess.Process, input: bytes | None
+) -> tuple[bytes, bytes, bool]:
+    """stdout (at most OUTPUT_LIMIT: beyond it the process group is killed) and stderr's head."""
+    assert proc.stdout is not None and proc.stderr is not None
+    if input is not None and proc.stdin is not None:
+        proc.stdin.write(input)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            await proc.stdin.drain()
+        proc.stdin.close()
+    stdout = proc.stdout
+
+    async def read_stdout() -> tuple[bytes, bool]:
+        out, cut = await read_capped(stdout, OUTPUT_LIMIT)
+        if cut:  # end it now: its stderr stays open (and drained) until it is gone
+            _kill_group(proc, signal.SIGKILL)
+        return out, cut
+
+    (out, cut), (err, _) = await asyncio.gather(
+        read_stdout(), read_capped(proc.stderr, STDERR_LIMIT, drain=True)
+    )
+    if cut:
+        await _reap(proc)
+    else:
+        await proc.wait()
+    return out, err, cut
+
+
+async def _reap(proc: asyncio.subprocess.Process) -> None:
+    """KILL the group and wait for it, boundedly: a child that escaped the group may hold a pipe."""
+    _kill_group(proc, signal.SIGKILL)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(CLOSE_GRACE):
+            await proc.wait()
+    # a child that left the group may still hold our pipes: close them (no public close exists)
+    transport = getattr(proc, "_transport", None)
+    if transport is not None:
+        transport.close()
+
+
 def _spawn_error(argv: Sequence[str], exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError):
         return f"command not found: {argv[0] if argv else ''}"
@@ -107,16 +151,19 @@ class LocalHost(Host):
             return CommandResult(args, None, error=_spawn_error(args, exc))
         try:
             async with asyncio.timeout(timeout):
-                out, err = await proc.communicate(input)
+                out, err, cut = await _communicate(proc, input)
         except TimeoutError:
-            _kill_group(proc, signal.SIGKILL)
-            await proc.wait()
+            await _reap(proc)
             return CommandResult(
                 args, None, error=timed_out(timeout), duration_ms=elapsed_ms(start)
             )
         except BaseException:
             _kill_group(proc, signal.SIGKILL)
             raise
+        if cut:  # e.g. `cat` of a path that is /dev/zero: bounded, and said so
+            return CommandResult(
+                args, None, out, err, error=too_large(OUTPUT_LIMIT), duration_ms=elapsed_ms(start)
+            )
         return CommandResult(args, proc.returncode, out, err, duration_ms=elapsed_ms(start))
 
     def stream(self, argv: Sequence[str]) -> AbstractAsyncContextManager[LineStream]:

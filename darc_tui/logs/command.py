@@ -7,28 +7,31 @@ import json
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
 from darc_tui.config import Config
-from darc_tui.hosts import build_hosts
+from darc_tui.hosts.base import Host
 from darc_tui.logs.file_follower import FileFollower
 from darc_tui.logs.positions import FilePosition, Positions
 from darc_tui.logs.sources import AccessLogSource, build_source
 from darc_tui.model import Evidence, LogRecord
+from darc_tui.redact import redact_record, redact_text
 
 EXIT_USAGE = 2
 _RELATIVE = re.compile(r"^-(\d+)\s*(s|sec|m|min|h|hour|d|day)s?$")
 _UNIT_S = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
 
-async def follow_command(args: argparse.Namespace, config: Config) -> int:
+async def follow_command(
+    args: argparse.Namespace, config: Config, hosts: Mapping[str, Host]
+) -> int:
+    """Follow until cancelled; the caller owns (and closes) `hosts`."""
     since_epoch = parse_since(args.since) if args.since else None
     if args.since and since_epoch is None:
         print(f"darc-tui: logs: cannot read --since {args.since!r}", file=sys.stderr)
         return EXIT_USAGE
-    hosts = build_hosts(config)
     positions = Positions()
     source = build_source(config, hosts, args.source, positions=positions, since=args.since)
     if source is None:
@@ -38,12 +41,8 @@ async def follow_command(args: argparse.Namespace, config: Config) -> int:
     if since_epoch is not None and isinstance(follower, FileFollower):
         positions.set_file(follower.key, FilePosition(-1, 0))
         follower.position = FilePosition(-1, 0)  # from the first byte
-    sink = PrintSink(args.source, as_json=args.json, since=since_epoch)
-    try:
-        await source.follow(sink)
-    finally:
-        for host in hosts.values():
-            await host.close()
+    sink = PrintSink(args.source, as_json=args.json, since=since_epoch, redact=config.ui.redact)
+    await source.follow(sink)
     return 0
 
 
@@ -58,20 +57,26 @@ class PrintSink:
         since: float | None = None,
         out: TextIO | None = None,
         err: TextIO | None = None,
+        redact: bool = True,
     ) -> None:
         self.source, self.as_json, self.since = source, as_json, since
+        self.redact = redact
         self.out = out or sys.stdout
         self.err = err or sys.stderr
 
     def records(self, records: Sequence[LogRecord]) -> None:
-        lines = [self._format(rec) for rec in records if self._wanted(rec)]
+        wanted = [rec for rec in records if self._wanted(rec)]
+        if self.redact:  # the record's values, before they are printed or serialised
+            wanted = [redact_record(rec) for rec in wanted]
+        lines = [self._format(rec) for rec in wanted]
         if lines:
             self.out.write("".join(f"{line}\n" for line in lines))
             self.out.flush()
 
     def evidence(self, ev: Evidence) -> None:
         if ev.probe.startswith("logs."):
-            print(f"darc-tui: {ev.probe}: {ev.status.value}: {ev.detail}", file=self.err)
+            detail = redact_text(ev.detail) if self.redact else ev.detail
+            print(f"darc-tui: {ev.probe}: {ev.status.value}: {detail}", file=self.err)
 
     def _wanted(self, rec: LogRecord) -> bool:
         when = rec.fields.get("timestamp")

@@ -3,18 +3,28 @@ operator opens (over SSH, as [fleet] ssh_host maps it); esc there comes back to 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from darc_tui.config import Config
 from darc_tui.fleet.drill import DrillError, drill_config
 from darc_tui.fleet.model import FleetSnapshot
 from darc_tui.ui.fleet_app import Drill, FleetApp
 
 
-def run_fleet_console(config: Config, *, read_only: bool, mouse: bool) -> int:
-    """Alternate between the fleet app and a drilled-down console until the operator quits."""
+def run_fleet_console(
+    config: Config,
+    *,
+    read_only: bool,
+    mouse: bool,
+    fleet_app: Callable[..., FleetApp] | None = None,
+) -> int:
+    """Alternate between the fleet app and a drilled-down console until the operator quits.
+    `fleet_app(last=…, notice=…)` builds the fleet screen (the demo adds its fault keys)."""
     last: FleetSnapshot | None = None
     notice = ""
+    make = fleet_app or (lambda **kw: FleetApp(config, **kw))
     while True:
-        fleet = FleetApp(config, last=last, notice=notice)
+        fleet = make(last=last, notice=notice)
         result = fleet.run(mouse=mouse)
         last, notice = fleet.snapshot, ""
         if not isinstance(result, Drill):

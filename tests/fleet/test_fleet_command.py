@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from darc_tui.cli import main
+from darc_tui.config import FleetConfig
 from darc_tui.demo.fleet_lab import FleetLab
+from darc_tui.fleet.prometheus import PrometheusClient, PrometheusError
 
 Doc = dict[str, Any]
 SETTLE = 40.0  # seconds: Prometheus sees a change within a scrape + a 4 s rate window
@@ -84,8 +86,9 @@ def test_shared_backend_down_is_unhealthy_on_3_of_3_envoys(
             "envoys_unhealthy": 3,
             "envoys_total": 3,
         }
-        # the root cause leads: errors and panic are its consequences
+        # the root cause leads; the 503s it causes follow
         assert doc["causes"][0]["id"] == "fleet.cluster_unhealthy"
+        assert "fleet.errors" in [c["id"] for c in doc["causes"]]
     finally:
         fleet_lab.backend.up()
         for envoy in fleet_lab.envoys:
@@ -170,3 +173,40 @@ def test_text_report_and_stderr_warning(
     assert "3 Envoys: no cause found" in out
     for envoy in fleet_lab.envoys:
         assert envoy.instance in out
+
+
+async def test_client_range_query_targets_alerts_and_errors_on_the_real_prometheus(
+    fleet_lab: FleetLab,
+) -> None:
+    config = FleetConfig(prometheus_url=fleet_lab.prometheus.url)
+    async with PrometheusClient(config) as prom:
+        now = time.time()
+        series = await prom.query_range('up{job="envoy"}', now - 5, now, 1)
+        assert {s.labels["instance"] for s in series} == {e.instance for e in fleet_lab.envoys}
+        assert all(len(s.points) >= 2 for s in series)
+        targets = await prom.targets()
+        assert {t.labels["instance"] for t in targets} == {e.instance for e in fleet_lab.envoys}
+        assert {t.scrape_interval_s for t in targets} == {1.0}
+        assert await prom.alerts() == []  # the lab has no alerting rules
+        with pytest.raises(PrometheusError, match=r"api/v1/query: HTTP 400: .*parse error"):
+            await prom.query("up{")
+
+
+def test_circuit_breaker_overflow_on_one_envoy_is_fleet_overflow(
+    fleet_lab: FleetLab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loaded = fleet_lab.envoys[1]
+    fleet_lab.overload(1)
+    try:
+        _, doc = fleet_until(
+            fleet_lab, capsys, lambda _c, d: bool(causes(d, "fleet.overflow")), "fleet.overflow"
+        )
+        (finding,) = causes(doc, "fleet.overflow")
+        assert "1/3 Envoys" in finding["summary"] and loaded.instance in finding["summary"]
+        row = next(e for e in doc["envoys"] if e["instance"] == loaded.instance)
+        assert row["overflow_per_s"] > 0
+        # the hosts stay healthy: overflow is not an unhealthy cluster
+        assert not causes(doc, "fleet.cluster_unhealthy")
+    finally:
+        fleet_lab.calm(1)
+        fleet_lab.wait_cluster(loaded, healthy=True)

@@ -95,3 +95,27 @@ async def test_enter_drills_into_that_envoy_over_ssh_and_esc_comes_back(
         assert target in console.config.site.name  # the header says which Envoy this is
         await pilot.press("escape")
     assert console.went_back
+
+
+async def test_demo_fleet_keys_break_and_heal_one_envoy(fleet_lab: FleetLab) -> None:
+    from darc_tui.demo.fleet_demo import FleetDemoApp
+
+    config = fleet_lab.config()
+    app = FleetDemoApp(config, fleet_lab)
+    broken = fleet_lab.envoys[0].instance
+
+    def unhealthy_on() -> list[str]:
+        snap = app.snapshot
+        return [i for s in snap.clusters for i in s.envoys_unhealthy] if snap else []
+
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(lambda: app.envoys.row_count == 3, "three Envoy rows")
+            await pilot.press("1")
+            await until(lambda: unhealthy_on() == [broken], "Envoy 1 unhealthy, alone", 40)
+            await until(lambda: instances(app)[0] == broken, "Envoy 1 listed first")
+            await pilot.press("1")
+            await until(lambda: unhealthy_on() == [] and "envoy:0" not in app.broken, "healed", 40)
+    finally:
+        fleet_lab.heal_envoy(0)
+        fleet_lab.wait_cluster(fleet_lab.envoys[0], healthy=True)
