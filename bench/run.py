@@ -46,15 +46,15 @@ def bench_probe_round(lab: DemoLab) -> Result:
     assert lab.config is not None
 
     async def rounds() -> list[float]:
-        monitor = build_engine(lab.config)  # type: ignore[arg-type]
+        engine = build_engine(lab.config)  # type: ignore[arg-type]
         times = []
         try:
             for _ in range(20):
                 t0 = time.perf_counter()
-                await monitor.run_round()
+                await engine.run_round()
                 times.append((time.perf_counter() - t0) * 1000)
         finally:
-            await monitor.stop()
+            await engine.stop()
         return times
 
     times = asyncio.run(rounds())
@@ -162,19 +162,19 @@ def bench_scale(hosts: int = 500) -> Result:
             config = parse_config(to_toml(cfg))
 
             async def measure() -> tuple[list[float], list[float]]:
-                monitor = build_engine(config)
+                engine = build_engine(config)
                 rounds, diags = [], []
                 try:
                     for _ in range(5):
                         t0 = time.perf_counter()
-                        await monitor.run_round()
+                        await engine.run_round()
                         rounds.append((time.perf_counter() - t0) * 1000)
                         t1 = time.perf_counter()
                         for _ in range(20):
-                            diagnose(monitor.state, config)
+                            diagnose(engine.state, config)
                         diags.append((time.perf_counter() - t1) * 1000 / 20)
                 finally:
-                    await monitor.stop()
+                    await engine.stop()
                 return rounds, diags
 
             rounds, diags = asyncio.run(measure())

@@ -13,9 +13,9 @@ from typing import TextIO
 
 from darc_tui.config import Config
 from darc_tui.engine import build_engine
+from darc_tui.engine.core import Engine
 from darc_tui.model import Evidence, Snapshot, Status
-from darc_tui.monitor import Monitor
-from darc_tui.redact import redact_text
+from darc_tui.redact import redact_snapshot
 
 EXIT_OK, EXIT_CAUSES, EXIT_USAGE = 0, 1, 2
 MIN_SETTLE = 1.0  # seconds: --watch prints at most this often (or once per probe round)
@@ -29,16 +29,16 @@ _GLYPH = {
 
 
 def to_json(snap: Snapshot, redact: bool = True) -> dict[str, object]:
-    doc: dict[str, object] = {
+    # values are masked before serialisation: masking JSON text broke it (`/token=a"b`)
+    if redact:
+        snap = redact_snapshot(snap)
+    return {
         "verdict": snap.verdict.value,
         "causes": [f.to_json() for f in snap.findings],
         "probes": [ev.to_json() for ev in _ordered(snap.evidence)],
         "generated_at": datetime.fromtimestamp(snap.taken_at, UTC).isoformat(),
         "rounds": snap.rounds,
     }
-    if redact:
-        return json.loads(redact_text(json.dumps(doc)))  # type: ignore[no-any-return]
-    return doc
 
 
 def _ordered(evidence: tuple[Evidence, ...]) -> list[Evidence]:
@@ -47,6 +47,8 @@ def _ordered(evidence: tuple[Evidence, ...]) -> list[Evidence]:
 
 def format_text(snap: Snapshot, config: Config) -> str:
     """The human report: verdict, ranked causes with evidence and next steps, the probe table."""
+    if config.ui.redact:  # the values, not the text: a site named "secret" stays readable
+        snap = redact_snapshot(snap)
     out: list[str] = []
     n = sum(not f.explained_by for f in snap.findings)  # root causes
     out.append(
@@ -80,8 +82,7 @@ def format_text(snap: Snapshot, config: Config) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for r in rows:
         out.append("  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
-    text = "\n".join(out)
-    return redact_text(text) if config.ui.redact else text
+    return "\n".join(out)
 
 
 async def run_check(
@@ -90,43 +91,41 @@ async def run_check(
     as_json: bool,
     watch: float | None,
     out: TextIO = sys.stdout,
-    engine: Monitor | None = None,
+    engine: Engine | None = None,
 ) -> int:
-    monitor = engine or build_engine(config)
+    engine = engine or build_engine(config)
     try:
         if watch is None:
-            snap = await _one_shot(monitor, config)
+            snap = await _one_shot(engine, config)
             _emit(snap, config, as_json, out)
             return EXIT_CAUSES if snap.findings else EXIT_OK
-        return await _watch(monitor, config, watch, as_json, out)
+        return await _watch(engine, config, watch, as_json, out)
     finally:
-        await monitor.stop()
+        await engine.stop()
 
 
-async def _one_shot(monitor: Monitor, config: Config) -> Snapshot:
+async def _one_shot(engine: Engine, config: Config) -> Snapshot:
     # Two rounds one interval apart: counters are judged by their change, which needs two samples.
-    await monitor.run_round()
+    await engine.run_round()
     await asyncio.sleep(config.probes.interval)
-    return await monitor.run_round()
+    return await engine.run_round()
 
 
-async def _watch(
-    monitor: Monitor, config: Config, seconds: float, as_json: bool, out: TextIO
-) -> int:
+async def _watch(engine: Engine, config: Config, seconds: float, as_json: bool, out: TextIO) -> int:
     """Keep probing for `seconds`; print the report once, then again on every change."""
     seen_cause = False
     last_key: tuple[object, ...] | None = None
     changed = asyncio.Event()
-    monitor.subscribe(lambda _snap: changed.set())
+    engine.subscribe(lambda _snap: changed.set())
     deadline = time.monotonic() + seconds
     # One fault fails many probes, one after another within a round: print their settled
     # state at most once per round instead of one full report per probe.
     settle = max(config.probes.interval, MIN_SETTLE)
-    await monitor.run_round()
-    await monitor.start()
+    await engine.run_round()
+    await engine.start()
     last_emit = -math.inf
     while True:
-        snap = monitor.snapshot()
+        snap = engine.snapshot()
         key = _change_key(snap)
         if key != last_key:
             last_key, last_emit = key, time.monotonic()

@@ -19,13 +19,25 @@ from darc_tui.commands import (
     console,
     demo,
     envoy_wrapper,
+    fleet,
     logs,
     reload,
     report,
+    watch,
 )
 from darc_tui.config import ConfigError  # cheap: tomllib and platformdirs
 
-COMMANDS: tuple[ModuleType, ...] = (check, demo, config, logs, reload, report, envoy_wrapper)
+COMMANDS: tuple[ModuleType, ...] = (
+    check,
+    demo,
+    config,
+    logs,
+    reload,
+    report,
+    watch,
+    fleet,
+    envoy_wrapper,
+)
 DEFAULT = console  # no sub-command
 _MODULE = "command_module"  # the Namespace attribute naming the chosen module
 
@@ -48,8 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _glue_since(argv: Sequence[str]) -> list[str]:
+    """`--since -10min` as documented: argparse takes `-10min` for an option unless glued with =."""
+    out = list(argv)
+    for i in range(len(out) - 1):
+        if out[i] == "--since" and out[i + 1].startswith("-"):
+            out[i : i + 2] = [f"--since={out[i + 1]}"]
+            break
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(_glue_since(sys.argv[1:] if argv is None else argv))
     module: ModuleType = getattr(args, _MODULE)
     try:
         return int(module.run(args))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import string
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -13,9 +15,17 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from darc_tui.redact import redact_text
+
 LOCAL = "local"
 RELOAD_METHODS = ("systemd", "hot-restart", "command")
 _HOST_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+# seconds: a round every 50 ms at most, once an hour at least (interval = 1e308 hung `check`)
+INTERVAL_RANGE = (0.05, 3600.0)
+TIMEOUT_RANGE = (0.001, 600.0)
+MAX_SESSIONS_LIMIT = 64  # hosts.NAME.max_sessions; sshd's own default MaxSessions is 10
 
 
 class ConfigError(Exception):
@@ -39,6 +49,9 @@ class HostConfig:
     identity_file: str = ""
     known_hosts: str = ""
     sudo: bool = False
+    # SSH channels darc-tui may hold on this host at once, log followers included; keep it at or
+    # below the host's sshd MaxSessions (default 10, hardened hosts often 2-4)
+    max_sessions: int = 4
 
     @property
     def is_local(self) -> bool:
@@ -66,6 +79,8 @@ class BackendConfig:
     host: str = ""  # "" = unknown / not reachable over SSH
     url: str = ""
     health_path: str = "/"
+    version_header: str = ""  # a response header that names the deployed version, e.g. x-version
+    version_field: str = ""  # or a field of the JSON health body, dotted: "build.version"
 
     @property
     def address(self) -> tuple[str, int]:
@@ -82,11 +97,52 @@ class ProbesConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DeployConfig:
+    """Before/after comparison around deploy markers (seconds; after = 0 means until now)."""
+
+    before: float = 300.0
+    after: float = 0.0
+    settle: float = 5.0  # the first seconds after a marker are the restart itself, not its result
+    max_5xx_rate: float = 0.01  # a 5xx share above this after a deploy (and above before) regressed
+
+
+@dataclass(frozen=True, slots=True)
 class UiConfig:
     theme: str = "darc"
     redact: bool = True
     read_only: bool = False
     mouse: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FleetConfig:
+    """[fleet]: many Envoys read through a Prometheus-compatible query API."""
+
+    prometheus_url: str = ""  # may carry a path prefix (hosted Prometheus-compatible services)
+    job: str = "envoy"
+    instance_label: str = "instance"
+    # templates over {instance}, {instance_host}, {instance_port}, {job}: where to drill down
+    ssh_host: str = "{instance_host}"  # a [hosts] entry or an address
+    # [fleet.envoy]: per-Envoy templates over [envoy]'s string keys for the drill-down, e.g.
+    # admin_url = "http://127.0.0.1:{instance_port}"; unset keys come from [envoy]
+    envoy: Mapping[str, str] = field(default_factory=dict)
+    refresh: float = 5.0  # seconds between fleet samples
+    rate_window: float = 0.0  # seconds; 0 = 4 scrape intervals (from /api/v1/targets), else 60
+    timeout: float = 5.0  # per request to Prometheus
+    max_5xx_per_s: float = 0.1  # fleet.errors above this (per Envoy)
+    # authentication / TLS for hosted services
+    headers: Mapping[str, str] = field(default_factory=dict)
+    username: str = ""
+    password: str = ""
+    password_file: str = ""
+    bearer_token_file: str = ""
+    ca_file: str = ""
+    verify: bool = True
+    cert_file: str = ""
+    key_file: str = ""
+
+
+FLEET_TEMPLATE_FIELDS = ("instance", "instance_host", "instance_port", "job")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +154,8 @@ class Config:
     probes: ProbesConfig = field(default_factory=ProbesConfig)
     ui: UiConfig = field(default_factory=UiConfig)
     source: Path | None = None
+    fleet: FleetConfig | None = None  # None: no [fleet] section
+    deploy: DeployConfig = field(default_factory=DeployConfig)
 
     def host(self, name: str) -> HostConfig:
         if name == LOCAL:
@@ -211,6 +269,8 @@ class _Reader:
         if typ == "float":
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise self.fail(table, key, "expected a number")
+            if not math.isfinite(value):  # TOML accepts inf and nan
+                raise self.fail(table, key, f"expected a finite number, got {value}")
             return float(value)
         if typ == "str":
             if not isinstance(value, str):
@@ -234,7 +294,7 @@ def parse_config(text: str, source: Path | None = None) -> Config:
             message = message.replace(" (at end of document)", " at the end of the file")
         raise ConfigError(f"{where}: invalid TOML: {message}") from None
     r = _Reader(text, source)
-    allowed = {"site", "hosts", "envoy", "backend", "probes", "ui"}
+    allowed = {"site", "hosts", "envoy", "backend", "probes", "ui", "fleet", "deploy"}
     for key in data:
         if key not in allowed:
             raise r.fail(
@@ -256,6 +316,8 @@ def parse_config(text: str, source: Path | None = None) -> Config:
             host = HostConfig(**{**_asdict(host), "address": name})
         if not 0 < host.port < 65536:
             raise r.fail(label, "port", "expected a port between 1 and 65535")
+        if not 1 <= host.max_sessions <= MAX_SESSIONS_LIMIT:
+            raise r.fail(label, "max_sessions", f"expected a number from 1 to {MAX_SESSIONS_LIMIT}")
         hosts[name] = host
     for name, host in hosts.items():
         if host.jump and host.jump not in hosts:
@@ -264,10 +326,14 @@ def parse_config(text: str, source: Path | None = None) -> Config:
             )
         if host.jump == name:
             raise r.fail(f"hosts.{name}", "jump", "a host cannot be its own jump host")
+        loop = _jump_loop(hosts, name)
+        if loop:
+            raise r.fail(f"hosts.{name}", "jump", f"jump hosts form a loop: {' → '.join(loop)}")
     envoy = r.build(EnvoyConfig, "envoy", r.table(data, "envoy"))
     backend = r.build(BackendConfig, "backend", r.table(data, "backend"))
     probes = r.build(ProbesConfig, "probes", r.table(data, "probes"))
     ui = r.build(UiConfig, "ui", r.table(data, "ui"))
+    deploy = r.build(DeployConfig, "deploy", r.table(data, "deploy"))
 
     def known_host(table: str, key: str, name: str, optional: bool = False) -> None:
         if optional and not name:
@@ -294,10 +360,73 @@ def parse_config(text: str, source: Path | None = None) -> Config:
         raise r.fail("envoy", "cluster", "must not be empty")
     if not backend.health_path.startswith("/"):
         raise r.fail("backend", "health_path", "must start with '/'")
-    if probes.interval <= 0 or probes.timeout <= 0:
-        key = "interval" if probes.interval <= 0 else "timeout"
-        raise r.fail("probes", key, "must be greater than 0")
-    return Config(site, hosts, envoy, backend, probes, ui, source)
+    for key, value, low, high in (
+        ("interval", probes.interval, *INTERVAL_RANGE),
+        ("timeout", probes.timeout, *TIMEOUT_RANGE),
+    ):
+        if not low <= value <= high:
+            raise r.fail("probes", key, f"expected {low:g} to {high:g} seconds, got {value:g}")
+    for key in ("before", "after", "settle", "max_5xx_rate"):
+        if not 0 <= getattr(deploy, key) < float("inf"):  # also refuses nan
+            raise r.fail("deploy", key, "expected a finite number, not negative")
+    if deploy.before <= 0:
+        raise r.fail("deploy", "before", "must be greater than 0")
+    fleet = _fleet(r, data) if "fleet" in data else None
+    return Config(site, hosts, envoy, backend, probes, ui, source, fleet=fleet, deploy=deploy)
+
+
+def _fleet(r: _Reader, data: Mapping[str, Any]) -> FleetConfig:
+    raw = r.table(data, "fleet")
+    fleet: FleetConfig = r.build(FleetConfig, "fleet", raw)
+    _check_url(r, "fleet", "prometheus_url", fleet.prometheus_url, True)
+    if not fleet.job:
+        raise r.fail("fleet", "job", "must not be empty")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", fleet.instance_label):
+        raise r.fail("fleet", "instance_label", "expected a Prometheus label name")
+    for key in ("refresh", "timeout"):
+        if getattr(fleet, key) <= 0:
+            raise r.fail("fleet", key, "must be greater than 0")
+    for key in ("rate_window", "max_5xx_per_s"):
+        if getattr(fleet, key) < 0:
+            raise r.fail("fleet", key, "must not be negative")
+    if not isinstance(fleet.headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in fleet.headers.items()
+    ):
+        raise r.fail("fleet", "headers", 'expected a table of strings ({ "X-Scope-OrgID" = "…" })')
+    if fleet.password and fleet.password_file:
+        raise r.fail("fleet", "password_file", "set password or password_file, not both")
+    if (fleet.username or fleet.password or fleet.password_file) and fleet.bearer_token_file:
+        raise r.fail(
+            "fleet", "bearer_token_file", "basic auth and a bearer token exclude each other"
+        )
+    if bool(fleet.cert_file) != bool(fleet.key_file):
+        raise r.fail("fleet", "key_file" if fleet.cert_file else "cert_file", "set both or neither")
+    _check_template(r, "fleet", "ssh_host", fleet.ssh_host)
+    if not isinstance(fleet.envoy, dict):
+        raise r.fail("fleet.envoy", None, "expected a table")
+    templated = [f.name for f in fields(EnvoyConfig) if f.type == "str"]
+    for key, value in fleet.envoy.items():
+        if key not in templated:
+            raise r.fail(
+                "fleet.envoy", key, f"unknown key (expected one of: {', '.join(templated)})"
+            )
+        if not isinstance(value, str):
+            raise r.fail("fleet.envoy", key, "expected a string")
+        _check_template(r, "fleet.envoy", key, value)
+    if not fleet.ssh_host:
+        raise r.fail("fleet", "ssh_host", "must not be empty")
+    return fleet
+
+
+def _check_template(r: _Reader, table: str, key: str, template: str) -> None:
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        raise r.fail(table, key, f"bad template {template!r}: {exc}") from None
+    for name in names:
+        if name not in FLEET_TEMPLATE_FIELDS:
+            allowed = ", ".join("{" + n + "}" for n in FLEET_TEMPLATE_FIELDS)
+            raise r.fail(table, key, f"unknown placeholder {{{name}}} (expected {allowed})")
 
 
 def _check_url(r: _Reader, table: str, key: str, url: str, required: bool) -> None:
@@ -305,13 +434,29 @@ def _check_url(r: _Reader, table: str, key: str, url: str, required: bool) -> No
         if required:
             raise r.fail(table, key, "required")
         return
-    parts = urlsplit(url)
+    shown = repr(redact_text(url))  # an error line must not print the password either
+    try:
+        parts = urlsplit(url)  # raises on e.g. "http://[::1" (an unclosed IPv6 bracket)
+    except ValueError as exc:
+        raise r.fail(table, key, f"not a valid URL ({exc}): {shown}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise r.fail(table, key, f"expected an http:// or https:// URL, got {url!r}")
+        raise r.fail(table, key, f"expected an http:// or https:// URL, got {shown}")
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        raise r.fail(table, key, f"bad port in {url!r}") from None
+        raise r.fail(table, key, f"bad port in {shown}") from None
+
+
+def _jump_loop(hosts: Mapping[str, HostConfig], start: str) -> list[str]:
+    """The chain of jump hosts from `start` when it comes back to a host already on it, else []."""
+    chain = [start]
+    name = hosts[start].jump
+    while name and name in hosts:
+        if name in chain:
+            return [*chain[chain.index(name) :], name]
+        chain.append(name)
+        name = hosts[name].jump
+    return []
 
 
 def _asdict(obj: Any) -> dict[str, Any]:

@@ -42,8 +42,13 @@ class ProbeId(StrEnum):
     LOGS_ACCESS = "logs.access"
     LOGS_ERROR = "logs.error"
     LOGS_JOURNAL = "logs.journal"
+    # not probe runs: a deploy marker and a before/after comparison, cited by deploy.regression
+    DEPLOY_MARKER = "deploy.marker"
+    DEPLOY_COMPARE = "deploy.compare"
     # not a probe run but the SSH connection itself (HostState), cited by host.unreachable
     HOST_SSH = "ssh"
+    # the fleet's series as Prometheus answered them, cited by the fleet.* causes
+    FLEET_PROMETHEUS = "fleet.prometheus"
 
 
 class CauseId(StrEnum):

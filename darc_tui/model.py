@@ -9,6 +9,7 @@ from typing import Any
 
 from darc_tui.errors import ErrorKind
 from darc_tui.ids import CauseId, ProbeId
+from darc_tui.sanitize import clean, clean_mapping
 
 
 class Vantage(StrEnum):
@@ -59,6 +60,11 @@ class Evidence:
     # what kind of failure the probe met (None: it met none); rules read this, never `detail`
     error_kind: ErrorKind | None = None
 
+    def __post_init__(self) -> None:
+        # the boundary for outside text: whatever a host sent, no output can be driven by it
+        _clean_fields(self, "target", "detail", "command", "via")
+        _clean_facts(self, "facts")
+
     @property
     def key(self) -> tuple[ProbeId, str]:
         return (self.probe, self.target)
@@ -93,6 +99,9 @@ class EvidenceRef:
     observed_at: float
     fact: str
 
+    def __post_init__(self) -> None:
+        _clean_fields(self, "target", "fact")
+
     @classmethod
     def of(cls, ev: Evidence, fact: str | None = None) -> EvidenceRef:
         return cls(ev.probe, ev.target, ev.vantage, ev.observed_at, fact or ev.detail)
@@ -122,6 +131,14 @@ class Finding:
     # the listed findings that explain this one (panic mode ← healthcheck.failing); () = a root
     explained_by: tuple[CauseId, ...] = ()
 
+    def __post_init__(self) -> None:
+        _clean_fields(self, "title", "summary")
+        for name in ("ruled_out", "next_steps"):
+            lines = getattr(self, name)
+            cleaned = tuple(clean(line) for line in lines)
+            if any(a is not b for a, b in zip(cleaned, lines, strict=True)):
+                object.__setattr__(self, name, cleaned)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.cause,
@@ -146,6 +163,9 @@ class HostState:
     detail: str = ""  # e.g. "connecting", "retry in 4s: Connection refused"
     since: float = field(default_factory=time.time)
 
+    def __post_init__(self) -> None:
+        _clean_fields(self, "detail")
+
 
 @dataclass(frozen=True, slots=True)
 class LogRecord:
@@ -158,12 +178,66 @@ class LogRecord:
     size: int = 0  # real byte length of the line, even when `line` was cut
     gap: bool = False  # a marker: data was really lost before this point
 
+    def __post_init__(self) -> None:
+        _clean_fields(self, "line")
+        _clean_facts(self, "fields")
+
 
 @dataclass(frozen=True, slots=True)
 class TimelineEvent:
     at: float
     kind: str  # "probe" | "finding" | "host" | "action" | "log"
     text: str
+
+    def __post_init__(self) -> None:
+        _clean_fields(self, "text")
+
+
+class DeployKind(StrEnum):
+    """What a deploy marker saw change."""
+
+    ENVOY_RESTARTED = "envoy.restarted"  # a new Envoy process (pid, uptime reset)
+    ENVOY_HOT_RESTART = "envoy.hot_restart"  # a new hot-restart epoch
+    CONFIG_CHANGED = "envoy.config_changed"  # the running config (/config_dump)
+    CONFIG_FILE_CHANGED = "envoy.config_file_changed"  # envoy.yaml on disk
+    BACKEND_RESTARTED = "backend.restarted"
+    BACKEND_VERSION = "backend.version"  # the configured version header or health-body field
+
+    @property
+    def words(self) -> str:
+        return _DEPLOY_WORDS[self]
+
+
+_DEPLOY_WORDS = {
+    DeployKind.ENVOY_RESTARTED: "envoy restarted",
+    DeployKind.ENVOY_HOT_RESTART: "envoy hot restart",
+    DeployKind.CONFIG_CHANGED: "config changed",
+    DeployKind.CONFIG_FILE_CHANGED: "envoy.yaml changed",
+    DeployKind.BACKEND_RESTARTED: "backend restarted",
+    DeployKind.BACKEND_VERSION: "backend version changed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeployMarker:
+    """A deploy seen on a watched host: something was restarted or changed at `at`."""
+
+    at: float
+    host: str
+    kind: DeployKind
+    detail: str  # one human line with the concrete values ("pid 4120 → 4388")
+    # when the old state was last seen: between `began` and `at` the deploy itself happened
+    # (a restart's gap), which counts neither as before nor as after
+    began: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "host": self.host,
+            "kind": self.kind.value,
+            "detail": self.detail,
+            "began": self.began,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,9 +251,26 @@ class Snapshot:
     verdict: Verdict
     timeline: tuple[TimelineEvent, ...] = ()
     rounds: int = 0  # completed probe rounds
+    deploys: tuple[DeployMarker, ...] = ()  # oldest first
 
     def get(self, probe: ProbeId, target: str | None = None) -> Evidence | None:
         for ev in self.evidence:
             if ev.probe == probe and (target is None or ev.target == target):
                 return ev
         return None
+
+
+def _clean_fields(obj: object, *names: str) -> None:
+    """Replace each named str field of a frozen dataclass by its `clean` form (if it changes)."""
+    for name in names:
+        value = getattr(obj, name)
+        cleaned = clean(value)
+        if cleaned is not value:
+            object.__setattr__(obj, name, cleaned)
+
+
+def _clean_facts(obj: object, name: str) -> None:
+    mapping = getattr(obj, name)
+    cleaned = clean_mapping(mapping)
+    if cleaned is not mapping:
+        object.__setattr__(obj, name, cleaned)

@@ -10,26 +10,44 @@ from darc_tui.model import Evidence, Finding, LogRecord, Snapshot
 
 MASK = "‹redacted›"
 
+# A key whose value is a secret: `db_password`, `aws_secret_access_key`, `client_secret`,
+# `authToken`, `x-auth-token`, `JSESSIONID`, `PHPSESSID`, `pwd`, `pass`. The word must END the key
+# ("secret_santa", "tokens", "passenger" are not secrets) and `pass`/`pwd`/`session` must stand
+# alone or after a separator ("bypass", "compass" are not).
+_KEY = (
+    r"(?:[a-z0-9]+[_.-])*"
+    r"(?:[a-z0-9]*(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key"
+    r"|secret[_-]?key|private[_-]?key|credentials?|sessionid|sessid)"
+    r"|pass|pwd|session|authorization|cookie|set-cookie)"
+)
 # header-like "Name: value" or "name=value" pairs whose value is a secret
 _PAIR = re.compile(
-    r"(?i)\b(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[_-]?key|"
-    r"access[_-]?token|refresh[_-]?token|id[_-]?token|token|secret|password|passwd|session(?:id)?)"
-    r"(\"?\s*[:=]\s*\"?)([^\s\"&;,]+(?:[ ][A-Za-z0-9._~+/=-]{8,})?)"
+    rf"(?i)(?<![a-z0-9_.-])({_KEY})(\"?\s*[:=]\s*\"?)((?:bearer|basic|token|digest)\s+)?"
+    r"([^\s\"&;,]+)"
 )
-_SECRET_KEY = re.compile(
-    r"(?i)^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[_-]?key|"
-    r"access[_-]?token|refresh[_-]?token|id[_-]?token|token|secret|password|passwd|session(?:id)?)$"
-)
+_SECRET_KEY = re.compile(rf"(?i){_KEY}")
 _COOKIE = re.compile(r"(?im)\b((?:set-)?cookie\s*:\s*)([^\n\"]+)")
-_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
+# a bare credential after its scheme: any length when it looks like one (a digit or symbol in
+# it, or 8+ characters), so "Bearer short1" is masked and "basic auth failed" is not
+_BEARER = re.compile(
+    r"(?i)\b(bearer|basic)\s+(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-]|[A-Za-z0-9._~+/=-]{8})"
+    r"[A-Za-z0-9._~+/=-]+"
+)
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\b")
-_URL_CRED = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/\s:@]+):([^/\s@]+)@")
+# scheme://user:password@ and scheme://:password@ (redis)
+_URL_CRED = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/\s:@]*):([^/\s@]+)@")
 
 
-# Plain substring checks before the five substitutions (the console redacts every log line;
-# almost none holds a secret, and `in` is far cheaper than a case-insensitive regex scan).
-_TRIGGERS = ("authori", "cookie", "key", "token", "secret", "passw", "session", "bearer",
-             "basic", "eyj", "@")  # fmt: skip
+# Plain substring checks before the substitutions (the console redacts every log line; almost
+# none holds a secret, and `in` is far cheaper than a case-insensitive regex scan).
+_TRIGGERS = ("authori", "cookie", "key", "token", "secret", "pass", "pwd", "sess", "bearer",
+             "basic", "credential", "eyj", "@")  # fmt: skip
+
+
+def _mask_pair(m: re.Match[str]) -> str:
+    if MASK in m.group(4):
+        return m.group(0)
+    return f"{m.group(1)}{m.group(2)}{MASK}"
 
 
 def redact_text(text: str) -> str:
@@ -39,30 +57,43 @@ def redact_text(text: str) -> str:
         return text
     text = _URL_CRED.sub(lambda m: f"{m.group(1)}{m.group(2)}:{MASK}@", text)
     text = _COOKIE.sub(lambda m: f"{m.group(1)}{MASK}", text)
-    text = _PAIR.sub(
-        lambda m: m.group(0) if MASK in m.group(3) else f"{m.group(1)}{m.group(2)}{MASK}", text
-    )
+    text = _PAIR.sub(_mask_pair, text)
     text = _JWT.sub(MASK, text)
     return _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
 
 
 def redact_value(key: str, value: Any) -> Any:
     """A `facts`/`fields` value: masked whole under a secret key, strings redacted, others kept."""
-    if _SECRET_KEY.match(key) and value not in (None, "", "-"):
+    if _SECRET_KEY.fullmatch(key) and value not in (None, "", "-"):
         return MASK
-    return redact_text(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: redact_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(redact_value("", v) for v in value)
+    return value
 
 
 def redact_evidence(ev: Evidence) -> Evidence:
     facts = {k: redact_value(k, v) for k, v in ev.facts.items()}
-    return replace(ev, detail=redact_text(ev.detail), command=redact_text(ev.command), facts=facts)
+    return replace(
+        ev,
+        target=redact_text(ev.target),
+        detail=redact_text(ev.detail),
+        command=redact_text(ev.command),
+        facts=facts,
+    )
 
 
 def redact_finding(f: Finding) -> Finding:
     return replace(
         f,
         summary=redact_text(f.summary),
-        evidence=tuple(replace(r, fact=redact_text(r.fact)) for r in f.evidence),
+        title=redact_text(f.title),
+        evidence=tuple(
+            replace(r, target=redact_text(r.target), fact=redact_text(r.fact)) for r in f.evidence
+        ),
         ruled_out=tuple(redact_text(s) for s in f.ruled_out),
         next_steps=tuple(redact_text(s) for s in f.next_steps),
     )

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from darc_tui.config import Config
 from darc_tui.model import Snapshot
-from darc_tui.redact import redact_text
+from darc_tui.redact import redact_snapshot, redact_text
 
 
 def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _url(url: str, config: Config) -> str:
+    return redact_text(url) if config.ui.redact else url
+
+
 def report_json(snap: Snapshot, config: Config) -> dict[str, Any]:
-    doc = {
+    # values are masked before serialisation: masking JSON text broke it (`/token=a"b`)
+    if config.ui.redact:
+        snap = redact_snapshot(snap)
+    return {
         "site": config.site.name,
         "envoy_host": config.envoy.host,
-        "backend": config.backend.url,
+        "backend": _url(config.backend.url, config),
         "generated_at": datetime.fromtimestamp(snap.taken_at, UTC).isoformat(),
         "verdict": snap.verdict.value,
         "causes": [f.to_json() for f in snap.findings],
@@ -30,19 +36,19 @@ def report_json(snap: Snapshot, config: Config) -> dict[str, Any]:
         ],
         "timeline": [{"at": t.at, "kind": t.kind, "text": t.text} for t in snap.timeline],
     }
-    if config.ui.redact:
-        return json.loads(redact_text(json.dumps(doc, ensure_ascii=False)))  # type: ignore[no-any-return]
-    return doc
 
 
 def report_markdown(snap: Snapshot, config: Config) -> str:
     """A report to paste into the incident channel or the post-mortem."""
+    if config.ui.redact:
+        snap = redact_snapshot(snap)
+    public_url = _url(config.site.public_url, config)
     lines = [
         f"# Incident report — {config.site.name}",
         "",
         f"- generated: {_when(snap.taken_at)}",
-        f"- path: {config.site.public_url or '(no public URL)'} → Envoy on `{config.envoy.host}` "
-        f"(cluster `{config.envoy.cluster}`) → backend {config.backend.url}",
+        f"- path: {public_url or '(no public URL)'} → Envoy on `{config.envoy.host}` "
+        f"(cluster `{config.envoy.cluster}`) → backend {_url(config.backend.url, config)}",
         f"- verdict: **{snap.verdict.value.upper()}**",
         "",
         "## Causes",
@@ -89,5 +95,4 @@ def report_markdown(snap: Snapshot, config: Config) -> str:
     if not snap.timeline:
         lines.append("(no state change recorded)")
     lines += [f"- {_when(t.at)} [{t.kind}] {t.text}" for t in snap.timeline]
-    text = "\n".join(lines) + "\n"
-    return redact_text(text) if config.ui.redact else text
+    return "\n".join(lines) + "\n"

@@ -7,15 +7,24 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
 from darc_tui.ids import ProbeId
-from darc_tui.model import Evidence, Finding, HostState, LogRecord, Status, TimelineEvent
+from darc_tui.model import (
+    DeployMarker,
+    Evidence,
+    Finding,
+    HostState,
+    LogRecord,
+    Status,
+    TimelineEvent,
+)
 
 HISTORY = 600  # samples kept per (probe, target): 10 minutes at 1 s
 LOG_RECORDS = 5000  # per source
 TIMELINE = 1000
+DEPLOYS = 100
 
 
 class State:
-    """Mutable store owned by the monitor; everything handed out of it is immutable."""
+    """Mutable store owned by the engine; everything handed out of it is immutable."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
@@ -25,6 +34,8 @@ class State:
         self._hosts: dict[str, HostState] = {}
         self.timeline: deque[TimelineEvent] = deque(maxlen=TIMELINE)
         self.findings: tuple[Finding, ...] = ()
+        self.cause_since: dict[str, float] = {}  # when each current cause was first found
+        self.deploys: deque[DeployMarker] = deque(maxlen=DEPLOYS)  # oldest first
         self.rounds = 0
         self.version = 0  # bumped on every change, so subscribers can skip no-op updates
 
@@ -106,12 +117,25 @@ class State:
         now = self.clock()
         for f in new:
             if f.cause not in old_ids:
+                self.cause_since.setdefault(f.cause, now)
                 self.timeline.append(TimelineEvent(now, "finding", f"cause {f.cause}: {f.summary}"))
         for cause in sorted(old_ids - new_ids):
+            self.cause_since.pop(cause, None)
             self.timeline.append(TimelineEvent(now, "finding", f"cause {cause} cleared"))
         if new != self.findings:
             self.version += 1
         self.findings = new
+
+    def add_deploy(self, marker: DeployMarker) -> None:
+        """A deploy marker: kept in time order, and on the timeline."""
+        later = [m for m in self.deploys if m.at > marker.at]
+        for _ in later:
+            self.deploys.pop()
+        self.deploys.extend([marker, *later])
+        where = f" on {marker.host}" if marker.host else ""
+        text = f"deploy{where}: {marker.kind.words}: {marker.detail}"
+        self.timeline.append(TimelineEvent(marker.at, "deploy", text))
+        self.version += 1
 
     def note(self, kind: str, text: str) -> None:
         self.timeline.append(TimelineEvent(self.clock(), kind, text))

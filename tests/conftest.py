@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.lab.netns",
     "tests.lab.dns",
     "tests.lab.journald",
+    "tests.lab.fleet",
 ]
 
 

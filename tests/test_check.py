@@ -205,14 +205,14 @@ async def test_watch_prints_a_flapping_probe_at_most_once_per_round() -> None:
 
     from darc_tui.check import run_check
     from darc_tui.config import Config
+    from darc_tui.engine.core import Engine
     from darc_tui.model import Status
-    from darc_tui.monitor import Monitor
-    from tests.test_monitor import CountingProbe
+    from tests.test_engine import CountingProbe
 
     flapping = CountingProbe("a", [Status.OK, Status.FAIL] * 10_000)  # a new status every 10 ms
     out = StringIO()
-    monitor = Monitor(Config(), {}, [flapping])
-    await run_check(Config(), as_json=True, watch=2.0, out=out, engine=monitor)
+    engine = Engine(Config(), {}, [flapping])
+    await run_check(Config(), as_json=True, watch=2.0, out=out, engine=engine)
     docs = [json.loads(line) for line in out.getvalue().splitlines()]
     assert flapping.calls > 20  # it did flap many times while watched
     assert 2 <= len(docs) <= 3  # the first report, then at most one per second

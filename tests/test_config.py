@@ -36,6 +36,7 @@ def test_example_config_loads_with_every_section() -> None:
     assert config.backend.address == ("10.0.0.100", 18443)
     assert config.envoy.cluster == "backend_cluster"
     assert config.ui.redact is True
+    assert config.fleet is not None and config.fleet.ssh_host == "{instance_host}"
 
 
 def test_wrong_type_names_file_line_and_key(tmp_path: Path) -> None:
@@ -68,6 +69,21 @@ def test_unknown_host_name_is_refused(tmp_path: Path) -> None:
 def test_unknown_jump_host_is_refused(tmp_path: Path) -> None:
     msg = error_of(MINIMAL + '[hosts.edge]\njump = "nowhere"\n', tmp_path)
     assert "hosts.edge.jump: unknown host 'nowhere'" in msg
+
+
+def test_max_sessions_defaults_to_four_and_is_bounded(tmp_path: Path) -> None:
+    config = parse_config(MINIMAL + "[hosts.edge]\n[hosts.app]\nmax_sessions = 2\n")
+    assert (config.hosts["edge"].max_sessions, config.hosts["app"].max_sessions) == (4, 2)
+    msg = error_of(MINIMAL + "[hosts.edge]\nmax_sessions = 0\n", tmp_path)
+    assert "hosts.edge.max_sessions: expected a number from 1 to 64" in msg
+    msg = error_of(MINIMAL + '[hosts.edge]\nmax_sessions = "4"\n', tmp_path)
+    assert "hosts.edge.max_sessions" in msg
+
+
+def test_a_jump_loop_is_refused_at_load(tmp_path: Path) -> None:
+    text = MINIMAL + '[hosts.a]\njump = "b"\n[hosts.b]\njump = "c"\n[hosts.c]\njump = "a"\n'
+    msg = error_of(text, tmp_path)
+    assert "hosts.a.jump" in msg and "loop" in msg
 
 
 def test_bad_url_and_bad_reload_method(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -60,3 +61,83 @@ def test_log_record_redaction_masks_line_and_secret_fields() -> None:
     rec = LogRecord("access", "GET /?access_token=zzz999", 0.0, {"cookie": "sid=1", "status": 200})
     out = redact_record(rec)
     assert "zzz999" not in out.line and out.fields == {"cookie": MASK, "status": 200}
+
+
+# -- the wider pattern set (issue 12), and what must NOT be masked ---------------------------
+
+WIDER = [
+    ("client_secret=Zq9xK2", "Zq9xK2"),
+    ("db_password=hunter22", "hunter22"),
+    ("DB_PASSWORD: hunter23", "hunter23"),
+    ("aws_secret_access_key=wJalrXUtnFEMI", "wJalrXUtnFEMI"),
+    ("secret_key=abc987", "abc987"),
+    ("Cookie: JSESSIONID=ABCDEF012345", "ABCDEF012345"),
+    ("GET /x;JSESSIONID=ABCDEF012346 HTTP/1.1", "ABCDEF012346"),
+    ("GET /?PHPSESSID=p0o9i8u7 HTTP/1.1", "p0o9i8u7"),
+    ("login?user=bob&pwd=s3cr3t1", "s3cr3t1"),
+    ("login?user=bob&pass=s3cr3t2", "s3cr3t2"),
+    ('{"authToken": "tok-42x"}', "tok-42x"),
+    ("x-auth-token: deadbeef77", "deadbeef77"),
+    ("redis://:r3dispw@127.0.0.1:6379/0", "r3dispw"),
+    ("Authorization: Bearer short1", "short1"),
+    ("proxy-authorization: Basic dXNlcjpw", "dXNlcjpw"),
+    ("curl -H 'Bearer s1' http://b/", "s1"),
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), WIDER)
+def test_wider_secret_patterns_are_masked(text: str, secret: str) -> None:
+    out = redact_text(text)
+    assert secret not in out and MASK in out
+
+
+NEAR_MISSES = [
+    "bypass=1&compass=north&passenger=3",
+    "tokens_used=5 max_tokens=9",
+    "secret_santa=bob",
+    "keyboard=us monkey=1",
+    "basic auth failed for user bob",
+    "bearer token expired",
+    "the session ended after 10s",
+    "ssh://git@github.com/owner/repo",
+    "GET /password-reset HTTP/1.1 200",
+]
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+def test_near_misses_are_not_masked(text: str) -> None:
+    assert redact_text(text) == text
+
+
+def test_quotes_next_to_a_secret_keep_check_json_valid() -> None:
+    import json
+
+    from darc_tui.check import to_json
+    from darc_tui.model import Evidence, Snapshot, Status, Vantage, Verdict
+
+    ev = Evidence("envoy.access_log", "a", Vantage.ENVOY_HOST, Status.FAIL,
+                  'GET /token=a"b 503', facts={"path": '/token=a"b', "q": 'password="x\\"y"'})  # fmt: skip
+    doc = to_json(Snapshot(0.0, (ev,), (), (), Verdict.DOWN))
+    text = json.dumps(doc, ensure_ascii=False)
+    assert json.loads(text)["probes"][0]["facts"]["path"] == f'/token={MASK}"b'
+    assert 'a"b' not in doc["probes"][0]["detail"]  # type: ignore[index]
+
+
+def test_a_site_named_secret_keeps_its_verdict_line() -> None:
+    from darc_tui.check import format_text
+    from darc_tui.config import Config, SiteConfig
+    from darc_tui.model import Snapshot, Verdict
+
+    config = Config(site=SiteConfig(name="secret"))
+    text = format_text(Snapshot(0.0, (), (), (), Verdict.OK), config)
+    assert text.startswith("darc-tui check — secret: OK"), text
+
+
+def test_nested_fact_values_are_masked_before_serialisation() -> None:
+    from darc_tui.redact import redact_value
+
+    value = {"headers": {"authorization": "Bearer x1", "accept": "*/*"}, "urls": ["http://u:p@h/"]}
+    assert redact_value("request", value) == {
+        "headers": {"authorization": MASK, "accept": "*/*"},
+        "urls": [f"http://u:{MASK}@h/"],
+    }

@@ -18,9 +18,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_console_for(
-        _args.load(args), read_only=_args.read_only(args), mouse=_args.mouse(args)
-    )
+    config = _args.load(args)
+    if config.fleet is not None:  # many Envoys: the fleet screen first, enter opens one
+        from darc_tui.ui.fleet_command import run_fleet_console
+
+        return run_fleet_console(
+            config, read_only=_args.read_only(args), mouse=_args.mouse(args) and config.ui.mouse
+        )
+    return run_console_for(config, read_only=_args.read_only(args), mouse=_args.mouse(args))
 
 
 def run_console_for(config: Config, *, read_only: bool, mouse: bool) -> int:

@@ -41,14 +41,14 @@ async def _report(args: argparse.Namespace, config: Config) -> int:
     from darc_tui.engine import build_engine
     from darc_tui.report import report_json, report_markdown
 
-    monitor = build_engine(config)
+    engine = build_engine(config)
     try:
-        await monitor.run_round()
-        await monitor.start()
+        await engine.run_round()
+        await engine.start()
         await asyncio.sleep(max(args.duration, config.probes.interval))
-        snap = monitor.snapshot()
+        snap = engine.snapshot()
     finally:
-        await monitor.stop()
+        await engine.stop()
     if args.format == "json":
         text = json.dumps(report_json(snap, config), indent=2, ensure_ascii=False) + "\n"
     else:

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Static
 from darc_tui.demo.faults import FAULTS, RESTORE, Fault, Switchboard
 from darc_tui.demo.lab import DemoLab
 from darc_tui.ui.app import DarcApp, ReloadHandler
-from darc_tui.ui.engine_link import Engine
+from darc_tui.ui.engine_link import EngineApi
 from darc_tui.ui.keys import BINDINGS as CONSOLE_BINDINGS
 from darc_tui.ui.screens.help import HelpScreen
 
@@ -86,7 +86,7 @@ class DemoApp(DarcApp):
     BINDINGS: ClassVar[list[BindingType]] = list(fault_bindings())
     COMMANDS = DarcApp.COMMANDS | {DemoCommands}
 
-    def __init__(self, engine: Engine, switches: Switchboard, **kwargs: Any) -> None:
+    def __init__(self, engine: EngineApi, switches: Switchboard, **kwargs: Any) -> None:
         super().__init__(engine, **kwargs)
         self.switches = switches
 

@@ -55,17 +55,17 @@ def matches(snap: Snapshot, expected: tuple[str, ...]) -> bool:
 async def observe(config: Config, expected: tuple[str, ...], timeout: float) -> Snapshot:
     """Probe rounds on a fresh engine until the diagnosis matches `expected` or `timeout` passes;
     the last snapshot either way. Needs two rounds at least: counters are judged by their change."""
-    monitor = build_engine(config)
+    engine = build_engine(config)
     deadline = time.monotonic() + timeout
     try:
-        snap = await monitor.run_round()
+        snap = await engine.run_round()
         while True:
             await asyncio.sleep(config.probes.interval)
-            snap = await monitor.run_round()
+            snap = await engine.run_round()
             if matches(snap, expected) or time.monotonic() > deadline:
                 return snap
     finally:
-        await monitor.stop()
+        await engine.stop()
 
 
 class Scenario:

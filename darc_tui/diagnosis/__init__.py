@@ -8,7 +8,7 @@ from darc_tui.config import Config
 from darc_tui.diagnosis.catalog import CATALOG, CAUSE_IDS, Cause
 from darc_tui.diagnosis.context import Context
 from darc_tui.diagnosis.rank import rank, roots
-from darc_tui.diagnosis.rules import RULES
+from darc_tui.diagnosis.rules import RULES, deploy
 from darc_tui.model import Finding, Verdict
 from darc_tui.state import State
 
@@ -24,7 +24,13 @@ def diagnose(state: State, config: Config) -> list[Finding]:
             found.extend(rule(ctx))
         except Exception:  # one broken rule must not hide what the others found
             log.exception("diagnosis rule %s failed", getattr(rule, "__qualname__", rule))
-    return rank(found)
+    ranked = rank(found)
+    try:
+        more = deploy.regression(ctx, ranked)
+    except Exception:
+        log.exception("deploy regression rule failed")
+        more = []
+    return rank([*ranked, *more]) if more else ranked
 
 
 def verdict(findings: list[Finding] | tuple[Finding, ...]) -> Verdict:

@@ -22,6 +22,9 @@ class Cause:
 # (config.invalid explains a dead Envoy; drift explains the mismatch it brought in; a firewall rule
 # explains a connect timeout; panic only outranks the health check that put the cluster in panic).
 _CAUSES = (
+    # A deploy that made things worse is where the story starts; the mechanisms it brought in
+    # follow it and its summary names them.
+    Cause(CauseId.DEPLOY_REGRESSION, "A deploy made things worse", 97, Verdict.DEGRADED),
     Cause(CauseId.CONFIG_INVALID, "envoy.yaml on disk does not validate", 95, Verdict.DEGRADED),
     Cause(CauseId.ENVOY_DOWN, "Envoy is not running", 92),
     Cause(CauseId.ENVOY_LISTENER_MISSING, "Envoy runs but the listener port is not bound", 90),
@@ -71,6 +74,19 @@ _CAUSES = (
     ),
     # Not a cause of the 503 but of blindness: the checks on that host could not run at all.
     Cause(CauseId.HOST_UNREACHABLE, "darc-tui cannot reach a host over SSH", 30, Verdict.DEGRADED),
+    # Fleet findings (`darc-tui fleet`, the fleet screen): read from Prometheus, each names how
+    # many Envoys it reaches. Ranked among themselves: a dead Envoy first, then a cluster that
+    # lost its hosts (which explains the 5xx and panic it causes), then overflow, errors, skew.
+    Cause(CauseId.FLEET_ENVOY_DOWN, "Envoy(s) of the fleet down or not live", 93),
+    Cause(CauseId.FLEET_CLUSTER_UNHEALTHY, "A cluster has no or too few healthy hosts", 87),
+    Cause(CauseId.FLEET_OVERFLOW, "Circuit breakers overflow on Envoy(s) of the fleet", 71),
+    Cause(CauseId.FLEET_ERRORS, "Envoy(s) of the fleet answer 5xx above the threshold", 51),
+    Cause(
+        CauseId.FLEET_CONFIG_SKEW,
+        "Envoys of one job run different epochs, versions or clusters",
+        35,
+        Verdict.DEGRADED,
+    ),
 )
 
 CATALOG: dict[CauseId, Cause] = {c.id: c for c in _CAUSES}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 import time
 from abc import ABC, abstractmethod
@@ -13,6 +14,7 @@ import httpx
 
 from darc_tui.errors import ErrorKind
 from darc_tui.model import HostState
+from darc_tui.sanitize import clean_block
 
 
 class HostError(Exception):
@@ -49,10 +51,10 @@ class CommandResult:
         return not self.error
 
     def text(self) -> str:
-        return self.stdout.decode("utf-8", "replace")
+        return clean_block(self.stdout.decode("utf-8", "replace"))
 
     def err_text(self) -> str:
-        return self.stderr.decode("utf-8", "replace").strip()
+        return clean_block(self.stderr.decode("utf-8", "replace").strip())
 
     def why(self) -> str:
         """One line saying why it failed, for evidence."""
@@ -130,6 +132,33 @@ class Host(ABC):
     @abstractmethod
     def http_transport(self) -> httpx.AsyncBaseTransport:
         """An httpx transport whose connections originate on this host."""
+
+    def keepalive_transport(self) -> httpx.AsyncBaseTransport:
+        """A transport that may keep connections open between requests (default: http_transport)."""
+        return self.http_transport()
+
+    def shared_client(self, *, keepalive: bool) -> httpx.AsyncClient:
+        """This host's one httpx client of each kind, per event loop (callers pass per-request
+        timeouts). keepalive=False still opens a connection per request, so each reports its own
+        connect time; keepalive=True reuses them (admin polling: no handshake every second)."""
+        loop = asyncio.get_running_loop()
+        cache: dict[bool, tuple[asyncio.AbstractEventLoop, httpx.AsyncClient]]
+        cache = self.__dict__.setdefault("_shared_clients", {})
+        found = cache.get(keepalive)
+        if found is None or found[0] is not loop or found[1].is_closed:
+            transport = self.keepalive_transport() if keepalive else self.http_transport()
+            client = httpx.AsyncClient(transport=transport, trust_env=False, follow_redirects=False)
+            cache[keepalive] = found = (loop, client)
+        return found[1]
+
+    async def close_http(self) -> None:
+        """Close the shared clients made on the running loop (their kept-alive connections)."""
+        cache = self.__dict__.get("_shared_clients", {})
+        loop = asyncio.get_running_loop()
+        for key, (owner, client) in list(cache.items()):
+            if owner is loop:
+                del cache[key]
+                await client.aclose()
 
     def http_client(self, *, timeout: float) -> httpx.AsyncClient:
         """An httpx client over this host; proxies from the environment are ignored on purpose."""

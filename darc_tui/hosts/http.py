@@ -17,6 +17,7 @@ from darc_tui import __version__
 from darc_tui.errors import ErrorKind, classify
 from darc_tui.hosts._common import one_line, timed_out
 from darc_tui.hosts.base import Host, HostError
+from darc_tui.sanitize import clean, clean_block
 
 BODY_LIMIT = 64 * 1024
 # Transports that do not speak HTTP themselves (the remote-curl fallback) put these on the response.
@@ -49,6 +50,13 @@ class HttpResult:
     observed_at: float = field(default_factory=time.time)
     error_kind: ErrorKind | None = None  # what kind of failure `error` is; None when answered
 
+    def __post_init__(self) -> None:
+        # header values are outside text: httpx decodes bytes 0x80-0x9f as C1 controls (latin-1)
+        headers = tuple((clean(k), clean(v)) for k, v in self.headers)
+        if any(a != b for a, b in zip(headers, self.headers, strict=True)):
+            object.__setattr__(self, "headers", headers)
+        object.__setattr__(self, "error", clean(self.error))
+
     @property
     def ok(self) -> bool:
         """An HTTP answer arrived (any status)."""
@@ -60,10 +68,10 @@ class HttpResult:
         return next((v for k, v in self.headers if k.lower() == wanted), None)
 
     def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
+        return clean_block(self.body.decode("utf-8", "replace"))
 
 
-class _Trace:
+class Trace:
     """httpcore trace callback (must be async with AsyncClient) recording when each phase happened."""
 
     def __init__(self) -> None:
@@ -77,6 +85,11 @@ class _Trace:
         if start is None or end is None:
             return None
         return (end - start) * 1000.0
+
+    @property
+    def reused(self) -> bool:
+        """The request went out on a kept-alive connection (httpcore opened none for it)."""
+        return not any(e.startswith("connection.connect_") for e in self.marks)
 
     def connect_ms(self) -> float | None:
         return self.span_ms("connection.connect_tcp.started", "connection.connect_tcp.complete")
@@ -105,22 +118,19 @@ async def http_request(
     budget = 2 * timeout + 1.0
     sent = httpx.Headers({"User-Agent": USER_AGENT})
     sent.update(headers or {})
-    transport = host.http_transport()
-    trace = _Trace()
+    client = host.shared_client(keepalive=False)  # a fresh connection: connect_ms is measured
+    transport = client_transport(client)
+    trace = Trace()
     try:
-        async with (
-            asyncio.timeout(budget),
-            httpx.AsyncClient(
-                transport=transport,
-                timeout=httpx.Timeout(timeout),
-                trust_env=False,
-                follow_redirects=False,
-            ) as client,
-        ):
+        async with asyncio.timeout(budget):
             await host.connect()  # an SSH handshake must not count as the request's connect time
             start = time.monotonic()
             async with client.stream(
-                method, url, headers=sent, extensions={"trace": trace}
+                method,
+                url,
+                headers=sent,
+                timeout=httpx.Timeout(timeout),
+                extensions={"trace": trace},
             ) as response:
                 body = await _read_limited(response)
             total_ms = (time.monotonic() - start) * 1000.0
@@ -155,7 +165,13 @@ async def http_request(
     )
 
 
-def _budget_kind(trace: _Trace) -> ErrorKind:
+def client_transport(client: httpx.AsyncClient) -> httpx.AsyncBaseTransport:
+    """The transport a client sends through (httpx keeps it private; its `via` says the path)."""
+    transport: httpx.AsyncBaseTransport = getattr(client, "_transport")  # noqa: B009
+    return transport
+
+
+def _budget_kind(trace: Trace) -> ErrorKind:
     """The whole-request deadline ran out: before the TCP connect finished, or after."""
     if "connection.connect_tcp.complete" in trace.marks:
         return ErrorKind.READ_TIMEOUT

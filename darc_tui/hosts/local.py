@@ -17,16 +17,21 @@ import httpx
 from darc_tui.errors import ErrorKind, classify
 from darc_tui.hosts._common import (
     CLOSE_GRACE,
+    OUTPUT_LIMIT,
+    STDERR_LIMIT,
     TailBuffer,
     classify_os_error,
     elapsed_ms,
     one_line,
+    read_capped,
     timed_out,
+    too_large,
 )
 from darc_tui.hosts.base import CommandResult, Host, LineStream, TcpResult
 from darc_tui.model import HostState
 
 READ_CHUNK = 64 * 1024
+KEEPALIVE_EXPIRY = 5.0  # seconds an idle kept-alive connection waits for the next request
 
 
 @cache
@@ -40,6 +45,14 @@ def timing_transport() -> httpx.AsyncHTTPTransport:
     return httpx.AsyncHTTPTransport(
         verify=shared_ssl_context(),
         limits=httpx.Limits(max_keepalive_connections=0),
+    )
+
+
+def keepalive_transport() -> httpx.AsyncHTTPTransport:
+    """A transport that keeps idle connections open for the next poll (a few seconds only)."""
+    return httpx.AsyncHTTPTransport(
+        verify=shared_ssl_context(),
+        limits=httpx.Limits(max_keepalive_connections=8, keepalive_expiry=KEEPALIVE_EXPIRY),
     )
 
 
@@ -63,6 +76,46 @@ async def _end_process(proc: asyncio.subprocess.Process) -> None:
     # children that ignored TERM and outlived the leader still share its group
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+async def _communicate(
+    proc: asyncio.subprocess.Process, input: bytes | None
+) -> tuple[bytes, bytes, bool]:
+    """stdout (at most OUTPUT_LIMIT: beyond it the process group is killed) and stderr's head."""
+    assert proc.stdout is not None and proc.stderr is not None
+    if input is not None and proc.stdin is not None:
+        proc.stdin.write(input)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            await proc.stdin.drain()
+        proc.stdin.close()
+    stdout = proc.stdout
+
+    async def read_stdout() -> tuple[bytes, bool]:
+        out, cut = await read_capped(stdout, OUTPUT_LIMIT)
+        if cut:  # end it now: its stderr stays open (and drained) until it is gone
+            _kill_group(proc, signal.SIGKILL)
+        return out, cut
+
+    (out, cut), (err, _) = await asyncio.gather(
+        read_stdout(), read_capped(proc.stderr, STDERR_LIMIT, drain=True)
+    )
+    if cut:
+        await _reap(proc)
+    else:
+        await proc.wait()
+    return out, err, cut
+
+
+async def _reap(proc: asyncio.subprocess.Process) -> None:
+    """KILL the group and wait for it, boundedly: a child that escaped the group may hold a pipe."""
+    _kill_group(proc, signal.SIGKILL)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(CLOSE_GRACE):
+            await proc.wait()
+    # a child that left the group may still hold our pipes: close them (no public close exists)
+    transport = getattr(proc, "_transport", None)
+    if transport is not None:
+        transport.close()
 
 
 def _spawn_error(argv: Sequence[str], exc: OSError) -> str:
@@ -98,16 +151,19 @@ class LocalHost(Host):
             return CommandResult(args, None, error=_spawn_error(args, exc))
         try:
             async with asyncio.timeout(timeout):
-                out, err = await proc.communicate(input)
+                out, err, cut = await _communicate(proc, input)
         except TimeoutError:
-            _kill_group(proc, signal.SIGKILL)
-            await proc.wait()
+            await _reap(proc)
             return CommandResult(
                 args, None, error=timed_out(timeout), duration_ms=elapsed_ms(start)
             )
         except BaseException:
             _kill_group(proc, signal.SIGKILL)
             raise
+        if cut:  # e.g. `cat` of a path that is /dev/zero: bounded, and said so
+            return CommandResult(
+                args, None, out, err, error=too_large(OUTPUT_LIMIT), duration_ms=elapsed_ms(start)
+            )
         return CommandResult(args, proc.returncode, out, err, duration_ms=elapsed_ms(start))
 
     def stream(self, argv: Sequence[str]) -> AbstractAsyncContextManager[LineStream]:
@@ -131,6 +187,9 @@ class LocalHost(Host):
 
     def http_transport(self) -> httpx.AsyncBaseTransport:
         return timing_transport()
+
+    def keepalive_transport(self) -> httpx.AsyncBaseTransport:
+        return keepalive_transport()
 
     def state(self) -> HostState:
         return HostState(self.name, self.kind, True, "local", since=self._since)

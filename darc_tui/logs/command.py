@@ -17,6 +17,7 @@ from darc_tui.logs.file_follower import FileFollower
 from darc_tui.logs.positions import FilePosition, Positions
 from darc_tui.logs.sources import AccessLogSource, build_source
 from darc_tui.model import Evidence, LogRecord
+from darc_tui.redact import redact_record, redact_text
 
 EXIT_USAGE = 2
 _RELATIVE = re.compile(r"^-(\d+)\s*(s|sec|m|min|h|hour|d|day)s?$")
@@ -38,7 +39,7 @@ async def follow_command(args: argparse.Namespace, config: Config) -> int:
     if since_epoch is not None and isinstance(follower, FileFollower):
         positions.set_file(follower.key, FilePosition(-1, 0))
         follower.position = FilePosition(-1, 0)  # from the first byte
-    sink = PrintSink(args.source, as_json=args.json, since=since_epoch)
+    sink = PrintSink(args.source, as_json=args.json, since=since_epoch, redact=config.ui.redact)
     try:
         await source.follow(sink)
     finally:
@@ -58,20 +59,26 @@ class PrintSink:
         since: float | None = None,
         out: TextIO | None = None,
         err: TextIO | None = None,
+        redact: bool = True,
     ) -> None:
         self.source, self.as_json, self.since = source, as_json, since
+        self.redact = redact
         self.out = out or sys.stdout
         self.err = err or sys.stderr
 
     def records(self, records: Sequence[LogRecord]) -> None:
-        lines = [self._format(rec) for rec in records if self._wanted(rec)]
+        wanted = [rec for rec in records if self._wanted(rec)]
+        if self.redact:  # the record's values, before they are printed or serialised
+            wanted = [redact_record(rec) for rec in wanted]
+        lines = [self._format(rec) for rec in wanted]
         if lines:
             self.out.write("".join(f"{line}\n" for line in lines))
             self.out.flush()
 
     def evidence(self, ev: Evidence) -> None:
         if ev.probe.startswith("logs."):
-            print(f"darc-tui: {ev.probe}: {ev.status.value}: {ev.detail}", file=self.err)
+            detail = redact_text(ev.detail) if self.redact else ev.detail
+            print(f"darc-tui: {ev.probe}: {ev.status.value}: {detail}", file=self.err)
 
     def _wanted(self, rec: LogRecord) -> bool:
         when = rec.fields.get("timestamp")

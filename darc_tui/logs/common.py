@@ -24,7 +24,7 @@ FOLLOWER_BACKOFF = Backoff(base=0.5)  # a follower's retry is cheap: start faste
 
 
 class LogSink(Protocol):
-    """Where a follower delivers (the Monitor implements it)."""
+    """Where a follower delivers (the Engine implements it)."""
 
     def records(self, records: Sequence[LogRecord]) -> None: ...
     def evidence(self, ev: Evidence) -> None: ...

@@ -11,12 +11,9 @@ from typing import Any
 import yaml
 
 from darc_tui.hosts.base import Host
+from darc_tui.parse import one_line
 from darc_tui.parse.access_log import DEFAULT, AnyFormat, access_log_formats
-
-try:  # the libyaml loader is ~3x faster on a big envoy.yaml
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - wheels ship libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from darc_tui.parse.safe_yaml import load as load_yaml
 
 CONFIG_LIMIT = 16 * 1024 * 1024
 
@@ -29,10 +26,10 @@ async def load_access_format(host: Host, config_path: str, log_path: str) -> tup
     if not result.ok:
         return DEFAULT, f"default format ({config_path} unreadable: {result.why()})"
     try:
-        doc = await asyncio.to_thread(yaml.load, result.stdout, _Loader)
-    except yaml.YAMLError:
-        return DEFAULT, f"default format ({config_path} is not valid YAML)"
-    formats = access_log_formats(doc)
+        doc = await asyncio.to_thread(load_yaml, result.stdout)
+        formats = await asyncio.to_thread(access_log_formats, doc)
+    except yaml.YAMLError as exc:
+        return DEFAULT, f"default format ({config_path} is not valid YAML: {one_line(exc)})"
     if log_path in formats:
         fmt = formats[log_path]
         return fmt, "default format" if fmt is DEFAULT else f"format from {config_path}"

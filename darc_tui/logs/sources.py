@@ -1,5 +1,5 @@
 """The log sources of a configuration: Envoy's access log (with its sliding window), its error
-log and its journal, each a LogSource the Monitor runs."""
+log and its journal, each a LogSource the Engine runs."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ class AccessLogSource:
             await asyncio.sleep(self.emit_every)
 
 
-# What the Monitor runs (its LogSource protocol); spelled out so darc_tui.logs never imports the
+# What the Engine runs (its LogSource protocol); spelled out so darc_tui.logs never imports the
 # engine, and the diagnosis rules can import the window types without a cycle.
 Source = AccessLogSource | FileFollower | JournalFollower
 

@@ -11,14 +11,22 @@ check `result.error` first; probes turn a non-empty error into ERROR evidence na
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from darc_tui.sanitize import clean_block, clean_value, is_clean
+
 MAX_ERROR_CHARS = 200
+# a JSON string escape that decodes to a code point darc_tui.sanitize replaces
+_ESCAPED_CONTROL = re.compile(
+    r"\\u(?:00[0-1]|007[fF]|00[89]|202[89a-eA-E]|206[6-9])", re.IGNORECASE
+)
 
 
 def as_text(body: str | bytes) -> str:
-    """Admin output as text; undecodable bytes are replaced, never fatal."""
-    return body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    """Admin output as safe text: undecodable bytes replaced, terminal controls made visible."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    return clean_block(text.replace("\r\n", "\n") if "\r" in text else text)
 
 
 def one_line(message: object, limit: int = MAX_ERROR_CHARS) -> str:
@@ -33,10 +41,14 @@ def load_json(body: str | bytes) -> tuple[Any, str]:
     if not text.strip():
         return None, "empty response"
     try:
-        return json.loads(text), ""
+        doc = json.loads(text)
     except RecursionError:
         return None, "not JSON: nested too deeply"
     except ValueError as exc:
         start = text.lstrip()[:40]
         hint = " (looks like HTML)" if start.startswith("<") else ""
         return None, one_line(f"not JSON{hint}: {exc}")
+    # names decoded from `\u001b` escapes are outside text too; walk only when one may be there
+    if _ESCAPED_CONTROL.search(text) or not (text.isascii() or is_clean(text, multiline=True)):
+        doc = clean_value(doc)
+    return doc, ""

@@ -6,7 +6,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from darc_tui.parse._values import dig, duration, items, mapping, percent, text, to_int
+from darc_tui.parse import _envoy_listener as _listener
+from darc_tui.parse._values import (
+    dig,
+    duration,
+    enum,
+    mapping,
+    percent,
+    repeated,
+    text,
+    to_int,
+)
 from darc_tui.parse.envoy_summary import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_IDLE_TIMEOUT,
@@ -14,19 +24,19 @@ from darc_tui.parse.envoy_summary import (
     DEFAULT_PANIC_THRESHOLD,
     CircuitBreaker,
     ClusterSummary,
-    Cors,
     Endpoint,
     HealthCheck,
     ListenerSummary,
     OutlierDetection,
-    Route,
-    VirtualHost,
 )
 
-HCM = "envoy.filters.network.http_connection_manager"
 HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
-CORS_FILTER = "envoy.filters.http.cors"
 EndpointMap = Mapping[str, tuple[Endpoint, ...]]
+# enum names by number, for configs that write the number (Envoy accepts both)
+CLUSTER_TYPES = ("STATIC", "STRICT_DNS", "LOGICAL_DNS", "EDS", "ORIGINAL_DST")
+LB_POLICIES: tuple[str, ...] = ("ROUND_ROBIN", "LEAST_REQUEST", "RING_HASH", "RANDOM", "")
+LB_POLICIES += ("MAGLEV", "CLUSTER_PROVIDED", "LOAD_BALANCING_POLICY_CONFIG")
+PRIORITIES = ("DEFAULT", "HIGH")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -44,8 +54,8 @@ def address(raw: Any) -> Endpoint | None:
 
 def load_assignment_endpoints(assignment: Any) -> tuple[Endpoint, ...]:
     found = []
-    for group in items(dig(assignment, "endpoints")):
-        for lb in items(dig(group, "lb_endpoints")):
+    for group in repeated(dig(assignment, "endpoints")):
+        for lb in repeated(dig(group, "lb_endpoints")):
             endpoint = address(dig(lb, "endpoint", "address"))
             if endpoint is not None:
                 found.append(endpoint)
@@ -65,19 +75,22 @@ def cluster(
     tls, sni = _upstream_tls(raw)
     return ClusterSummary(
         name=name,
-        type=text(raw.get("type")) or text(dig(raw, "cluster_type", "name")) or "STATIC",
+        type=enum(raw.get("type"), CLUSTER_TYPES)
+        or text(dig(raw, "cluster_type", "name"))
+        or "STATIC",
+        alt_stat_name=text(raw.get("alt_stat_name")),
         endpoints=endpoints,
         connect_timeout=DEFAULT_CONNECT_TIMEOUT if connect_timeout is None else connect_timeout,
-        lb_policy=text(raw.get("lb_policy")) or "ROUND_ROBIN",
+        lb_policy=enum(raw.get("lb_policy"), LB_POLICIES) or "ROUND_ROBIN",
         health_checks=tuple(
             _health_check(hc, name)
-            for hc in items(raw.get("health_checks"))
+            for hc in repeated(raw.get("health_checks"))
             if isinstance(hc, Mapping)
         ),
         panic_threshold=DEFAULT_PANIC_THRESHOLD if panic is None else panic,
         circuit_breakers=tuple(
             _breaker(t)
-            for t in items(dig(raw, "circuit_breakers", "thresholds"))
+            for t in repeated(dig(raw, "circuit_breakers", "thresholds"))
             if isinstance(t, Mapping)
         ),
         outlier_detection=_outlier(raw["outlier_detection"])
@@ -100,7 +113,7 @@ def _health_check(raw: Mapping[str, Any], cluster_name: str) -> HealthCheck:
     host = text(http.get("host"))
     ranges = tuple(
         (start, end)
-        for r in items(http.get("expected_statuses"))
+        for r in repeated(http.get("expected_statuses"))
         if (start := to_int(dig(r, "start"))) is not None
         and (end := to_int(dig(r, "end"))) is not None
     )
@@ -126,7 +139,7 @@ def _breaker(raw: Mapping[str, Any]) -> CircuitBreaker:
 
     conns, pending, requests, retries = DEFAULT_LIMITS
     return CircuitBreaker(
-        priority=text(raw.get("priority")) or "DEFAULT",
+        priority=enum(raw.get("priority"), PRIORITIES) or "DEFAULT",
         max_connections=limit("max_connections", conns),
         max_pending_requests=limit("max_pending_requests", pending),
         max_requests=limit("max_requests", requests),
@@ -161,18 +174,11 @@ def _outlier(raw: Any) -> OutlierDetection:
     )
 
 
-def _is_tls(socket: Any) -> bool:
-    kind = text(dig(socket, "typed_config", "@type"))
-    return text(dig(socket, "name")) in ("envoy.transport_sockets.tls", "tls") or kind.endswith(
-        "TlsContext"
-    )
-
-
 def _upstream_tls(raw: Mapping[str, Any]) -> tuple[bool, str]:
     sockets = [raw.get("transport_socket")]
-    sockets += [dig(m, "transport_socket") for m in items(raw.get("transport_socket_matches"))]
+    sockets += [dig(m, "transport_socket") for m in repeated(raw.get("transport_socket_matches"))]
     for socket in sockets:
-        if _is_tls(socket):
+        if _listener.is_tls(socket):
             return True, text(dig(socket, "typed_config", "sni"))
     return False, ""
 
@@ -194,7 +200,7 @@ def _upstream_protocol(raw: Mapping[str, Any]) -> str:
     # the deprecated v3 Cluster fields, still accepted by 1.40
     if "http2_protocol_options" in raw:
         return "http2"
-    if text(raw.get("protocol_selection")) == "USE_DOWNSTREAM_PROTOCOL":
+    if enum(raw.get("protocol_selection")) == "USE_DOWNSTREAM_PROTOCOL":
         return "downstream"
     return "http1"
 
@@ -207,125 +213,12 @@ def _idle_timeout(raw: Mapping[str, Any]) -> float:
     return DEFAULT_IDLE_TIMEOUT if value is None else value
 
 
-# ---------------------------------------------------------------------------------------------
-# listeners and routes
-
-
 def listener(
     raw: Mapping[str, Any], *, dynamic: bool = False, routes: Mapping[str, Any] | None = None
 ) -> ListenerSummary:
     where = address(raw.get("address"))
-    chains = [c for c in items(raw.get("filter_chains")) if isinstance(c, Mapping)]
-    if isinstance(raw.get("default_filter_chain"), Mapping):
-        chains.append(raw["default_filter_chain"])
-    hcm = next((f for c in chains for f in items(c.get("filters")) if _is_hcm(f)), None)
-    config = mapping(dig(hcm, "typed_config"))
-    route_config = config.get("route_config")
-    rds_name = text(dig(config, "rds", "route_config_name"))
-    if not isinstance(route_config, Mapping):
-        route_config = mapping((routes or {}).get(rds_name))
-    return ListenerSummary(
-        name=text(raw.get("name")),
-        address=where.address if where else "",
-        port=where.port if where and where.port else None,
-        virtual_hosts=virtual_hosts(route_config),
-        route_config_name=rds_name or text(route_config.get("name")),
-        http_filters=tuple(text(dig(f, "name")) for f in items(config.get("http_filters"))),
-        tls=any(_is_tls(c.get("transport_socket")) for c in chains),
-        dynamic=dynamic,
-    )
-
-
-def _is_hcm(raw: Any) -> bool:
-    kind = text(dig(raw, "typed_config", "@type"))
-    return text(dig(raw, "name")) == HCM or kind.endswith(".HttpConnectionManager")
-
-
-def virtual_hosts(route_config: Mapping[str, Any]) -> tuple[VirtualHost, ...]:
-    found = []
-    for vh in items(route_config.get("virtual_hosts")):
-        if not isinstance(vh, Mapping):
-            continue
-        found.append(
-            VirtualHost(
-                name=text(vh.get("name")),
-                domains=tuple(text(d) for d in items(vh.get("domains"))),
-                routes=tuple(_route(r) for r in items(vh.get("routes")) if isinstance(r, Mapping)),
-                cors=_cors(vh),
-            )
-        )
-    return tuple(found)
-
-
-_MATCHES = (
-    ("prefix", ("prefix",)),
-    ("path", ("path",)),
-    ("regex", ("safe_regex", "regex")),
-    ("path_separated_prefix", ("path_separated_prefix",)),
-    ("path_match_policy", ("path_match_policy", "name")),
-)
-
-
-def _route(raw: Mapping[str, Any]) -> Route:
-    match = mapping(raw.get("match"))
-    kind, value = "other", ""
-    for name, keys in _MATCHES:
-        if keys[0] in match:
-            kind, value = name, text(dig(match, *keys))
-            break
-    action = mapping(raw.get("route"))
-    cluster_name, how = text(action.get("cluster")), "cluster"
-    if not cluster_name:
-        weighted = [
-            text(dig(c, "name")) for c in items(dig(action, "weighted_clusters", "clusters"))
-        ]
-        cluster_name, how = ", ".join(weighted), "weighted_clusters"
-        if not weighted:
-            how = next(
-                (
-                    k
-                    for k in ("cluster_header", "redirect", "direct_response")
-                    if k in action or k in raw
-                ),
-                "other",
-            )
-    return Route(
-        match=kind,
-        value=value,
-        cluster=cluster_name,
-        action=how,
-        prefix_rewrite=text(action.get("prefix_rewrite")),
-        cors=_cors(action) or _cors(raw),
-    )
-
-
-def _cors(raw: Mapping[str, Any]) -> Cors | None:
-    """The deprecated `cors` field or the cors filter's per-route config, whichever is set."""
-    policy = raw.get("cors")
-    if not isinstance(policy, Mapping):
-        policy = dig(raw, "typed_per_filter_config", CORS_FILTER)
-    if not isinstance(policy, Mapping):
-        return None
-    origins = []
-    for matcher in items(policy.get("allow_origin_string_match")):
-        for key, label in (
-            ("exact", ""),
-            ("prefix", "prefix:"),
-            ("suffix", "suffix:"),
-            ("contains", "contains:"),
-        ):
-            if key in mapping(matcher):
-                origins.append(label + text(matcher[key]))
-        if "safe_regex" in mapping(matcher):
-            origins.append("regex:" + text(dig(matcher, "safe_regex", "regex")))
-    return Cors(
-        allow_origins=tuple(origins),
-        allow_methods=text(policy.get("allow_methods")),
-        allow_headers=text(policy.get("allow_headers")),
-        expose_headers=text(policy.get("expose_headers")),
-        max_age=text(policy.get("max_age")),
-        allow_credentials=policy.get("allow_credentials") is True,
-    )
+    at = (where.address, where.port or None) if where is not None else None
+    return _listener.listener(raw, at, dynamic=dynamic, routes=routes)
 
 
 def admin_endpoint(admin: Any) -> Endpoint | None:

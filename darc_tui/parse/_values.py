@@ -18,6 +18,33 @@ def items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def repeated(value: Any) -> list[Any]:
+    """A repeated field as Envoy reads it: a list, or one value written where a list is expected
+    (Envoy 1.40 loads `clusters: {name: a, …}` and `domains: "*"` as one-item lists)."""
+    if isinstance(value, list):
+        return value
+    return [] if value is None else [value]
+
+
+def enum(value: Any, names: tuple[str, ...] = ()) -> str:
+    """A proto enum value by name: Envoy's YAML loader takes `logical_dns` for LOGICAL_DNS, and a
+    number for the value with that number (`names[number]`); "" when unreadable."""
+    if isinstance(value, str):
+        return value.strip().upper()
+    number = to_int(value)
+    return names[number] if number is not None and 0 <= number < len(names) else ""
+
+
+def scalar(value: Any) -> str:
+    """A string field that YAML may have read as a number (`max_age: 1728000`), as proto-JSON
+    writes it."""
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, int | float):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    return text(value)
+
+
 def dig(value: Any, *keys: str) -> Any:
     """value[k1][k2]…, or None as soon as a level is missing or not a mapping."""
     for key in keys:

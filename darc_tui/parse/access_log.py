@@ -532,9 +532,14 @@ def _format_of(logger: Mapping[str, Any]) -> AnyFormat:
 
 
 def _walk(node: Any) -> Iterable[Mapping[str, Any]]:
-    stack = [node]
+    # each container once: YAML aliases share objects, and a tree walk of a shared graph is
+    # exponential (an alias bomb) or endless (a recursive alias)
+    stack, seen = [node], set()
     while stack:
         item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
         if isinstance(item, Mapping):
             yield item
             stack.extend(item.values())

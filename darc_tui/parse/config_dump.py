@@ -35,7 +35,7 @@ def parse_config_dump(body: str | bytes) -> EnvoySummary:
     ]
     return EnvoySummary(
         clusters=tuple(c for c in clusters if c.name),
-        listeners=tuple(x for x in listeners if x.name),
+        listeners=tuple(listeners),  # a static listener may have no name: its key is its address
         admin=proto.admin_endpoint(parts.admin) if parts.admin is not None else None,
         source=SOURCE,
     )

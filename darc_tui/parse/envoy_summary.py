@@ -90,6 +90,17 @@ class ClusterSummary:
     upstream_protocol: str = "http1"  # http1 | http2 | http3 | auto | downstream
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT
     dynamic: bool = False  # came from CDS (config_dump dynamic_active_clusters)
+    alt_stat_name: str = ""  # stats go under cluster.<alt_stat_name>. (the /clusters label too)
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+    @property
+    def stat_name(self) -> str:
+        """The name in this cluster's stats (`cluster.<stat_name>.upstream_cx_connect_fail`) and
+        its `observability_name` in /clusters."""
+        return self.alt_stat_name or self.name
 
     @property
     def http2(self) -> bool:
@@ -178,6 +189,19 @@ class VirtualHost:
 
 
 @dataclass(frozen=True, slots=True)
+class FilterChain:
+    """One filter chain: `key` is its name or, unnamed, its filter_chain_match
+    ("server_names=a.example transport_protocol=tls"; "*" matches all; "default")."""
+
+    key: str
+    filters: tuple[str, ...] = ()  # network filter names
+    tls: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.key}: {', '.join(self.filters) or 'no filters'}{' (tls)' * self.tls}"
+
+
+@dataclass(frozen=True, slots=True)
 class ListenerSummary:
     name: str
     address: str = ""
@@ -187,6 +211,18 @@ class ListenerSummary:
     http_filters: tuple[str, ...] = ()
     tls: bool = False  # a downstream TLS transport socket on some filter chain
     dynamic: bool = False
+    protocol: str = "TCP"  # of the socket address: TCP | UDP (QUIC listeners)
+    filter_chains: tuple[FilterChain, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """How Envoy identifies the listener: its name, or for an unnamed static listener (which
+        /config_dump lists without a name and stats call `listener.127.0.0.1_8080`) its address."""
+        if self.name:
+            return self.name
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        where = f"{host}:{self.port}" if self.port is not None else host or "(no address)"
+        return where if self.protocol == "TCP" else f"{where}/{self.protocol.lower()}"
 
     @property
     def routes(self) -> tuple[Route, ...]:
@@ -208,8 +244,9 @@ class EnvoySummary:
     def cluster(self, name: str) -> ClusterSummary | None:
         return next((c for c in self.clusters if c.name == name), None)
 
-    def listener(self, name: str) -> ListenerSummary | None:
-        return next((x for x in self.listeners if x.name == name), None)
+    def listener(self, key: str) -> ListenerSummary | None:
+        """By name, or by address ("127.0.0.1:8080") for an unnamed listener."""
+        return next((x for x in self.listeners if x.key == key), None)
 
     @property
     def listener_ports(self) -> tuple[int, ...]:
@@ -267,7 +304,7 @@ def diff(disk: EnvoySummary, running: EnvoySummary) -> list[ConfigChange]:
 
 class _Named(Protocol):
     @property
-    def name(self) -> str: ...
+    def key(self) -> str: ...
     @property
     def dynamic(self) -> bool: ...
 
@@ -281,8 +318,7 @@ def _diff_named(
     running: Sequence[_T],
     describe: Callable[[_T], Iterable[tuple[str, str]]],
 ) -> list[ConfigChange]:
-    on_disk = {x.name: x for x in disk}
-    live = {x.name: x for x in running}
+    on_disk, live = _by_key(disk), _by_key(running)
     changes = []
     for name, item in live.items():
         if name not in on_disk and not item.dynamic:
@@ -300,8 +336,22 @@ def _diff_named(
     return sorted(changes, key=lambda c: c.subject)
 
 
+def _by_key(found: Sequence[_T]) -> dict[str, _T]:
+    """Keyed by name/address; a repeated key (Envoy refuses duplicate names, but two pipes or a
+    hand-made summary may share one) gets " #2", " #3" so that nothing collapses into one."""
+    keyed: dict[str, _T] = {}
+    for x in found:
+        key, n = x.key, 1
+        while key in keyed:
+            n += 1
+            key = f"{x.key} #{n}"
+        keyed[key] = x
+    return keyed
+
+
 def _cluster_fields(c: ClusterSummary) -> Iterator[tuple[str, str]]:
     yield "type", c.type
+    yield "alt_stat_name", c.alt_stat_name or "-"
     yield "endpoint", ", ".join(map(str, c.endpoints)) or "none"
     yield "connect_timeout", f"{c.connect_timeout:g}s"
     yield "lb_policy", c.lb_policy
@@ -328,6 +378,7 @@ def _fields_text(obj: object) -> str:
 
 def _listener_fields(x: ListenerSummary) -> Iterator[tuple[str, str]]:
     yield "address", f"{x.address}:{x.port}"
+    yield "filter chains", "; ".join(map(str, x.filter_chains)) or "none"
     yield "http filters", ", ".join(x.http_filters) or "none"
     yield "route_config", x.route_config_name or "-"
     for vh in x.virtual_hosts:

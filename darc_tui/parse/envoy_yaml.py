@@ -8,13 +8,9 @@ import yaml
 
 from darc_tui.parse import _envoy_proto as proto
 from darc_tui.parse import one_line
-from darc_tui.parse._values import dig, items
+from darc_tui.parse._values import dig, repeated
 from darc_tui.parse.envoy_summary import ConfigChange, EnvoySummary, diff
-
-try:  # the libyaml loader is ~3x faster on big files; the pure-Python one is the fallback
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - wheels ship libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from darc_tui.parse.safe_yaml import load as load_yaml
 
 __all__ = ["ConfigChange", "EnvoySummary", "diff", "parse_envoy_yaml"]
 
@@ -23,7 +19,7 @@ def parse_envoy_yaml(text: str | bytes, *, source: str = "") -> EnvoySummary:
     """Static clusters, listeners and admin of a bootstrap; errors name the line and column."""
     where = f"{source}: " if source else ""
     try:
-        doc = yaml.load(text, Loader=_Loader)
+        doc = load_yaml(text)  # libyaml, with an alias budget
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -42,10 +38,10 @@ def parse_envoy_yaml(text: str | bytes, *, source: str = "") -> EnvoySummary:
     static = dig(doc, "static_resources")
     return EnvoySummary(
         clusters=tuple(
-            proto.cluster(c) for c in items(dig(static, "clusters")) if isinstance(c, Mapping)
+            proto.cluster(c) for c in repeated(dig(static, "clusters")) if isinstance(c, Mapping)
         ),
         listeners=tuple(
-            proto.listener(x) for x in items(dig(static, "listeners")) if isinstance(x, Mapping)
+            proto.listener(x) for x in repeated(dig(static, "listeners")) if isinstance(x, Mapping)
         ),
         admin=proto.admin_endpoint(doc.get("admin")),
         source=source,

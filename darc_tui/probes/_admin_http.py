@@ -16,7 +16,13 @@ import httpx
 
 from darc_tui.errors import ErrorKind, classify
 from darc_tui.hosts.base import Host, HostError
-from darc_tui.hosts.http import USER_AGENT, VIA_EXTENSION, describe_http_error
+from darc_tui.hosts.http import (
+    USER_AGENT,
+    VIA_EXTENSION,
+    Trace,
+    client_transport,
+    describe_http_error,
+)
 
 ADMIN_BODY_LIMIT = 32 * 1024 * 1024
 
@@ -54,27 +60,22 @@ def admin_url(base: str, path: str, **query: str) -> str:
 async def admin_get(
     host: Host, url: str, *, timeout: float, limit: int = ADMIN_BODY_LIMIT
 ) -> AdminResponse:
-    """GET `url` from `host`; each phase waits `timeout`, the whole request 2 × timeout. Never raises."""
+    """GET `url` from `host`; each phase waits `timeout`, the whole request 2 × timeout. Never raises.
+
+    The host's kept-alive client is used (one connection polled every second, not a handshake per
+    request); a kept-alive connection the server closed meanwhile is retried once on a new one."""
     start = time.monotonic()
     try:
-        transport = host.http_transport()
+        client = host.shared_client(keepalive=True)
     except Exception as exc:  # e.g. an SSH host that cannot build a transport right now
         return AdminResponse(url, None, error=f"host down: {exc}", error_kind=ErrorKind.HOST_DOWN)
-    via = str(getattr(transport, "via", "httpx"))
+    via = str(getattr(client_transport(client), "via", "httpx"))
     try:
-        async with (
-            asyncio.timeout(2 * timeout),
-            httpx.AsyncClient(
-                transport=transport, timeout=httpx.Timeout(timeout), trust_env=False
-            ) as client,
-            client.stream("GET", url, headers={"User-Agent": USER_AGENT}) as response,
-        ):
-            body = bytearray()
-            async for chunk in response.aiter_raw():
-                body += chunk
-                if len(body) > limit:
-                    break
-            via = str(response.extensions.get(VIA_EXTENSION) or via)
+        async with asyncio.timeout(2 * timeout):
+            try:
+                status, body, via = await _get(client, url, timeout, limit, via, retry=True)
+            except _Stale:
+                status, body, via = await _get(client, url, timeout, limit, via, retry=False)
     except TimeoutError:
         error = f"timed out after {2 * timeout:g}s"
         return AdminResponse(url, None, error=error, via=via, error_kind=ErrorKind.TIMEOUT)
@@ -86,10 +87,33 @@ async def admin_get(
         return AdminResponse(url, None, error=error, via=via, error_kind=kind)
     elapsed = (time.monotonic() - start) * 1000.0
     return AdminResponse(
-        url,
-        response.status_code,
-        bytes(body[:limit]),
-        total_ms=elapsed,
-        via=via,
-        truncated=len(body) > limit,
+        url, status, bytes(body[:limit]), total_ms=elapsed, via=via, truncated=len(body) > limit
     )
+
+
+class _Stale(Exception):
+    """The request failed on a kept-alive connection before any answer: worth one retry."""
+
+
+async def _get(
+    client: httpx.AsyncClient, url: str, timeout: float, limit: int, via: str, *, retry: bool
+) -> tuple[int, bytearray, str]:
+    trace = Trace()
+    try:
+        async with client.stream(
+            "GET",
+            url,
+            headers={"User-Agent": USER_AGENT},
+            timeout=httpx.Timeout(timeout),
+            extensions={"trace": trace},
+        ) as response:
+            body = bytearray()
+            async for chunk in response.aiter_raw():
+                body += chunk
+                if len(body) > limit:
+                    break
+            return response.status_code, body, str(response.extensions.get(VIA_EXTENSION) or via)
+    except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+        if retry and trace.reused:
+            raise _Stale from exc
+        raise

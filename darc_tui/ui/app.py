@@ -18,7 +18,7 @@ from darc_tui.config import Config
 from darc_tui.model import LogRecord, Snapshot
 from darc_tui.redact import redact_record, redact_snapshot
 from darc_tui.ui import layout
-from darc_tui.ui.engine_link import Engine, EngineLink
+from darc_tui.ui.engine_link import EngineApi, EngineLink
 from darc_tui.ui.keys import BINDINGS, PANES
 from darc_tui.ui.messages import LogsArrived, SnapshotArrived
 from darc_tui.ui.palette import ConsoleCommands
@@ -59,7 +59,7 @@ class DarcApp(App[int]):
 
     def __init__(
         self,
-        engine: Engine,
+        engine: EngineApi,
         *,
         config: Config | None = None,
         read_only: bool = False,
@@ -67,6 +67,7 @@ class DarcApp(App[int]):
         clock: Callable[[], float] = time.time,
         manage_engine: bool = True,
         themes: LoadedThemes | None = None,
+        back: str = "",
     ) -> None:
         super().__init__()
         self.engine = engine
@@ -75,6 +76,9 @@ class DarcApp(App[int]):
         self.on_reload = on_reload
         self.clock = clock
         self.manage_engine = manage_engine
+        # opened from another screen (the fleet): esc with nothing else to undo goes back there
+        self.back = back
+        self.went_back = False
         self.link = EngineLink(engine, self)
         self.paused = False
         self.snapshot: Snapshot | None = None  # the newest one received (shown unless paused)
@@ -137,6 +141,8 @@ class DarcApp(App[int]):
         self._load_log_backlog()
         self._show(self.engine.snapshot())  # before the first round: host states, no evidence
         self.panes[2].focus_target().focus()
+        if self.back:
+            self.notify(f"esc: back to {self.back}", timeout=6)
         if self.manage_engine:
             await self.engine.start()
 
@@ -258,6 +264,10 @@ class DarcApp(App[int]):
             return
         if self.screen.maximized is not None:
             self.screen.minimize()
+            return
+        if self.back:
+            self.went_back = True
+            self.exit(0)
 
     def action_focus_pane(self, name: str) -> None:
         pane = self._reveal(name)
@@ -309,7 +319,7 @@ class DarcApp(App[int]):
             self.notify("nothing to copy: no next step or command here", timeout=4)
             return
         self.copy_to_clipboard(text)
-        self.notify(text, title="copied to clipboard")
+        self.notify(text, title="copied to clipboard", markup=False)
 
     def action_follow(self) -> None:
         self.action_focus_pane("logs")

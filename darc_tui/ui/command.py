@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from darc_tui.config import Config
 from darc_tui.ui.app import DarcApp, ReloadHandler
-from darc_tui.ui.engine_link import Engine
+from darc_tui.ui.engine_link import EngineApi
 
 
 def run_console(
@@ -12,7 +12,7 @@ def run_console(
     *,
     read_only: bool,
     mouse: bool,
-    engine: Engine | None = None,
+    engine: EngineApi | None = None,
     on_reload: ReloadHandler | None = None,
 ) -> int:
     """Run the console until the user quits; returns the process exit status.

@@ -19,8 +19,8 @@ class EngineLogs(Protocol):
     def logs(self, source: str) -> list[LogRecord]: ...
 
 
-class Engine(Protocol):
-    """What the console needs of darc_tui.monitor.Monitor (tests pass a fake with the same shape)."""
+class EngineApi(Protocol):
+    """What the console needs of darc_tui.engine.core.Engine (tests pass a fake with the same shape)."""
 
     @property
     def config(self) -> Config: ...
@@ -42,7 +42,7 @@ class EngineLink:
     LogsArrived message announces a burst, so a flood of lines costs one repaint, not thousands.
     """
 
-    def __init__(self, engine: Engine, target: MessagePump) -> None:
+    def __init__(self, engine: EngineApi, target: MessagePump) -> None:
         self.engine = engine
         self.target = target
         self.inbox: deque[LogRecord] = deque(maxlen=INBOX)

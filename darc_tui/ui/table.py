@@ -8,7 +8,10 @@ from typing import Any
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import DataTable
+
+from darc_tui.sanitize import clean, is_clean
 
 # OptionList's and DataTable's own enter (select, show=False) shadows the console's "⏎ Details"
 # in the footer; the panes open the details on that selection, so the footer should say so.
@@ -34,7 +37,8 @@ def sync_rows(app: App[Any], table: DataTable[Any], rows: Mapping[str, Sequence[
             if row_key.value not in rows:
                 table.remove_row(row_key)
                 changed += len(columns)
-        for key, cells in rows.items():
+        for key, raw_cells in rows.items():
+            cells = [safe_cell(cell) for cell in raw_cells]
             if key not in table.rows:
                 table.add_row(*cells, key=key)
                 changed += len(columns)
@@ -51,3 +55,18 @@ def same_cell(old: object, new: object) -> bool:
     if isinstance(old, Text) and isinstance(new, Text):
         return old.plain == new.plain and old.style == new.style and old.spans == new.spans
     return type(old) is type(new) and old == new
+
+
+def safe_cell(cell: object) -> object:
+    """A cell that can neither be parsed as markup nor carry a terminal control code.
+
+    DataTable parses a plain `str` cell as Textual markup: `[/]` from a backend's Location header
+    raised MarkupError, `[@click=app.quit]` quit on click. A `Text` is never parsed.
+    """
+    if isinstance(cell, str):
+        return Text(clean(cell))
+    if isinstance(cell, Text) and not is_clean(cell.plain):
+        return Text(clean(cell.plain), style=cell.style, spans=list(cell.spans))
+    if isinstance(cell, Content) and not is_clean(cell.plain):
+        return Content(clean(cell.plain), list(cell.spans))
+    return cell

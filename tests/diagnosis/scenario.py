@@ -14,8 +14,8 @@ import httpx
 
 from darc_tui.config import Config, load_config
 from darc_tui.engine import build_engine
+from darc_tui.engine.core import Engine
 from darc_tui.model import Finding, Snapshot
-from darc_tui.monitor import Monitor
 from tests.lab.lab import Lab
 
 ROUND_DEADLINE = 25.0  # seconds from the fault to the expected top cause, at most
@@ -130,7 +130,7 @@ class Site:
 
 
 async def until_top(
-    monitor: Monitor,
+    engine: Engine,
     cause: str,
     *,
     started: float,
@@ -141,12 +141,12 @@ async def until_top(
 ) -> tuple[Snapshot, float, int]:
     """Run rounds at the configured interval until `cause` is the top finding (and `accept`s it);
     return the snapshot, seconds since `started` (the fault) and the rounds it took."""
-    interval = monitor.config.probes.interval
+    interval = engine.config.probes.interval
     rounds = 0
     while True:
         if traffic is not None:
             await traffic()
-        snap = await monitor.run_round()
+        snap = await engine.run_round()
         rounds += 1
         on_top = snap.findings and snap.findings[0].cause == cause
         if on_top and accept(snap.findings[0]) and ready(snap):
@@ -200,5 +200,5 @@ async def burst(url: str, n: int) -> None:
         await asyncio.gather(*(one() for _ in range(n)))
 
 
-async def build(config: Config) -> Monitor:
+async def build(config: Config) -> Engine:
     return build_engine(config)

@@ -48,13 +48,18 @@ DESIGN_IDS = {
     "healthcheck.misconfigured", "config.invalid", "config.endpoint_mismatch",
     "config.tls_mismatch", "config.protocol_mismatch", "config.no_route", "config.drift",
     "backend.overloaded", "outlier.ejected", "backend.errors", "backend.keepalive_race",
-    "cluster.no_hosts", "envoy.panic_mode", "cors.origin_not_allowed",
+    "cluster.no_hosts", "envoy.panic_mode", "cors.origin_not_allowed", "deploy.regression",
+}  # fmt: skip
+FLEET_IDS = {
+    "fleet.envoy_down", "fleet.cluster_unhealthy", "fleet.errors", "fleet.overflow",
+    "fleet.config_skew",
 }  # fmt: skip
 
 
 def test_every_finding_uses_a_catalog_id() -> None:
-    # DESIGN.md's 22 causes, plus host.unreachable (an SSH host darc-tui cannot use)
-    assert set(CATALOG) == DESIGN_IDS | {"host.unreachable"}
+    # DESIGN.md's 22 causes and deploy.regression, plus host.unreachable (an SSH host darc-tui cannot use), plus the
+    # fleet's causes (darc_tui.fleet, from Prometheus)
+    assert set(CATALOG) == DESIGN_IDS | FLEET_IDS | {"host.unreachable"}
     assert all(cause.count(".") == 1 for cause in CATALOG)
 
 

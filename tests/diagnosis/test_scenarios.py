@@ -57,22 +57,22 @@ async def diagnosed(
     of findings then, and for a few rounds more, may hold only `cause` and the ids in `also` (its
     consequences): any other finding fails the scenario."""
     allowed = frozenset({cause, *also})
-    monitor = build_engine(config)
+    engine = build_engine(config)
     try:
         snap, seconds, rounds = await until_top(
-            monitor, cause, started=started, traffic=traffic, accept=accept, ready=ready
+            engine, cause, started=started, traffic=traffic, accept=accept, ready=ready
         )
         seen = dict.fromkeys(listed(snap))
         assert_only(snap, allowed)
         for _ in range(SETTLE_ROUNDS):
-            await asyncio.sleep(monitor.config.probes.interval)
+            await asyncio.sleep(engine.config.probes.interval)
             if traffic is not None:
                 await traffic()
-            later = await monitor.run_round()
+            later = await engine.run_round()
             assert_only(later, allowed)
             seen.update(dict.fromkeys(listed(later)))
     finally:
-        await monitor.stop()
+        await engine.stop()
     site.timings.append(Timing(site.variant.name, name, cause, seconds, rounds, tuple(seen)))
     finding = snap.findings[0]
     assert finding.evidence and finding.next_steps and finding.title
@@ -93,14 +93,14 @@ def backend_endpoint(site: Site) -> str:
 
 async def test_healthy_site_has_no_finding(site: Site) -> None:
     site.ensure()
-    monitor = build_engine(site.config())
+    engine = build_engine(site.config())
     try:
         for _ in range(6):  # enough rounds for counter deltas and every probe to report
-            snap = await monitor.run_round()
+            snap = await engine.run_round()
             assert snap.findings == (), explain(snap)
-            await asyncio.sleep(monitor.config.probes.interval)
+            await asyncio.sleep(engine.config.probes.interval)
     finally:
-        await monitor.stop()
+        await engine.stop()
     assert snap.verdict is Verdict.OK
     assert any(e.probe == "envoy.stats" and e.facts.get("sampled") for e in snap.evidence)
 

@@ -93,25 +93,25 @@ async def test_access_source_without_traffic_is_unknown(tmp_path: Path) -> None:
 
 async def test_the_engine_runs_the_sources_of_a_lab_config(make_lab: MakeLab) -> None:
     from darc_tui.config import load_config
+    from darc_tui.engine.core import Engine
     from darc_tui.hosts import build_hosts
-    from darc_tui.monitor import Monitor
 
     lab = make_lab()
     config = load_config(lab.write_config())
     hosts = build_hosts(config)
-    monitor = Monitor(config, hosts, [], build_sources(config, hosts))
-    await monitor.start()
+    engine = Engine(config, hosts, [], build_sources(config, hosts))
+    await engine.start()
     try:
         async with httpx.AsyncClient(trust_env=False, timeout=5) as client:
             await client.get(lab.public_url)
-        await until(lambda: bool(monitor.state.logs("access")), "access records in the state")
+        await until(lambda: bool(engine.state.logs("access")), "access records in the state")
         await until(
             lambda: (
-                monitor.state.latest("envoy.access_log") is not None
-                and monitor.state.latest("logs.access") is not None
+                engine.state.latest("envoy.access_log") is not None
+                and engine.state.latest("logs.access") is not None
             ),
             "window and follower evidence",
         )
     finally:
-        await monitor.stop()
-    assert [s.name for s in monitor.sources] == ["access", "error"]
+        await engine.stop()
+    assert [s.name for s in engine.sources] == ["access", "error"]

@@ -1,4 +1,4 @@
-"""A stand-in engine with the Monitor's public shape: it publishes the snapshots a test gives it.
+"""A stand-in engine with the Engine's public shape: it publishes the snapshots a test gives it.
 
 The console is a pure renderer of engine output, so UI tests drive it with recorded Snapshots
 (built in tests/ui/scenarios.py from the real model types) instead of a running lab.
@@ -31,7 +31,7 @@ class FakeEngine:
         self.started = False
         self.stopped = False
 
-    # -- the Monitor interface the console uses -------------------------------------------------
+    # -- the Engine interface the console uses -------------------------------------------------
     def subscribe(self, callback: Callable[[Snapshot], None]) -> None:
         self._subscribers.append(callback)
 

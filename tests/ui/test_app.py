@@ -326,7 +326,7 @@ async def test_probe_errors_and_unknown_probes_show_in_place(make_app: MakeApp) 
         keys = [k.value for k in table.rows]
         assert "dns.resolve|backend.internal|envoy-host" in keys
         row = table.get_row("dns.resolve|backend.internal|envoy-host")
-        assert str(row[2]) == "⚠ ERROR" and row[4] == "resolver timed out"
+        assert str(row[2]) == "⚠ ERROR" and str(row[4]) == "resolver timed out"
         extra = str(app.query_one("#health-extra", Static).content)
         assert "load ⚠ ERROR host app unreachable" in extra
 

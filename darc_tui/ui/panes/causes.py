@@ -85,6 +85,7 @@ class CausesPane(Pane):
                     self.notify(
                         f"{f.title} [{f.cause}]",
                         title="new cause",
+                        markup=False,
                         timeout=6,
                         severity="error" if f.severity is Verdict.DOWN else "warning",
                     )

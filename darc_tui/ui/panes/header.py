@@ -43,7 +43,7 @@ class HeaderBar(Static):
 
     def _where(self) -> Content:
         cfg = self.config
-        backend = cfg.backend.url.split("://", 1)[-1] or "backend ?"
+        backend = _without_userinfo(cfg.backend.url) or "backend ?"
         path = Content.assemble(
             (cfg.site.name, "bold"), " ▸ Envoy on ", (cfg.envoy.host, "bold"),
             f" ({cfg.envoy.cluster}) ▸ ", (backend, "bold"),
@@ -90,3 +90,9 @@ def _host(host: HostState) -> Content:
     # SshHost's detail already says "down: <why>"; "connecting" and others do not
     word = detail if detail.startswith("down") else f"down: {detail}" if detail else "down"
     return Content(f"{host.name} ") + status_content(Status.FAIL, word)
+
+
+def _without_userinfo(url: str) -> str:
+    """`http://user:pw@host:1/x` → `host:1/x`: a password in the URL never reaches the screen."""
+    netloc, slash, path = url.split("://", 1)[-1].partition("/")
+    return netloc.rpartition("@")[2] + slash + path

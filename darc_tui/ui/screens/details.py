@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 
 from darc_tui.model import TimelineEvent
 from darc_tui.redact import redact_text
+from darc_tui.sanitize import clean_block, is_clean
 from darc_tui.ui.status import duration
 
 Value = str | Content
@@ -28,6 +29,11 @@ class DetailView:
     rows: tuple[tuple[str, Value], ...]
     command: str = ""
 
+    def __post_init__(self) -> None:
+        # rows come from parsed payloads too (cluster and host names from the admin API)
+        object.__setattr__(self, "title", clean_block(self.title))
+        object.__setattr__(self, "rows", tuple((clean_block(k), _safe(v)) for k, v in self.rows))
+
     def redacted(self) -> DetailView:
         rows = tuple(
             (label, redact_text(value) if isinstance(value, str) else value)
@@ -38,6 +44,14 @@ class DetailView:
     @property
     def label_width(self) -> int:
         return max((len(label) for label, _ in self.rows), default=0)
+
+
+def _safe(value: Value) -> Value:
+    if isinstance(value, str):
+        return clean_block(value)
+    if not is_clean(value.plain, multiline=True):
+        return Content(clean_block(value.plain), list(value.spans))
+    return value
 
 
 class DetailScreen(ModalScreen[None]):
@@ -83,7 +97,7 @@ class DetailScreen(ModalScreen[None]):
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.view.command)
-        self.notify(self.view.command, title="copied")
+        self.notify(self.view.command, title="copied", markup=False)
 
 
 def timeline_view(events: Sequence[TimelineEvent], now: float, limit: int = 200) -> DetailView:

@@ -6,8 +6,8 @@ import asyncio
 import dataclasses
 
 from darc_tui.config import Config
+from darc_tui.engine.core import Engine
 from darc_tui.model import Evidence, HostState, LogRecord, Snapshot, Status, Vantage
-from darc_tui.monitor import Monitor
 from darc_tui.probes.base import Probe
 from darc_tui.state import State
 
@@ -60,11 +60,11 @@ class FanOutProbe(CountingProbe):
 
 
 async def test_every_evidence_of_a_fanned_out_probe_is_kept_in_rounds_and_live() -> None:
-    monitor = Monitor(Config(), {}, [FanOutProbe("cluster", [Status.FAIL])])
-    snap = await monitor.run_round()
+    engine = Engine(Config(), {}, [FanOutProbe("cluster", [Status.FAIL])])
+    snap = await engine.run_round()
     targets = {e.target for e in snap.evidence if e.probe == "test.fanout"}
     assert targets == {"host-a:80", "host-b:80", "cluster"}
-    live = Monitor(Config(), {}, [FanOutProbe("cluster", [Status.FAIL])])
+    live = Engine(Config(), {}, [FanOutProbe("cluster", [Status.FAIL])])
     await live.start()
     try:
         async with asyncio.timeout(10):
@@ -77,8 +77,8 @@ async def test_every_evidence_of_a_fanned_out_probe_is_kept_in_rounds_and_live()
 
 async def test_round_runs_every_probe_and_keeps_going_when_one_crashes() -> None:
     good = CountingProbe("a", [Status.OK])
-    monitor = Monitor(Config(), {}, [good, CrashingProbe("b", [Status.OK])])
-    snap = await monitor.run_round()
+    engine = Engine(Config(), {}, [good, CrashingProbe("b", [Status.OK])])
+    snap = await engine.run_round()
     assert snap.rounds == 1
     assert snap.get("test.counter").status is Status.OK
     crashed = snap.get("test.crash")
@@ -89,15 +89,15 @@ async def test_round_runs_every_probe_and_keeps_going_when_one_crashes() -> None
 async def test_a_probe_that_never_answers_becomes_error_evidence() -> None:
     hang = HangingProbe("h", [Status.OK])
     hang.timeout = 0.01  # the engine's hard deadline is derived from the probe's timeout
-    monitor = Monitor(Config(), {}, [hang])
-    snap = await monitor.run_round()
+    engine = Engine(Config(), {}, [hang])
+    snap = await engine.run_round()
     assert snap.get("test.hang").status is Status.ERROR
     assert "no answer" in snap.get("test.hang").detail
 
 
 async def test_live_mode_publishes_snapshots_and_transitions_reach_the_timeline() -> None:
     probe = CountingProbe("a", [Status.OK, Status.OK, Status.FAIL])
-    monitor = Monitor(Config(), {}, [probe])
+    engine = Engine(Config(), {}, [probe])
     seen: list[Snapshot] = []
     got_fail = asyncio.Event()
 
@@ -107,25 +107,25 @@ async def test_live_mode_publishes_snapshots_and_transitions_reach_the_timeline(
         if ev is not None and ev.status is Status.FAIL:
             got_fail.set()
 
-    monitor.subscribe(on_snapshot)
-    await monitor.start()
+    engine.subscribe(on_snapshot)
+    await engine.start()
     try:
         async with asyncio.timeout(10):
             await got_fail.wait()
     finally:
-        await monitor.stop()
+        await engine.stop()
     assert any("ok → fail" in t.text for t in seen[-1].timeline)
     # coalesced: many probe runs, far fewer snapshots than runs is fine, but at least one each side
     assert seen[0].get("test.counter").status is Status.OK
 
 
 async def test_log_records_reach_log_subscribers_and_state() -> None:
-    monitor = Monitor(Config(), {}, [])
+    engine = Engine(Config(), {}, [])
     batches: list[int] = []
-    monitor.subscribe_logs(lambda recs: batches.append(len(recs)))
-    monitor.records([LogRecord("access", "line 1", 1.0), LogRecord("access", "line 2", 2.0)])
+    engine.subscribe_logs(lambda recs: batches.append(len(recs)))
+    engine.records([LogRecord("access", "line 1", 1.0), LogRecord("access", "line 2", 2.0)])
     assert batches == [2]
-    assert [r.line for r in monitor.state.logs("access")] == ["line 1", "line 2"]
+    assert [r.line for r in engine.state.logs("access")] == ["line 1", "line 2"]
 
 
 def test_state_window_and_history_are_bounded_by_time_and_size() -> None:
@@ -180,19 +180,19 @@ async def test_probe_now_runs_each_probe_once_more_not_a_burst() -> None:
     probes = [YieldingProbe(t, [Status.OK]) for t in ("a", "b")]
     for p in probes:
         p.interval = 3600.0  # only probe_now can make a second run
-    monitor = Monitor(Config(), {}, probes)
-    await monitor.start()
+    engine = Engine(Config(), {}, probes)
+    await engine.start()
     try:
         async with asyncio.timeout(10):
             while any(p.calls < 1 for p in probes):
                 await asyncio.sleep(0.01)
-            monitor.probe_now()
+            engine.probe_now()
             while any(p.calls < 2 for p in probes):
                 await asyncio.sleep(0.01)
         for _ in range(30):  # let any burst show: many loop turns, no clock involved
             await asyncio.sleep(0.01)
         assert [p.calls for p in probes] == [2, 2]
-        monitor.probe_now()
+        engine.probe_now()
         async with asyncio.timeout(10):
             while any(p.calls < 3 for p in probes):
                 await asyncio.sleep(0.01)
@@ -200,4 +200,4 @@ async def test_probe_now_runs_each_probe_once_more_not_a_burst() -> None:
             await asyncio.sleep(0.01)
         assert [p.calls for p in probes] == [3, 3]
     finally:
-        await monitor.stop()
+        await engine.stop()

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from darc_tui.config import Config
+from darc_tui.deploy.detect import DeployDetector, VersionSource
 from darc_tui.diagnosis import diagnose, verdict
 from darc_tui.hosts.base import Host
 from darc_tui.model import Evidence, LogRecord, Snapshot, Status
@@ -36,7 +37,7 @@ class LogSource(Protocol):
     async def follow(self, sink: LogSink) -> None: ...
 
 
-class Monitor:
+class Engine:
     """One engine for the console and for `check`."""
 
     def __init__(
@@ -62,6 +63,11 @@ class Monitor:
         self._published_version = -1
         self._snapshot: Snapshot | None = None
         self._stale = False  # evidence arrived since the last diagnosis
+        self.deploys = DeployDetector(
+            config.envoy.host,
+            config.backend.host,
+            VersionSource(config.backend.version_header, config.backend.version_field),
+        )
 
     # -- subscription -------------------------------------------------------------------------
     def subscribe(self, callback: Subscriber) -> None:
@@ -89,6 +95,7 @@ class Monitor:
             verdict=verdict(findings),
             timeline=tuple(s.timeline),
             rounds=s.rounds,
+            deploys=tuple(s.deploys),
         )
         self._snapshot, self._published_version = snap, s.version
         return snap
@@ -109,9 +116,14 @@ class Monitor:
         """One probe run's evidence. Diagnosis waits for the next snapshot: two dozen probes
         report every round, and one diagnosis per published snapshot is enough."""
         for ev in found:
-            self.state.add(ev)
+            self._add(ev)
         self._stale = True
         self._dirty.set()
+
+    def _add(self, ev: Evidence) -> None:
+        self.state.add(ev)
+        for marker in self.deploys.observe(ev):
+            self.state.add_deploy(marker)
 
     def records(self, records: Sequence[LogRecord]) -> None:
         if records:
@@ -167,7 +179,7 @@ class Monitor:
         results = await asyncio.gather(*(self.run_probe_all(p) for p in self.probes))
         for found in results:
             for ev in found:
-                self.state.add(ev)
+                self._add(ev)
         self.state.rounds += 1
         self._rediagnose()
         return self.snapshot()
@@ -239,6 +251,8 @@ class Monitor:
                 await task
         self._tasks.clear()
         for host in self.hosts.values():
+            with contextlib.suppress(Exception):
+                await host.close_http()
             with contextlib.suppress(Exception):
                 await host.close()
 

@@ -1,0 +1,1 @@
+"""Deploys: markers detected from the evidence stream, and the before/after comparison."""
