@@ -25,6 +25,7 @@ _HOST_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 # seconds: a round every 50 ms at most, once an hour at least (interval = 1e308 hung `check`)
 INTERVAL_RANGE = (0.05, 3600.0)
 TIMEOUT_RANGE = (0.001, 600.0)
+MAX_SESSIONS_LIMIT = 64  # hosts.NAME.max_sessions; sshd's own default MaxSessions is 10
 
 
 class ConfigError(Exception):
@@ -48,6 +49,9 @@ class HostConfig:
     identity_file: str = ""
     known_hosts: str = ""
     sudo: bool = False
+    # SSH channels darc-tui may hold on this host at once, log followers included; keep it at or
+    # below the host's sshd MaxSessions (default 10, hardened hosts often 2-4)
+    max_sessions: int = 4
 
     @property
     def is_local(self) -> bool:
@@ -312,6 +316,8 @@ def parse_config(text: str, source: Path | None = None) -> Config:
             host = HostConfig(**{**_asdict(host), "address": name})
         if not 0 < host.port < 65536:
             raise r.fail(label, "port", "expected a port between 1 and 65535")
+        if not 1 <= host.max_sessions <= MAX_SESSIONS_LIMIT:
+            raise r.fail(label, "max_sessions", f"expected a number from 1 to {MAX_SESSIONS_LIMIT}")
         hosts[name] = host
     for name, host in hosts.items():
         if host.jump and host.jump not in hosts:

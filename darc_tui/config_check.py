@@ -31,7 +31,8 @@ def describe(config: Config) -> list[str]:
         kh = h.known_hosts or "~/.ssh/known_hosts"
         sudo = ", sudo -n allowed" if h.sudo else ""
         lines.append(
-            f"          {h.name}: ssh {who}{h.address}:{h.port}{via} (known_hosts {kh}{sudo})"
+            f"          {h.name}: ssh {who}{h.address}:{h.port}{via} (known_hosts {kh}{sudo}, "
+            f"at most {h.max_sessions} SSH sessions)"
         )
     e = config.envoy
     lines.append(

@@ -71,6 +71,21 @@ def test_unknown_jump_host_is_refused(tmp_path: Path) -> None:
     assert "hosts.edge.jump: unknown host 'nowhere'" in msg
 
 
+def test_max_sessions_defaults_to_four_and_is_bounded(tmp_path: Path) -> None:
+    config = parse_config(MINIMAL + "[hosts.edge]\n[hosts.app]\nmax_sessions = 2\n")
+    assert (config.hosts["edge"].max_sessions, config.hosts["app"].max_sessions) == (4, 2)
+    msg = error_of(MINIMAL + "[hosts.edge]\nmax_sessions = 0\n", tmp_path)
+    assert "hosts.edge.max_sessions: expected a number from 1 to 64" in msg
+    msg = error_of(MINIMAL + '[hosts.edge]\nmax_sessions = "4"\n', tmp_path)
+    assert "hosts.edge.max_sessions" in msg
+
+
+def test_a_jump_loop_is_refused_at_load(tmp_path: Path) -> None:
+    text = MINIMAL + '[hosts.a]\njump = "b"\n[hosts.b]\njump = "c"\n[hosts.c]\njump = "a"\n'
+    msg = error_of(text, tmp_path)
+    assert "hosts.a.jump" in msg and "loop" in msg
+
+
 def test_bad_url_and_bad_reload_method(tmp_path: Path) -> None:
     assert "backend.url: expected an http" in error_of(
         MINIMAL.replace("http://127.0.0.1:18443", "ftp://x"), tmp_path

@@ -6,56 +6,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import random
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
 
 import asyncssh
 import httpx
 
 from darc_tui.config import HostConfig
-from darc_tui.hosts._common import CLOSE_GRACE, elapsed_ms, one_line, timed_out
-from darc_tui.hosts.base import CommandResult, Host, HostError, LineStream, TcpResult, shell_join
+from darc_tui.hosts._common import elapsed_ms, one_line, timed_out
+from darc_tui.hosts.base import CommandResult, Host, HostError, LineStream, TcpResult
 from darc_tui.hosts.ssh_connect import SshSettings, open_connection, resolve
-from darc_tui.hosts.ssh_stream import SshStream, lifeline_command
+from darc_tui.hosts.ssh_exec import busy, run_in_session, run_over_mux, stream_in_session
+from darc_tui.hosts.ssh_link import Link, prepare
+from darc_tui.hosts.ssh_mux import MuxError
+from darc_tui.hosts.ssh_stream import SshStream
 from darc_tui.hosts.ssh_tcp import open_tcp_over
 from darc_tui.model import HostState
+from darc_tui.retry import Backoff
 
-DEFAULT_MAX_SESSIONS = 8  # below sshd's default MaxSessions 10 (the 11th fails: "open failed")
 MAX_HOPS = 4
-REMOTE_KILL_AFTER = 1  # seconds between the remote timeout's TERM and its KILL
 _PROXY_JUMP = re.compile(r"^(?:(?P<user>[^@]+)@)?(?P<host>\[[^\]]+\]|[^:]+)(?::(?P<port>\d+))?$")
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Capped exponential backoff with jitter, so many hosts do not reconnect in lockstep
-    (sshd's MaxStartups drops bursts of unauthenticated connections)."""
-
-    base: float = 1.0
-    cap: float = 30.0
-    jitter: float = 0.2
-
-    def delay(self, failures: int) -> float:
-        raw = min(self.cap, self.base * 2 ** max(failures - 1, 0))
-        return raw * random.uniform(1 - self.jitter, 1 + self.jitter)
-
-
-@dataclass(eq=False)
-class Link:
-    """One live connection and the session slots it has left."""
-
-    conn: asyncssh.SSHClientConnection
-    sessions: asyncio.Semaphore
-    forwarding: bool = True  # False once sshd said direct-tcpip is administratively prohibited
-    closed: bool = False
-    opened_at: float = field(default_factory=time.time)
-
-    def usable(self) -> bool:
-        return not self.closed and not self.conn.is_closed()
 
 
 class SshHost(Host):
@@ -69,7 +41,7 @@ class SshHost(Host):
         connect_timeout: float = 10.0,
         keepalive_interval: float = 10.0,
         keepalive_count_max: int = 3,
-        max_sessions: int = DEFAULT_MAX_SESSIONS,
+        max_sessions: int | None = None,
         ssh_config: Sequence[str] | None = None,
         backoff: Backoff = Backoff(),
         _hops: int = 0,
@@ -78,7 +50,8 @@ class SshHost(Host):
         self.kind = "ssh"
         self.config = config
         self.jump = jump
-        self.max_sessions = max_sessions
+        # channels darc-tui may hold on this host at once, followers included (sshd MaxSessions)
+        self.max_sessions = max_sessions or config.max_sessions
         self.backoff = backoff
         self.settings = SshSettings(
             connect_timeout,
@@ -95,6 +68,7 @@ class SshHost(Host):
         self._retry_at = 0.0
         self._since = time.time()
         self._implicit_jump: SshHost | None = None  # from the ssh config's ProxyJump
+        self._note = ""
         self._hops = _hops
 
     # -- the connection supervisor ------------------------------------------------------------
@@ -128,6 +102,7 @@ class SshHost(Host):
             try:
                 async with asyncio.timeout(self.settings.connect_timeout * (self._hops + 2)):
                     conn = await self._open()
+                    link = await self._prepare(conn)
             except (HostError, TimeoutError) as exc:
                 reason = str(exc) if isinstance(exc, HostError) else "connect timeout"
                 self._failures += 1
@@ -135,9 +110,20 @@ class SshHost(Host):
                 raise HostError(reason) from None
             finally:
                 self._connecting = False
-            link = Link(conn, asyncio.Semaphore(self.max_sessions))
             self._link, self._failures, self._reason, self._since = link, 0, "", time.time()
             return link
+
+    async def _prepare(self, conn: asyncssh.SSHClientConnection) -> Link:
+        """Decide forwarding, find the tools, start the helper; never leave the connection open
+        when that fails or is cancelled."""
+        try:
+            return await prepare(conn, self.max_sessions, self._helper_lost)
+        except BaseException:
+            conn.abort()
+            raise
+
+    def _helper_lost(self, reason: str) -> None:
+        self._note = f"multiplexer ended ({reason}); commands use one session each"
 
     async def _open(self) -> asyncssh.SSHClientConnection:
         resolved = await resolve(self.config, self.settings)
@@ -213,7 +199,8 @@ class SshHost(Host):
     def state(self) -> HostState:
         link = self._link
         if link is not None and link.usable():
-            return HostState(self.name, self.kind, True, "connected", since=self._since)
+            detail = f"connected ({link.caps.summary()})"
+            return HostState(self.name, self.kind, True, detail, since=self._since)
         if self._connecting:
             return HostState(self.name, self.kind, False, "connecting", since=self._since)
         if self._reason:
@@ -229,11 +216,7 @@ class SshHost(Host):
                 await attempt
         link, self._link = self._link, None
         if link is not None:
-            link.closed = True
-            link.conn.close()
-            with contextlib.suppress(TimeoutError, asyncssh.Error, OSError):
-                async with asyncio.timeout(CLOSE_GRACE):
-                    await link.conn.wait_closed()
+            await link.close()
         self._reason, self._retry_at, self._failures = "", 0.0, 0
         if self._implicit_jump is not None:
             await self._implicit_jump.close()
@@ -242,52 +225,26 @@ class SshHost(Host):
     async def run(
         self, argv: Sequence[str], *, timeout: float, input: bytes | None = None
     ) -> CommandResult:
+        """Through the multiplexer when it runs, else on an exec session of the budget."""
         args = tuple(argv)
         start = time.monotonic()
         try:
             link = await self.link()
         except HostError as exc:
             return CommandResult(args, None, error=f"host down: {exc}")
-        try:
-            async with asyncio.timeout(timeout):
-                await link.sessions.acquire()
-        except TimeoutError:
-            error = (
-                f"{timed_out(timeout)} waiting for a free SSH session ({self.max_sessions} in use)"
-            )
+        if not await link.settled(timeout):
+            error = f"{timed_out(timeout)} waiting for the SSH helper to start"
+            return CommandResult(args, None, error=error, duration_ms=elapsed_ms(start))
+        mux = link.live_mux()
+        if mux is not None:
+            return await run_over_mux(mux, args, timeout, input, start)
+        if not await link.acquire(timeout):
+            error = busy(timeout, self.max_sessions)
             return CommandResult(args, None, error=error, duration_ms=elapsed_ms(start))
         try:
-            return await self._run_in_session(link, args, timeout, input, start)
+            return await run_in_session(link, args, timeout, input, start)
         finally:
-            link.sessions.release()
-
-    async def _run_in_session(
-        self,
-        link: Link,
-        args: tuple[str, ...],
-        timeout: float,
-        input: bytes | None,
-        start: float,
-    ) -> CommandResult:
-        # coreutils `timeout` ends the remote command by itself: asyncssh's timeout alone would
-        # leave it running and holding a MaxSessions slot
-        command = f"timeout -k {REMOTE_KILL_AFTER} {timeout:g} {shell_join(args)}"
-        error = ""
-        try:
-            async with asyncio.timeout(timeout + REMOTE_KILL_AFTER + CLOSE_GRACE):
-                status, out, err = await _run_process(link.conn, command, input)
-        except TimeoutError:
-            error = timed_out(timeout)
-        except asyncssh.ChannelOpenError as exc:
-            error = f"cannot open an SSH session: {exc.reason}"
-        except (asyncssh.Error, OSError) as exc:
-            error = f"connection lost: {one_line(exc)}"
-        duration = elapsed_ms(start)
-        if error:
-            return CommandResult(args, None, error=error, duration_ms=duration)
-        if status in (124, 128 + 9) and duration >= timeout * 1000 * 0.9:
-            return CommandResult(args, None, out, err, timed_out(timeout), duration)
-        return CommandResult(args, status, out, err, duration_ms=duration)
+            link.release()
 
     def stream(self, argv: Sequence[str]) -> AbstractAsyncContextManager[LineStream]:
         return self._stream(tuple(argv))
@@ -300,25 +257,20 @@ class SshHost(Host):
         finally:
             await asyncio.shield(stream.close())
 
-    async def _start_stream(self, argv: tuple[str, ...]) -> SshStream:
+    async def _start_stream(self, argv: tuple[str, ...]) -> LineStream:
         """A started stream, or an already ended one whose `error` says why it could not start."""
         try:
             link = await self.link()
         except HostError as exc:
             return SshStream(None, error=f"host down: {exc}")
-        try:
-            async with asyncio.timeout(self.settings.connect_timeout):
-                await link.sessions.acquire()
-        except TimeoutError:
-            return SshStream(None, error=f"no free SSH session ({self.max_sessions} in use)")
-        try:
-            async with asyncio.timeout(self.settings.connect_timeout):
-                process = await link.conn.create_process(lifeline_command(argv), encoding=None)
-        except (TimeoutError, asyncssh.Error, OSError) as exc:
-            link.sessions.release()
-            reason = exc.reason if isinstance(exc, asyncssh.ChannelOpenError) else one_line(exc)
-            return SshStream(None, error=f"cannot start: {reason}")
-        return SshStream(process, on_close=link.sessions.release)
+        await link.settled(self.settings.connect_timeout)
+        mux = link.live_mux()
+        if mux is not None:
+            try:
+                return mux.stream(argv)
+            except MuxError as exc:
+                return SshStream(None, error=f"cannot start: {exc}")
+        return await stream_in_session(link, argv, self.settings.connect_timeout)
 
     # -- TCP and HTTP from this host ----------------------------------------------------------
     async def open_tcp(self, host: str, port: int, *, timeout: float) -> TcpResult:
@@ -338,13 +290,3 @@ def _retrieve_exception(task: asyncio.Task[Link]) -> None:
     """Every caller may have given up on a failed attempt; the failure is in the host's state."""
     if not task.cancelled():
         task.exception()
-
-
-async def _run_process(
-    conn: asyncssh.SSHClientConnection, command: str, input: bytes | None
-) -> tuple[int | None, bytes, bytes]:
-    async with conn.create_process(command, encoding=None) as process:
-        if not input:
-            process.stdin.write_eof()  # commands that read stdin must not wait for more
-        out, err = await process.communicate(input or None)
-        return process.returncode, out or b"", err or b""

@@ -23,18 +23,18 @@ from anyio.streams.tls import TLSAttribute, TLSStream
 
 from darc_tui.hosts._common import CLOSE_GRACE, one_line
 from darc_tui.hosts.base import HostError
+from darc_tui.hosts.http import VIA_EXTENSION
 from darc_tui.hosts.local import shared_ssl_context
 from darc_tui.hosts.ssh_curl import VIA_CURL, curl_request
-from darc_tui.hosts.ssh_tcp import VIA_DIRECT, open_channel
+from darc_tui.hosts.ssh_mux import Mux, MuxError
+from darc_tui.hosts.ssh_tcp import VIA_DIRECT, VIA_HELPER, open_channel
 
 if TYPE_CHECKING:
     from darc_tui.hosts.ssh import SshHost
+    from darc_tui.hosts.ssh_link import Link
 
 READ_CHUNK = 64 * 1024
-
-
-class ForwardingProhibited(httpcore.ConnectError):
-    """sshd answered "administratively prohibited" (AllowTcpForwarding no)."""
+DEFAULT_CONNECT = 10.0
 
 
 class _ChannelByteStream(anyio.abc.ByteStream):
@@ -128,6 +128,37 @@ def _mapped(
         raise other_error(one_line(exc)) from exc
 
 
+async def _direct(
+    conn: asyncssh.SSHClientConnection, host: str, port: int, timeout: float | None
+) -> httpcore.AsyncNetworkStream:
+    try:
+        reader, writer = await open_channel(conn, host, port, timeout=timeout)
+    except TimeoutError as exc:
+        raise httpcore.ConnectTimeout("connect timeout") from exc
+    except asyncssh.ChannelOpenError as exc:
+        if exc.code == asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED:
+            # decided per connection that sshd forwards: this destination alone is not allowed
+            raise httpcore.ConnectError("forwarding to this address prohibited by sshd") from exc
+        raise httpcore.ConnectError(exc.reason) from exc
+    except (asyncssh.Error, OSError) as exc:
+        raise httpcore.ConnectError(f"connection lost: {one_line(exc)}") from exc
+    return _NetworkStream(_ChannelByteStream(reader, writer))
+
+
+async def _through_helper(
+    mux: Mux, host: str, port: int, timeout: float | None
+) -> httpcore.AsyncNetworkStream:
+    try:
+        sock, _connect_ms = await mux.connect(host, port, timeout=timeout or DEFAULT_CONNECT)
+    except TimeoutError as exc:
+        raise httpcore.ConnectTimeout("connect timeout") from exc
+    except ConnectionError as exc:
+        raise httpcore.ConnectError(str(exc)) from exc
+    except MuxError as exc:
+        raise httpcore.ConnectError(f"connection lost: {exc}") from exc
+    return _NetworkStream(sock)
+
+
 class _SshBackend(httpcore.AsyncNetworkBackend):
     """Opens each HTTP connection as a direct-tcpip channel of the host's SSH connection."""
 
@@ -146,20 +177,12 @@ class _SshBackend(httpcore.AsyncNetworkBackend):
             link = await self._ssh.link()
         except HostError as exc:
             raise httpcore.ConnectError(f"host down: {exc}") from exc
-        if not link.forwarding:
-            raise ForwardingProhibited("administratively prohibited")
-        try:
-            reader, writer = await open_channel(link.conn, host, port, timeout=timeout)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout("connect timeout") from exc
-        except asyncssh.ChannelOpenError as exc:
-            if exc.code == asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED:
-                link.forwarding = False
-                raise ForwardingProhibited("administratively prohibited") from exc
-            raise httpcore.ConnectError(exc.reason) from exc
-        except (asyncssh.Error, OSError) as exc:
-            raise httpcore.ConnectError(f"connection lost: {one_line(exc)}") from exc
-        return _NetworkStream(_ChannelByteStream(reader, writer))
+        if link.forwarding:
+            return await _direct(link.conn, host, port, timeout)
+        mux = link.live_mux()
+        if mux is None:  # the transport routes such requests to curl before they get here
+            raise httpcore.ConnectError("no TCP forwarding and no helper on this host")
+        return await _through_helper(mux, host, port, timeout)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
@@ -225,10 +248,21 @@ class SshHttpTransport(httpx.AsyncBaseTransport):
     @property
     def via(self) -> str:
         link = self._ssh.current_link()
-        return VIA_CURL if link is not None and not link.forwarding else VIA_DIRECT
+        return _route(link) if link is not None else VIA_DIRECT
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.via == VIA_CURL:
+        # the route is chosen before the request body is touched: a request is sent once, by
+        # one route (handing the stream to httpcore first and then to curl consumed it twice)
+        try:
+            link = await self._ssh.link()
+        except HostError as exc:
+            raise httpx.ConnectError(f"host down: {exc}", request=request) from exc
+        if not link.forwarding:
+            connect = (request.extensions.get("timeout") or {}).get("connect") or DEFAULT_CONNECT
+            if not await link.settled(connect):
+                raise httpx.ConnectTimeout("the SSH helper did not start in time", request=request)
+        via = _route(link)
+        if via == VIA_CURL:
             return await curl_request(self._ssh, request)
         assert isinstance(request.stream, httpx.AsyncByteStream)
         core_request = httpcore.Request(
@@ -243,19 +277,21 @@ class SshHttpTransport(httpx.AsyncBaseTransport):
             content=request.stream,
             extensions=request.extensions,
         )
-        try:
-            with _as_httpx_errors():
-                response = await self._pool.handle_async_request(core_request)
-        except httpx.ConnectError as exc:
-            if isinstance(exc.__cause__, ForwardingProhibited):
-                return await curl_request(self._ssh, request)
-            raise
+        with _as_httpx_errors():
+            response = await self._pool.handle_async_request(core_request)
         return httpx.Response(
             status_code=response.status,
             headers=response.headers,
             stream=_ResponseStream(response.stream),
-            extensions=response.extensions,
+            extensions={**response.extensions, VIA_EXTENSION: via},
         )
 
     async def aclose(self) -> None:
         await self._pool.aclose()
+
+
+def _route(link: Link) -> str:
+    """direct-tcpip when sshd forwards; else the helper's own TCP connection; else remote curl."""
+    if link.forwarding:
+        return VIA_DIRECT
+    return VIA_HELPER if link.live_mux() is not None else VIA_CURL

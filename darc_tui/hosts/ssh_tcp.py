@@ -15,12 +15,15 @@ import asyncssh
 
 from darc_tui.hosts._common import CLOSE_GRACE, elapsed_ms, one_line
 from darc_tui.hosts.base import TcpResult
+from darc_tui.hosts.ssh_mux import Mux, MuxError
 
 if TYPE_CHECKING:
-    from darc_tui.hosts.ssh import Link, SshHost
+    from darc_tui.hosts.ssh import SshHost
+    from darc_tui.hosts.ssh_link import Link
 
 VIA_DIRECT = "ssh direct-tcpip"
 VIA_BASH = "remote bash /dev/tcp"
+VIA_HELPER = "ssh helper"  # the multiplexer's python3 made the connection on the host
 
 # `: 3<>/dev/tcp/h/p` opens (and at once closes) a TCP connection in bash; $1/$2 are argv, never
 # parsed as code. EPOCHREALTIME (bash 5) gives microseconds; empty on older bash → no timing.
@@ -73,13 +76,36 @@ def classify_reason(reason: str) -> str:
 async def open_tcp_over(
     ssh: SshHost, link: Link, host: str, port: int, *, timeout: float
 ) -> TcpResult:
-    """Try direct-tcpip; once sshd says forwarding is prohibited, use the remote bash fallback."""
+    """The route decided when the connection opened: direct-tcpip, else the helper, else bash."""
     if link.forwarding:
         result = await direct_tcpip(link.conn, host, port, timeout=timeout)
         if result is not None:
             return result
-        link.forwarding = False
+        # sshd forwards, but not to this destination (PermitOpen): say so, do not guess
+        error = "forwarding to this address prohibited by sshd"
+        return TcpResult(host, port, False, error=error, via=VIA_DIRECT)
+    start = time.monotonic()
+    if not await link.settled(timeout):
+        return TcpResult(host, port, False, error="timeout", via=VIA_HELPER)
+    mux = link.live_mux()
+    timeout = max(timeout - (time.monotonic() - start), 0.05)
+    if mux is not None:
+        return await helper_tcp(mux, host, port, timeout=timeout)
     return await bash_dev_tcp(ssh, host, port, timeout=timeout)
+
+
+async def helper_tcp(mux: Mux, host: str, port: int, *, timeout: float) -> TcpResult:
+    """TCP connect by the helper on the host; it times the connect itself."""
+    try:
+        sock, connect_ms = await mux.connect(host, port, timeout=timeout)
+    except TimeoutError:
+        return TcpResult(host, port, False, error="timeout", via=VIA_HELPER)
+    except ConnectionError as exc:
+        return TcpResult(host, port, False, error=classify_reason(str(exc)), via=VIA_HELPER)
+    except MuxError as exc:
+        return TcpResult(host, port, False, error=f"connection lost: {exc}", via=VIA_HELPER)
+    await sock.aclose()
+    return TcpResult(host, port, True, connect_ms=connect_ms, via=VIA_HELPER)
 
 
 async def direct_tcpip(

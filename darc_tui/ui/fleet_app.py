@@ -21,6 +21,7 @@ from darc_tui.config import Config
 from darc_tui.fleet.collect import FleetSource
 from darc_tui.fleet.model import FleetSnapshot
 from darc_tui.ui import fleet_view
+from darc_tui.ui.signals import ExitOnSignals
 from darc_tui.ui.table import sync_rows
 
 QUIT = 0
@@ -91,6 +92,7 @@ class FleetApp(App[Drill | int]):
         self.envoys: DataTable[Any] = DataTable(id="envoys", cursor_type="row", zebra_stripes=True)
         self.spread: DataTable[Any] = DataTable(id="spread", cursor_type="none")
         self.causes = Static("", id="causes", markup=False)
+        self.signals = ExitOnSignals(self)  # SIGTERM/SIGHUP end it like q, terminal restored
 
     def compose(self) -> ComposeResult:
         yield self.summary
@@ -101,6 +103,7 @@ class FleetApp(App[Drill | int]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.signals.install()
         for column in fleet_view.ENVOY_COLUMNS:
             self.envoys.add_column(column, key=column)
         for column in fleet_view.SPREAD_COLUMNS:
@@ -113,6 +116,9 @@ class FleetApp(App[Drill | int]):
         if self.sample_enabled:
             self._sample_loop()
         self.set_interval(1.0, self._tick_summary)
+
+    def on_unmount(self) -> None:
+        self.signals.remove()
 
     # -- sampling ------------------------------------------------------------------------------
 

@@ -11,9 +11,9 @@ import pytest
 
 from darc_tui.config import HostConfig, parse_config
 from darc_tui.hosts import LocalHost, SshHost, build_hosts
-from darc_tui.hosts.ssh import Backoff
-from tests.hosts._util import wait_until
-from tests.lab.sshd import TEST_USER, Sshd
+from darc_tui.retry import Backoff
+from tests.hosts._util import marker_seconds, pids_matching, wait_until
+from tests.lab.sshd import TEST_USER, Sshd, without_tools
 
 MakeHost = Callable[..., SshHost]
 
@@ -25,7 +25,7 @@ async def test_run_returns_stdout_stderr_and_exit_status(
     host = make_ssh_host(sshd.host_config(user=user))
     result = await host.run(["sh", "-c", "id -un; echo err >&2; exit 3"], timeout=5)
     assert (result.stdout, result.stderr, result.exit_status) == (f"{user}\n".encode(), b"err\n", 3)
-    assert host.state().connected and host.state().detail == "connected"
+    assert host.state().connected and host.state().detail.startswith("connected")
 
 
 async def test_input_reaches_the_remote_stdin(sshd: Sshd, make_ssh_host: MakeHost) -> None:
@@ -66,14 +66,20 @@ async def test_argv_reaches_the_remote_side_literally(
     assert not canary.exists()
 
 
-async def test_remote_deadline_ends_the_command(sshd: Sshd, make_ssh_host: MakeHost) -> None:
-    host = make_ssh_host(sshd.host_config(user=TEST_USER))
-    result = await host.run(["sleep", "30"], timeout=0.5)
+@pytest.mark.parametrize("route", ["helper", "exec"])
+async def test_remote_deadline_ends_the_command(
+    make_sshd: Callable[..., Sshd], make_ssh_host: MakeHost, route: str
+) -> None:
+    path = (lambda d: without_tools(d, "python3")) if route == "exec" else None
+    host = make_ssh_host(make_sshd(path=path).host_config(user=TEST_USER))
+    secs = marker_seconds()
+    result = await host.run(["sleep", secs], timeout=0.5)
     assert result.error == "timed out after 0.5s" and result.exit_status is None
-    # the session slot is free again: the remote `timeout` ended it
     link = host.current_link()
-    assert link is not None
-    await wait_until(lambda: link.sessions._value == host.max_sessions, what="slot released")
+    assert link is not None and (link.live_mux() is not None) == (route == "helper")
+    # the remote process is gone and its session slot free again: the deadline ended it there
+    await wait_until(lambda: not pids_matching(f"sleep {secs}"), what="remote sleep gone")
+    await wait_until(lambda: link.held == (route == "helper"), what="slot released")
     assert (await host.run(["true"], timeout=5)).ok
 
 

@@ -14,21 +14,32 @@ import pytest
 from darc_tui.hosts import LocalHost, SshHost, http_request
 from darc_tui.hosts.http import USER_AGENT
 from tests.hosts._util import NsSite
-from tests.lab.sshd import Sshd
+from tests.lab.sshd import TEST_USER, Sshd, without_tools
 
 MakeHost = Callable[..., SshHost]
 
 
-@pytest.fixture(params=[True, False], ids=["direct-tcpip", "no-forwarding"])
+ROUTES = {  # route → (sshd forwards TCP, a PATH without these tools)
+    "ssh direct-tcpip": (True, ()),
+    "ssh helper": (False, ()),
+    "remote curl": (False, ("python3",)),
+}
+
+
+@pytest.fixture(params=list(ROUTES), ids=["direct-tcpip", "helper", "curl"])
 def edge(request: pytest.FixtureRequest, make_sshd: Callable[..., Sshd], make_ssh_host: MakeHost):
-    """An SSH host with forwarding allowed, and one where sshd forbids it (curl fallback)."""
-    sshd = make_sshd(allow_tcp_forwarding=request.param)
-    return make_ssh_host(sshd.host_config(user="darc-test"))
+    """An SSH host per route: forwarding allowed; forbidden with python3 on the host (the
+    multiplexer's own TCP connections); forbidden and no python3 (remote curl)."""
+    forwarding, missing = ROUTES[request.param]
+    path = (lambda workdir: without_tools(workdir, *missing)) if missing else None
+    sshd = make_sshd(allow_tcp_forwarding=forwarding, path=path)
+    host = make_ssh_host(sshd.host_config(user="darc-test"))
+    host.expected_via = request.param  # type: ignore[attr-defined]
+    return host
 
 
 def _expected_via(host: SshHost) -> str:
-    link = host.current_link()
-    return "remote curl" if link is not None and not link.forwarding else "ssh direct-tcpip"
+    return str(host.expected_via)  # type: ignore[attr-defined]
 
 
 async def test_request_reports_status_headers_body_timings_and_route(
@@ -39,7 +50,6 @@ async def test_request_reports_status_headers_body_timings_and_route(
     assert result.header("X-Test") == "yes"
     assert None not in (result.connect_ms, result.ttfb_ms, result.total_ms)
     assert result.via == _expected_via(edge)
-    assert result.via in ("ssh direct-tcpip", "remote curl")
 
 
 async def test_requests_say_darc_tui_in_their_user_agent_over_either_route(
@@ -58,11 +68,22 @@ async def test_requests_say_darc_tui_in_their_user_agent_over_either_route(
 async def test_forbidden_forwarding_is_named_in_via(
     make_sshd: Callable[..., Sshd], make_ssh_host: MakeHost, http_server: str
 ) -> None:
-    host = make_ssh_host(make_sshd(allow_tcp_forwarding=False).host_config())
+    sshd = make_sshd(allow_tcp_forwarding=False, path=lambda d: without_tools(d, "python3"))
+    host = make_ssh_host(sshd.host_config(user=TEST_USER))  # root's .bashrc may reset PATH
     first = await http_request(host, "GET", f"{http_server}/a", timeout=2)
     second = await http_request(host, "GET", f"{http_server}/b", timeout=2)
     assert (first.status, first.via) == (200, "remote curl")
     assert (second.body, second.via) == (b"GET /b", "remote curl")
+
+
+async def test_a_request_with_a_body_is_sent_once_over_every_route(
+    edge: SshHost, http_server: str
+) -> None:
+    """The route is decided per connection before the body is read (httpx StreamConsumed)."""
+    async with edge.http_client(timeout=2) as client:
+        response = await client.post(f"{http_server}/post", content=b"\x00\xffbody")
+    assert (response.status_code, response.content) == (200, b"POST /post \x00\xffbody")
+    assert response.extensions["darc_via"] == _expected_via(edge)
 
 
 async def test_method_headers_and_body_reach_the_server(edge: SshHost, http_server: str) -> None:

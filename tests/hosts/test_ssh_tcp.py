@@ -11,7 +11,7 @@ import pytest
 
 from darc_tui.hosts import LocalHost, SshHost
 from tests.hosts._util import NsSite
-from tests.lab.sshd import Sshd
+from tests.lab.sshd import TEST_USER, Sshd, without_tools
 
 MakeHost = Callable[..., SshHost]
 
@@ -32,21 +32,22 @@ async def test_direct_tcpip_to_a_closed_port_is_refused(
     assert (result.ok, result.error, result.via) == (False, "refused", "ssh direct-tcpip")
 
 
-@pytest.mark.parametrize("user", ["root", "darc-test"])
-async def test_forbidden_forwarding_falls_back_to_remote_bash(
+@pytest.mark.parametrize("via", ["ssh helper", "remote bash /dev/tcp"])
+async def test_forbidden_forwarding_connects_through_the_helper_else_bash(
     make_sshd: Callable[..., Sshd],
     make_ssh_host: MakeHost,
     listening_port: int,
     closed_port: int,
-    user: str,
+    via: str,
 ) -> None:
-    sshd = make_sshd(allow_tcp_forwarding=False)
-    host = make_ssh_host(sshd.host_config(user=user))
+    path = (lambda d: without_tools(d, "python3")) if via.startswith("remote bash") else None
+    sshd = make_sshd(allow_tcp_forwarding=False, path=path)
+    host = make_ssh_host(sshd.host_config(user=TEST_USER))
     opened = await host.open_tcp("127.0.0.1", listening_port, timeout=2)
     refused = await host.open_tcp("127.0.0.1", closed_port, timeout=2)
-    assert (opened.ok, opened.via) == (True, "remote bash /dev/tcp")
+    assert (opened.ok, opened.via) == (True, via)
     assert opened.connect_ms is not None
-    assert (refused.ok, refused.error, refused.via) == (False, "refused", "remote bash /dev/tcp")
+    assert (refused.ok, refused.error, refused.via) == (False, "refused", via)
 
 
 async def test_the_connect_happens_on_the_ssh_host(ns_site: NsSite) -> None:

@@ -2,7 +2,10 @@
 
 `make_sshd(...)` starts one; the returned `Sshd` knows its port, keys and known_hosts file, builds a
 `HostConfig` for `SshHost`, can drop live connections (kill the per-connection sshd processes) and
-stop/start the listener. Logins: root, and the non-root user `TEST_USER` created on first use.
+stop/start the listener. Logins: root, the non-root user `TEST_USER` (no sudo) and `SUDO_USER`
+(passwordless sudo), created on first use. Variants (one sshd config each): `allow_tcp_forwarding`,
+`max_sessions`, and `path` (the PATH every session gets, e.g. `without_tools(...)` for "no curl" or
+`busybox_only(...)` for a minimal host with no python3, bash or curl).
 """
 
 from __future__ import annotations
@@ -25,6 +28,15 @@ from tests.conftest import require
 
 SSHD = "/usr/sbin/sshd"  # absolute: sshd re-executes itself and refuses a relative path
 TEST_USER = "darc-test"
+SUDO_USER = "darc-sudo"  # passwordless sudo (a sudoers.d file written on first use)
+SUDOERS_FILE = Path("/etc/sudoers.d/darc-sudo")
+BUSYBOX = "/usr/bin/busybox"
+# what a minimal (busybox) host offers: enough for darc-tui's commands, no python3/bash/curl/ss
+BUSYBOX_APPLETS = (
+    "sh", "cat", "head", "tail", "stat", "sleep", "kill", "timeout", "env", "printf", "echo",
+    "id", "ps", "grep", "sed", "awk", "wc", "ls", "uname", "uptime", "nc", "netstat", "true",
+    "false", "test", "[", "readlink", "date", "wget",
+)  # fmt: skip
 START_TIMEOUT = 10.0
 
 
@@ -42,6 +54,43 @@ def ensure_test_user() -> str:
             return TEST_USER
         time.sleep(0.1)
     raise RuntimeError(f"could not create the test user {TEST_USER}")
+
+
+def ensure_sudo_user() -> str:
+    """The non-root login allowed `sudo -n` without a password (needs sudo installed)."""
+    for _ in range(20):
+        if _run(["id", "-u", SUDO_USER]).returncode != 0:
+            _run(["useradd", "--create-home", "--shell", "/bin/sh", SUDO_USER])
+        if _run(["usermod", "-p", "*", SUDO_USER]).returncode == 0:
+            break
+        time.sleep(0.1)
+    if not SUDOERS_FILE.exists():
+        tmp = SUDOERS_FILE.with_suffix(".tmp")
+        tmp.write_text(f"{SUDO_USER} ALL=(ALL) NOPASSWD: ALL\n")
+        tmp.chmod(0o440)
+        tmp.rename(SUDOERS_FILE)
+    return SUDO_USER
+
+
+def without_tools(workdir: Path, *missing: str) -> str:
+    """A PATH with every program of the usual bin directories except `missing` (symlinks)."""
+    bindir = workdir / "bin"
+    bindir.mkdir(mode=0o755, exist_ok=True)
+    for source in ("/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"):
+        for entry in sorted(Path(source).iterdir()) if Path(source).is_dir() else ():
+            link = bindir / entry.name
+            if entry.name not in missing and not link.exists() and not link.is_symlink():
+                link.symlink_to(entry)
+    return str(bindir)
+
+
+def busybox_only(workdir: Path) -> str:
+    """A PATH of busybox applets only: no python3, bash, curl, ss, journalctl."""
+    bindir = workdir / "busybox"
+    bindir.mkdir(mode=0o755, exist_ok=True)
+    for applet in BUSYBOX_APPLETS:
+        (bindir / applet).symlink_to(BUSYBOX)
+    return str(bindir)
 
 
 def _keygen(path: Path) -> None:
@@ -81,6 +130,7 @@ class Sshd:
     allow_tcp_forwarding: bool
     max_sessions: int
     netns: str | None
+    path: str = ""  # "" = sshd's default PATH; else the PATH every session gets
     host_key: Path = field(init=False)
     client_key: Path = field(init=False)
     known_hosts: Path = field(init=False)
@@ -99,7 +149,15 @@ class Sshd:
         _keygen(self.host_key)
         _keygen(self.client_key)
         authorized = self.dir / "authorized_keys"
-        shutil.copy(self.client_key.with_suffix(".pub"), authorized)
+        key = self.client_key.with_suffix(".pub").read_text()
+        # environment= in authorized_keys needs PermitUserEnvironment; it overrides sshd's PATH.
+        # SHLVL=1 keeps a bash login shell from sourcing ~/.bashrc (Debian's bash does for ssh
+        # sessions): this machine's root .bashrc runs `pyenv rehash`, which takes a lock and
+        # writes to stderr, so concurrent root sessions stalled and polluted stderr.
+        options = 'environment="SHLVL=1"' + (
+            f',environment="PATH={self.path}"' if self.path else ""
+        )
+        authorized.write_text(f"{options} {key}")
         authorized.chmod(0o644)
         host_pub = self.host_key.with_suffix(".pub").read_text().split()
         self.known_hosts.write_text(f"[{self.listen}]:{self.port} {host_pub[0]} {host_pub[1]}\n")
@@ -121,6 +179,7 @@ class Sshd:
                     "MaxStartups 100:30:200",
                     "Subsystem sftp internal-sftp",
                     "LogLevel VERBOSE",
+                    "PermitUserEnvironment SHLVL,PATH",
                     "",
                 ]
             )
@@ -218,11 +277,15 @@ MakeSshd = Callable[..., Sshd]
 
 @pytest.fixture
 def make_sshd() -> Iterator[MakeSshd]:
-    """Factory: make_sshd(allow_tcp_forwarding=True, max_sessions=10, netns=None, listen=...)."""
+    """Factory: make_sshd(allow_tcp_forwarding=True, max_sessions=10, netns=None, listen=...,
+    path=None | without_tools-like callable(workdir) -> PATH)."""
     require(os.path.exists(SSHD), f"OpenSSH server at {SSHD}")
     require(os.geteuid() == 0, "root (sshd needs it)")
     require(shutil.which("ssh-keygen") is not None, "ssh-keygen")
+    require(os.path.exists(BUSYBOX), f"busybox at {BUSYBOX} (apt-get install busybox)")
+    require(shutil.which("sudo") is not None, "sudo (apt-get install sudo)")
     ensure_test_user()
+    ensure_sudo_user()
     started: list[Sshd] = []
 
     def make(
@@ -232,6 +295,7 @@ def make_sshd() -> Iterator[MakeSshd]:
         netns: str | None = None,
         listen: str = "127.0.0.1",
         port: int | None = None,
+        path: Callable[[Path], str] | None = None,
     ) -> Sshd:
         workdir = Path(tempfile.mkdtemp(prefix="darc-sshd-"))
         workdir.chmod(0o755)  # the non-root test user must read authorized_keys
@@ -240,13 +304,17 @@ def make_sshd() -> Iterator[MakeSshd]:
             sshd = Sshd(
                 workdir, port or _free_port(), listen, allow_tcp_forwarding, max_sessions, netns
             )
+            sshd.path = path(workdir) if path else ""
             sshd.write_files()
             try:
                 sshd.start()
             except RuntimeError as exc:
                 last_error = exc
                 for f in workdir.iterdir():
-                    f.unlink()
+                    if f.is_dir() and not f.is_symlink():
+                        shutil.rmtree(f)
+                    else:
+                        f.unlink()
                 continue
             started.append(sshd)
             return sshd
