@@ -100,3 +100,26 @@ def test_backend_stopped_is_named_first(run: CorpusRun) -> None:
         run.backend.up()
     assert code == 1 and doc["causes"], summary(doc)
     assert doc["causes"][0]["id"] == "backend.down", summary(doc)
+
+
+def test_an_edited_unnamed_listener_is_drift_named_by_its_address(
+    tmp_path: Path, envoy_binary: Path
+) -> None:
+    """front-proxy's second unnamed listener moved on disk, not reloaded: drift names it."""
+    entry = next(e for e in ENTRIES if e.name == "examples-front-proxy")
+    corpus_run = CorpusRun(entry, tmp_path, envoy_binary).start()
+    try:
+        corpus_run.wait_hosts(healthy=True)
+        second = corpus_run.doc["static_resources"]["listeners"][1]["address"]["socket_address"]
+        old = second["port_value"]
+        text = corpus_run.yaml_path.read_text(encoding="utf-8")
+        corpus_run.yaml_path.write_text(
+            text.replace(f"port_value: {old}", f"port_value: {old + 1}"), encoding="utf-8"
+        )
+        code, doc = check(corpus_run.darc_config())
+    finally:
+        corpus_run.close()
+    drift = [c for c in doc["causes"] if c["id"] == "config.drift"]
+    assert code == 1 and drift, summary(doc)
+    assert f"listener 127.0.0.1:{old} present → removed on disk" in drift[0]["summary"]
+    assert f"listener 127.0.0.1:{old + 1} absent → added on disk" in drift[0]["summary"]

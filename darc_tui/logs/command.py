@@ -7,12 +7,12 @@ import json
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
 from darc_tui.config import Config
-from darc_tui.hosts import build_hosts
+from darc_tui.hosts.base import Host
 from darc_tui.logs.file_follower import FileFollower
 from darc_tui.logs.positions import FilePosition, Positions
 from darc_tui.logs.sources import AccessLogSource, build_source
@@ -24,12 +24,14 @@ _RELATIVE = re.compile(r"^-(\d+)\s*(s|sec|m|min|h|hour|d|day)s?$")
 _UNIT_S = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
 
-async def follow_command(args: argparse.Namespace, config: Config) -> int:
+async def follow_command(
+    args: argparse.Namespace, config: Config, hosts: Mapping[str, Host]
+) -> int:
+    """Follow until cancelled; the caller owns (and closes) `hosts`."""
     since_epoch = parse_since(args.since) if args.since else None
     if args.since and since_epoch is None:
         print(f"darc-tui: logs: cannot read --since {args.since!r}", file=sys.stderr)
         return EXIT_USAGE
-    hosts = build_hosts(config)
     positions = Positions()
     source = build_source(config, hosts, args.source, positions=positions, since=args.since)
     if source is None:
@@ -40,11 +42,7 @@ async def follow_command(args: argparse.Namespace, config: Config) -> int:
         positions.set_file(follower.key, FilePosition(-1, 0))
         follower.position = FilePosition(-1, 0)  # from the first byte
     sink = PrintSink(args.source, as_json=args.json, since=since_epoch, redact=config.ui.redact)
-    try:
-        await source.follow(sink)
-    finally:
-        for host in hosts.values():
-            await host.close()
+    await source.follow(sink)
     return 0
 
 

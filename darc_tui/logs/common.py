@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from darc_tui.hosts.base import LineStream
-from darc_tui.hosts.ssh import Backoff
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, LogRecord, Status, Vantage
+from darc_tui.retry import Backoff
+from darc_tui.sinks import LogSink
 
 DISPLAY_LIMIT = 2000  # characters of a line kept for display
 KEEP_LIMIT = 64 * 1024  # bytes of a line kept for parsing; the rest is only counted
@@ -21,13 +22,6 @@ FieldParser = Callable[[str], dict[str, Any]]
 
 
 FOLLOWER_BACKOFF = Backoff(base=0.5)  # a follower's retry is cheap: start faster than a host
-
-
-class LogSink(Protocol):
-    """Where a follower delivers (the Engine implements it)."""
-
-    def records(self, records: Sequence[LogRecord]) -> None: ...
-    def evidence(self, ev: Evidence) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

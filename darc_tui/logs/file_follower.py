@@ -19,18 +19,18 @@ from darc_tui.hosts.base import Host, LineStream, shell_join
 from darc_tui.ids import ProbeId, log_probe
 from darc_tui.logs.common import (
     FOLLOWER_BACKOFF,
-    Backoff,
     ChunkPump,
     FieldParser,
     Line,
     LineSplitter,
-    LogSink,
     StatusReporter,
     gap_record,
     make_record,
 )
 from darc_tui.logs.positions import TAIL_BYTES, FilePosition, Positions
 from darc_tui.model import LogRecord, Status
+from darc_tui.retry import Backoff
+from darc_tui.sinks import LogSink
 
 _FOLLOW = r"""
 command exec 3<"$1" || exit 66

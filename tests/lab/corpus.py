@@ -2,10 +2,11 @@
 
 Each config is run as written apart from where it listens and where it sends traffic: every
 listener and the admin get a free loopback port, an endpoint that points at one of the config's own
-listeners (or admin) follows it to its new port, and every other endpoint (a DNS name or an outside
-address) becomes the demo backend at 127.0.0.1 — DNS clusters keep their type and resolve the IP
-literal without a DNS query. A config without an `admin` block gets one (darc-tui reads Envoy
-through it). Nothing else is changed; the rewritten copy is written next to the Envoy logs.
+listeners (or admin) follows it to its new port, and every other endpoint goes to the demo backend:
+a DNS name keeps its name (the port changes) and resolves to 127.0.0.1 through the loopback DNS
+server of tests/lab/dns.py, which each DNS cluster gets as its only resolver; an outside IP address
+becomes 127.0.0.1. A config without an `admin` block gets one (darc-tui reads Envoy through it).
+Nothing else is changed; the rewritten copy is written next to the Envoy logs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import yaml
 from darc_tui.demo.backend import Backend
 from darc_tui.demo.envoy_process import EnvoyProcess
 from darc_tui.demo.lab import free_port, to_toml
+from tests.lab.dns import DnsServer
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "envoy-configs"
 
@@ -112,7 +114,9 @@ def _as_list(value: Any) -> list[Any]:
     return [value] if isinstance(value, Mapping) else []
 
 
-def rewrite(doc: dict[str, Any], backend_port: int, workdir: Path) -> dict[str, int]:
+def rewrite(
+    doc: dict[str, Any], backend_port: int, workdir: Path, dns: DnsServer
+) -> dict[str, int]:
     """Move `doc` to loopback in place (see the module docstring); returns old → new port.
     A runtime disk layer's `symlink_root` (Envoy refuses to start without it) moves into
     `workdir`."""
@@ -130,15 +134,38 @@ def rewrite(doc: dict[str, Any], backend_port: int, workdir: Path) -> dict[str, 
         ports[old] = ports.get(old) or free_port()
         sock.update(address="127.0.0.1", port_value=ports[old])
     for cluster in _as_list(static.get("clusters")):
+        names = False
         for sock in _socket_addresses(cluster.get("load_assignment")):
-            old = int(sock.get("port_value", 0))
-            own = _is_ip(sock.get("address")) and old in ports
-            sock.update(address="127.0.0.1", port_value=ports[old] if own else backend_port)
+            old, host = int(sock.get("port_value", 0)), str(sock.get("address"))
+            if not _is_ip(host):
+                dns.set(host, "127.0.0.1")
+                sock["port_value"], names = backend_port, True
+            else:
+                own = old in ports
+                sock.update(address="127.0.0.1", port_value=ports[old] if own else backend_port)
+        if names and "typed_dns_resolver_config" not in cluster:
+            cluster["typed_dns_resolver_config"] = _resolver(dns)
         for lb in _lb_endpoints(cluster):
             hc = lb.get("endpoint", {}).get("health_check_config")
             if isinstance(hc, dict) and "port_value" in hc:
                 hc["port_value"] = backend_port
     return ports
+
+
+def _resolver(dns: DnsServer) -> dict[str, Any]:
+    """The loopback DNS server as a cluster's only resolver (never /etc/resolv.conf)."""
+    return {
+        "name": "envoy.network.dns_resolver.cares",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.network.dns_resolver.cares.v3"
+            ".CaresDnsResolverConfig",
+            "resolvers": [
+                {"socket_address": {"address": dns.host, "port_value": dns.port, "protocol": "UDP"}}
+            ],
+            "use_resolvers_as_fallback": False,
+            "dns_resolver_options": {"no_default_search_domain": True},
+        },
+    }
 
 
 def _lb_endpoints(cluster: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -186,11 +213,12 @@ class CorpusRun:
 
     def __init__(self, entry: Entry, workdir: Path, binary: Path) -> None:
         self.entry = entry
+        self.dns = DnsServer().start()
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.doc = load(entry)
         backend_port = free_port()
-        rewrite(self.doc, backend_port, workdir)
+        rewrite(self.doc, backend_port, workdir, self.dns)
         self.site = site(self.doc)
         self.backend = Backend(port=backend_port, tls=self.site.upstream_tls)
         self.yaml_path = workdir / "envoy.yaml"
@@ -221,6 +249,7 @@ class CorpusRun:
             self.envoy.stop_sync()
         finally:
             self.backend.stop()
+            self.dns.stop()
 
     def host_flags(self) -> list[list[str]] | None:
         """The site cluster's hosts, each as its list of health flags that are set."""
