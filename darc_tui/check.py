@@ -50,21 +50,30 @@ def format_text(snap: Snapshot, config: Config) -> str:
     if config.ui.redact:  # the values, not the text: a site named "secret" stays readable
         snap = redact_snapshot(snap)
     out: list[str] = []
-    n = len(snap.findings)
+    n = sum(not f.explained_by for f in snap.findings)  # root causes
     out.append(
         f"darc-tui check — {config.site.name}: {snap.verdict.value.upper()}"
         + (f" ({n} cause{'s' if n != 1 else ''})" if n else " (no cause found)")
     )
-    for i, f in enumerate(snap.findings, 1):
+    i = 0
+    for f in snap.findings:
         out.append("")
-        out.append(f"{i}. [{f.cause}] {f.title} — confidence {f.confidence:.0%}")
-        out.append(f"   {f.summary}")
+        if f.explained_by:  # a consequence, under the cause that explains it
+            pad = "      "
+            by = ", ".join(f.explained_by)
+            out.append(
+                f"   ↳ [{f.cause}] {f.title} — explained by {by}, confidence {f.confidence:.0%}"
+            )
+        else:
+            i, pad = i + 1, "   "
+            out.append(f"{i}. [{f.cause}] {f.title} — confidence {f.confidence:.0%}")
+        out.append(f"{pad}{f.summary}")
         for ref in f.evidence:
-            out.append(f"   evidence  {ref.probe} ({ref.vantage.value}): {ref.fact}")
+            out.append(f"{pad}evidence  {ref.probe} ({ref.vantage.value}): {ref.fact}")
         for line in f.ruled_out:
-            out.append(f"   ruled out {line}")
+            out.append(f"{pad}ruled out {line}")
         for step in f.next_steps:
-            out.append(f"   next      $ {step}")
+            out.append(f"{pad}next      $ {step}")
     out.append("")
     rows = [("STATUS", "PROBE", "VANTAGE", "TARGET", "MS", "DETAIL")]
     for ev in _ordered(snap.evidence):

@@ -128,9 +128,8 @@ class Finding:
     ruled_out: tuple[str, ...] = ()
     next_steps: tuple[str, ...] = ()
     severity: Verdict = Verdict.DOWN
-    # added to the catalog's specificity when ranking: a weaker variant of a cause (e.g. "slow on
-    # a loaded host" vs "circuit breakers overflow") must not outrank a precise mechanism
-    rank_adjust: int = 0
+    # the listed findings that explain this one (panic mode ← healthcheck.failing); () = a root
+    explained_by: tuple[CauseId, ...] = ()
 
     def __post_init__(self) -> None:
         _clean_fields(self, "title", "summary")
@@ -150,6 +149,7 @@ class Finding:
             "evidence": [e.to_json() for e in self.evidence],
             "ruled_out": list(self.ruled_out),
             "next_steps": list(self.next_steps),
+            **({"explained_by": [str(c) for c in self.explained_by]} if self.explained_by else {}),
         }
 
 

@@ -101,7 +101,6 @@ def finding(
     ruled_out: Iterable[str] = (),
     next_steps: Iterable[str] = (),
     severity: Verdict | None = None,
-    rank_adjust: int = 0,
 ) -> Finding:
     """A Finding for a catalog cause, title and severity filled in from the catalog."""
     entry = CATALOG[cause]
@@ -114,7 +113,6 @@ def finding(
         ruled_out=tuple(dict.fromkeys(ruled_out)),
         next_steps=tuple(dict.fromkeys(next_steps)),
         severity=entry.severity if severity is None else severity,
-        rank_adjust=rank_adjust,
     )
 
 

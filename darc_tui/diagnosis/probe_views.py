@@ -290,6 +290,7 @@ class CorsView:
     origin: str
     status: int | None
     allow_origin: str
+    local_reply: bool | None = None  # True: Envoy's own reply, not the backend's CORS answer
 
 
 def cors_view(ev: Evidence | None) -> CorsView | None:
@@ -300,7 +301,12 @@ def cors_view(ev: Evidence | None) -> CorsView | None:
     if allowed is None:
         allowed = ev.status is Status.OK
     return CorsView(
-        ev, allowed, as_str(pick(ev, "origin")), as_int(pick(ev, "status", "status_code")), allow
+        ev,
+        allowed,
+        as_str(pick(ev, "origin")),
+        as_int(pick(ev, "status", "status_code")),
+        allow,
+        as_bool(pick(ev, "local_reply")),
     )
 
 
