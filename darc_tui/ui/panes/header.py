@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from darc_tui.config import Config
 from darc_tui.model import HostState, Snapshot, Status
+from darc_tui.ui.repaint import show
 from darc_tui.ui.status import VERDICT_STATUS, VERDICT_WORD, WAITING, duration, status_content
 
 STALE_AFTER = 10.0  # seconds without new evidence before the age turns into a warning
@@ -39,7 +40,7 @@ class HeaderBar(Static):
         self.redraw()
 
     def redraw(self) -> None:
-        self.update(Content("\n").join([self._where(), self._freshness()]))
+        show(self, Content("\n").join([self._where(), self._freshness()]))
 
     def _where(self) -> Content:
         cfg = self.config
