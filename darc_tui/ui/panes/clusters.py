@@ -15,6 +15,7 @@ from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Snapshot, Status
 from darc_tui.parse.clusters import ClustersReport, ClusterStatus, HostStatus
 from darc_tui.ui.panes.base import Pane
+from darc_tui.ui.repaint import show
 from darc_tui.ui.screens.details import DetailView
 from darc_tui.ui.status import WAITING, Palette, number, status_content
 from darc_tui.ui.table import DetailsTable, sync_rows
@@ -76,13 +77,13 @@ class ClustersPane(Pane):
         ev = snapshot.get(PROBE) if snapshot else None
         summary = self.query_one("#clusters-summary", Static)
         if ev is None:
-            summary.update(WAITING if self.waiting else status_content(Status.UNKNOWN))
+            show(summary, WAITING if self.waiting else status_content(Status.UNKNOWN))
             sync_rows(self.app, self.table, {})
             return
         cluster = cluster_of(ev.data, self.darc.config.envoy.cluster)
         hosts = cluster.hosts if cluster else ()
         stats = snapshot.get(STATS_PROBE) if snapshot else None
-        summary.update(_summary(ev, stats, cluster, hosts))
+        show(summary, _summary(ev, stats, cluster, hosts))
         rows = {h.endpoint: _row(h, self.palette) for h in hosts}
         sync_rows(self.app, self.table, rows)
 

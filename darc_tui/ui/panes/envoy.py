@@ -11,6 +11,7 @@ from textual.widgets import Static
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Facts, Snapshot, Status
 from darc_tui.ui.panes.base import Pane
+from darc_tui.ui.repaint import show
 from darc_tui.ui.screens.details import DetailView
 from darc_tui.ui.status import WAITING, duration, status_content
 
@@ -40,10 +41,10 @@ class EnvoyPane(Pane, can_focus=True):
     def render_snapshot(self, snapshot: Snapshot | None) -> None:
         body = self.query_one("#envoy-body", Static)
         if snapshot is None or not self.evidence(*PROBES):
-            body.update(WAITING)
+            show(body, WAITING)
             return
         lines = [self._row(label, probes) for label, probes in ROWS]
-        body.update(Content("\n").join(lines))
+        show(body, Content("\n").join(lines))
 
     def _row(self, label: str, probes: tuple[ProbeId, ...]) -> Content:
         found = self.evidence(*probes)

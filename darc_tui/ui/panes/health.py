@@ -12,6 +12,7 @@ from textual.widgets import Sparkline, Static
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Snapshot, Status, Vantage
 from darc_tui.ui.panes.base import Pane
+from darc_tui.ui.repaint import show
 from darc_tui.ui.screens.details import DetailView
 from darc_tui.ui.status import WAITING, millis, status_content
 
@@ -98,10 +99,10 @@ class HealthPane(Pane, can_focus=True):
             ev = by_vantage.get(vantage)
             reading = self.query_one(f"#reading-{name}", Static)
             if ev is None:
-                reading.update(status_content(Status.UNKNOWN, "waiting" if self.waiting else None))
+                show(reading, status_content(Status.UNKNOWN, "waiting" if self.waiting else None))
             else:
-                reading.update(_reading(ev))
-        self.query_one("#health-extra", Static).update(self._extra())
+                show(reading, _reading(ev))
+        show(self.query_one("#health-extra", Static), self._extra())
 
     def _extra(self) -> Content:
         parts = []
