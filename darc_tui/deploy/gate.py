@@ -56,12 +56,11 @@ async def watch(
     monitor = engine or build_engine(config)
     recorder = None
     if record:
-        from darc_tui.recording.writer import Recorder
+        from darc_tui.recording.writer import open_recorder
 
-        try:
-            recorder = Recorder(record, site=config.site.name)
-        except OSError as exc:
-            print(f"darc-tui watch: cannot record to {record}: {exc.strerror}", file=sys.stderr)
+        recorder = open_recorder(record, config, "watch")
+        if recorder is None:
+            await monitor.stop()
             return EXIT_USAGE
     try:
         result = await run_gate(monitor, config, seconds, recorder=recorder, live=live)
