@@ -154,7 +154,9 @@ def test_console_with_fleet_opens_an_envoy_and_comes_back(
     tmux.until(lambda: "fleet: 3 Envoys" in tmux.screen(), "the fleet screen")
     tmux.until(lambda: tmux.screen().count("127.0.0.1:") >= 3, "three Envoy rows")
     # filter to the first Envoy, enter to its row, enter to open it
-    tmux("send-keys", "-t", "ui", "/", first.split(":")[1], "Enter")
+    tmux("send-keys", "-t", "ui", "/")  # focus moves after this key is handled: wait for it
+    tmux.until(lambda: "filter: instance" in tmux.screen(), "the filter line")
+    tmux("send-keys", "-t", "ui", first.split(":")[1], "Enter")
     tmux.until(lambda: tmux.screen().count("127.0.0.1:") == 1, "one row left")
     tmux("send-keys", "-t", "ui", "Enter")
     tmux.until(

@@ -9,6 +9,7 @@ from darc_tui.diagnosis.rules import (
     envoy,
     healthcheck,
     hosts,
+    listener,
     network,
     overload,
 )
@@ -18,6 +19,7 @@ RULES: tuple[Rule, ...] = (
     envoy.envoy_down,
     envoy.listener_missing,
     envoy.admin_unreachable,
+    listener.listener_unreachable,
     backend.backend_down,
     network.unreachable,
     network.firewall,
