@@ -9,12 +9,13 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Sparkline, Static
 
+from darc_tui.deploy.compare import deploys
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Snapshot, Status, Vantage
 from darc_tui.ui.panes.base import Pane
 from darc_tui.ui.repaint import show
 from darc_tui.ui.screens.details import DetailView
-from darc_tui.ui.status import WAITING, millis, status_content
+from darc_tui.ui.status import WAITING, duration, millis, status_content
 
 HEALTH_PROBE = ProbeId.BACKEND_HEALTH
 VANTAGES = (
@@ -68,7 +69,8 @@ class HealthPane(Pane, can_focus=True):
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
-        self.border_title = f"{self.NUMBER} {self.TITLE} · connect/ttfb"
+        self.base_title = f"{self.NUMBER} {self.TITLE} · connect/ttfb"
+        self.border_title = self.base_title
         self.histories = {vantage: LatencyHistory() for vantage, _ in VANTAGES}
 
     def compose(self) -> ComposeResult:
@@ -103,6 +105,15 @@ class HealthPane(Pane, can_focus=True):
             else:
                 show(reading, _reading(ev))
         show(self.query_one("#health-extra", Static), self._extra())
+        self.border_title = self.base_title + self._deploy_mark(snapshot)
+
+    def _deploy_mark(self, snapshot: Snapshot | None) -> str:
+        """ " ▲ deploy 1m20s ago": a deploy inside the sparklines' window (their left edge is
+        HISTORY_SECONDS ago), so a step in the lines can be read against it."""
+        if snapshot is None or not snapshot.deploys:
+            return ""
+        age = self.darc.clock() - deploys(snapshot.deploys)[-1][0].at
+        return f" ▲ deploy {duration(max(0.0, age))} ago" if age <= HISTORY_SECONDS else ""
 
     def _extra(self) -> Content:
         parts = []
