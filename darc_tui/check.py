@@ -92,16 +92,30 @@ async def run_check(
     watch: float | None,
     out: TextIO = sys.stdout,
     engine: Engine | None = None,
+    record: str | None = None,
 ) -> int:
     engine = engine or build_engine(config)
+    recorder = None
+    if record:
+        from darc_tui.recording.writer import open_recorder
+
+        recorder = open_recorder(record, config, "check")
+        if recorder is None:
+            await engine.stop()
+            return EXIT_USAGE
+        engine.subscribe(recorder.snapshot)
     try:
         if watch is None:
             snap = await _one_shot(engine, config)
+            if recorder is not None:
+                recorder.snapshot(snap)
             _emit(snap, config, as_json, out)
             return EXIT_CAUSES if snap.findings else EXIT_OK
         return await _watch(engine, config, watch, as_json, out)
     finally:
         await engine.stop()
+        if recorder is not None:
+            recorder.close()
 
 
 async def _one_shot(engine: Engine, config: Config) -> Snapshot:

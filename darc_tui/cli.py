@@ -22,6 +22,7 @@ from darc_tui.commands import (
     fleet,
     logs,
     reload,
+    replay,
     report,
     watch,
 )
@@ -35,6 +36,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     reload,
     report,
     watch,
+    replay,
     fleet,
     envoy_wrapper,
 )

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import math
 import re
+import ssl
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -280,10 +281,10 @@ class SshHost(Host):
             return TcpResult(host, port, False, error=f"host down: {exc}", via="ssh direct-tcpip")
         return await open_tcp_over(self, link, host, port, timeout=timeout)
 
-    def http_transport(self) -> httpx.AsyncBaseTransport:
+    def http_transport(self, ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncBaseTransport:
         from darc_tui.hosts.ssh_http import SshHttpTransport
 
-        return SshHttpTransport(self)
+        return SshHttpTransport(self, ssl_context)
 
 
 def _retrieve_exception(task: asyncio.Task[Link]) -> None:

@@ -10,12 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets.data_table import ColumnKey
 
 from darc_tui.config import Config
 from darc_tui.fleet.collect import FleetSource
@@ -104,8 +105,8 @@ class FleetApp(App[Drill | int]):
 
     def on_mount(self) -> None:
         self.signals.install()
-        for column in fleet_view.ENVOY_COLUMNS:
-            self.envoys.add_column(column, key=column)
+        for column, width in fleet_view.ENVOY_COLUMNS:
+            self.envoys.add_column(column, key=column, width=width)
         for column in fleet_view.SPREAD_COLUMNS:
             self.spread.add_column(column, key=column)
         self.envoys.focus()
@@ -116,6 +117,12 @@ class FleetApp(App[Drill | int]):
         if self.sample_enabled:
             self._sample_loop()
         self.set_interval(1.0, self._tick_summary)
+
+    def on_resize(self, event: events.Resize) -> None:
+        column = self.envoys.columns.get(ColumnKey(fleet_view.ENVOY_COLUMNS[-1][0]))
+        if column is not None:
+            column.width = fleet_view.cluster_width(event.size.width)
+            self.envoys.refresh()
 
     def on_unmount(self) -> None:
         self.signals.remove()

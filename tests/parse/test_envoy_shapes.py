@@ -188,3 +188,13 @@ static_resources:
 def test_a_field_set_to_envoys_default_is_not_drift():
     assert diff(parse_envoy_yaml(EXPLICIT), parse_envoy_yaml(MINIMAL)) == []
     assert diff(parse_envoy_yaml(MINIMAL), parse_envoy_yaml(EXPLICIT)) == []
+
+
+def test_a_key_tagged_ignore_is_dropped_like_envoy_does(disk):
+    # bootstrap.yaml keeps its anchors under `!ignore anchors:`; Envoy loads it without that key
+    assert not disk.error
+    assert disk.cluster("app").connect_timeout == 0.25
+    two = parse_envoy_yaml(
+        "!ignore a: {x: &p 80}\n!ignore b: 2\nadmin: {address: {socket_address: {port_value: *p}}}\n"
+    )
+    assert (two.error, two.admin_port) == ("", 80)
