@@ -75,6 +75,12 @@ def redact_value(key: str, value: Any) -> Any:
     return value
 
 
+def redact_json(doc: Any) -> Any:
+    """A JSON-ready document with its values masked, for `json.dumps` after (never mask the JSON
+    text: a masked value followed by `"`, e.g. a logged path `/token=a"b`, broke the JSON)."""
+    return redact_value("", doc)
+
+
 def redact_evidence(ev: Evidence) -> Evidence:
     facts = {k: redact_value(k, v) for k, v in ev.facts.items()}
     return replace(
