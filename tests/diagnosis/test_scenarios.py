@@ -379,6 +379,22 @@ async def test_upstream_tls_against_a_plain_backend(site: Site) -> None:
     assert "TLS" in found.summary and backend_endpoint(site) in found.summary
 
 
+async def test_plain_envoy_against_a_tls_only_backend(site: Site) -> None:
+    """The mirror image: Envoy sends plain HTTP, the backend now speaks only TLS (same port)."""
+    site.ensure()
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.set_tls(True)
+    found, _ = await diagnosed(
+        site,
+        "plain to TLS-only backend",
+        "config.tls_mismatch",
+        config,
+        started,
+        also={"healthcheck.failing", "envoy.panic_mode"},
+    )
+    assert "speaks only TLS" in found.summary and backend_endpoint(site) in found.summary
+
+
 async def test_http2_upstream_against_an_http1_backend(site: Site) -> None:
     started = time.monotonic()
     site.ensure(upstream_http2=True)
