@@ -26,11 +26,10 @@ def diagnose(state: State, config: Config) -> list[Finding]:
             log.exception("diagnosis rule %s failed", getattr(rule, "__qualname__", rule))
     ranked = rank(found)
     try:
-        more = deploy.regression(ctx, ranked)
+        return deploy.with_regression(ctx, ranked)
     except Exception:
         log.exception("deploy regression rule failed")
-        more = []
-    return rank([*ranked, *more]) if more else ranked
+        return ranked
 
 
 def verdict(findings: list[Finding] | tuple[Finding, ...]) -> Verdict:

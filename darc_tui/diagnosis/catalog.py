@@ -48,6 +48,16 @@ _CAUSES = (
         "The health check in envoy.yaml does not match the backend",
         76,
     ),
+    Cause(
+        CauseId.ROUTE_UPSTREAM_TIMEOUT,
+        "The route's timeout runs out before the backend answers (504 UT)",
+        73,
+    ),
+    Cause(
+        CauseId.ROUTE_RETRIES_EXHAUSTED,
+        "Envoy's retries ran out (URX); the last failure reaches the client",
+        51,
+    ),
     Cause(CauseId.OUTLIER_EJECTED, "Outlier detection ejected host(s)", 72),
     Cause(CauseId.BACKEND_OVERLOADED, "Backend saturated or Envoy's circuit breakers open", 70),
     Cause(

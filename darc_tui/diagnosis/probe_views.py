@@ -38,6 +38,7 @@ class HttpView:
     body: str
     latency_ms: float | None
     overloaded: bool  # x-envoy-overloaded: true
+    speaks_tls: bool | None = None  # a plain request was reset, then a TLS handshake answered
 
     @property
     def ok(self) -> bool:
@@ -76,6 +77,7 @@ def http_view(ev: Evidence | None) -> HttpView | None:
         body=body,
         latency_ms=ev.latency_ms,
         overloaded=as_bool(pick(ev, "overloaded")) is True,
+        speaks_tls=as_bool(pick(ev, "speaks_tls")),
     )
 
 

@@ -72,9 +72,12 @@ GRAPH: tuple[Edge, ...] = (
     # the precise reason the check fails names the same fact as "the check fails", more exactly
     *_edges(C.HEALTHCHECK_MISCONFIGURED, keep=(C.ENVOY_PANIC_MODE,), drop=(C.HEALTHCHECK_FAILING,)),
     *_edges(C.HEALTHCHECK_TIMEOUT, keep=(C.ENVOY_PANIC_MODE,), drop=(C.HEALTHCHECK_FAILING,)),
-    *_edges(C.BACKEND_DOWN, keep=(C.HEALTHCHECK_FAILING, C.OUTLIER_EJECTED)),
-    # Envoy ejects the hosts *because* they answer 5xx (consecutive_5xx)
-    *_edges(C.BACKEND_ERRORS, keep=(C.OUTLIER_EJECTED,)),
+    *_edges(
+        C.BACKEND_DOWN,
+        keep=(C.HEALTHCHECK_FAILING, C.OUTLIER_EJECTED, C.ROUTE_RETRIES_EXHAUSTED),
+    ),
+    # Envoy ejects the hosts *because* they answer 5xx (consecutive_5xx), and retries them in vain
+    *_edges(C.BACKEND_ERRORS, keep=(C.OUTLIER_EJECTED, C.ROUTE_RETRIES_EXHAUSTED)),
     # Envoy routes to every host *because* too few passed their health check
     *_edges(C.HEALTHCHECK_FAILING, keep=(C.ENVOY_PANIC_MODE,)),
     *_edges(C.OUTLIER_EJECTED, keep=(C.ENVOY_PANIC_MODE,)),

@@ -31,7 +31,7 @@ from darc_tui.recording.codec import (
     evidence_to_json,
     host_to_json,
 )
-from darc_tui.redact import redact_evidence, redact_finding, redact_text
+from darc_tui.redact import redact_evidence, redact_finding, redact_json
 
 FLUSH_EVERY = 1.0  # seconds: what a killed writer can lose at most
 MAX_BYTES = 64 * 1024 * 1024
@@ -140,7 +140,8 @@ class Recorder:
 
     def _line(self, doc: dict[str, Any]) -> None:
         assert self._gz is not None
-        text = redact_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
+        # values masked before serialisation: masking JSON text can break the line
+        text = json.dumps(redact_json(doc), ensure_ascii=False, separators=(",", ":"))
         self._gz.write(text.encode("utf-8") + b"\n")
 
     def _flush(self) -> None:

@@ -245,6 +245,40 @@ async def test_cluster_without_hosts_from_dns(site: Site) -> None:
         dns.stop()
 
 
+async def test_route_timeout_shorter_than_the_backends_answer(site: Site) -> None:
+    """The backend answers in 0.6 s (the health check's 1 s timeout still passes) and the route
+    gives up after 0.25 s: 504 UT."""
+    site.ensure(route_timeout=0.25)
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.delay = 0.6
+    found, _ = await diagnosed(
+        site, "route timeout (UT)", "route.upstream_timeout", config, started
+    )
+    assert "504 upstream request timeout (UT)" in found.summary
+    assert any("upstream_rq_timeout" in e.fact or "UT" in e.fact for e in found.evidence)
+
+
+async def test_retries_exhausted_on_the_backends_503s(site: Site) -> None:
+    """retry_on 5xx, 2 retries, the backend answers 503 to everything: URX, under backend.errors."""
+    site.ensure(retry_on="5xx", num_retries=2)
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.error_status = 503
+    url = site.url(site.variant.api_path)
+    _, snap = await diagnosed(
+        site,
+        "retries exhausted (URX)",
+        "backend.errors",
+        config,
+        started,
+        traffic=lambda: burst(url, 3),
+        also={"route.retries_exhausted"},
+        ready=lambda snap: any(f.cause == "route.retries_exhausted" for f in snap.findings),
+    )
+    retries = next(f for f in snap.findings if f.cause == "route.retries_exhausted")
+    assert retries.explained_by == ("backend.errors",)
+    assert "URX" in retries.summary
+
+
 # ---------------------------------------------------------------------------------------------
 # the active health check and panic
 
@@ -343,6 +377,22 @@ async def test_upstream_tls_against_a_plain_backend(site: Site) -> None:
         also={"healthcheck.failing", "envoy.panic_mode"},
     )
     assert "TLS" in found.summary and backend_endpoint(site) in found.summary
+
+
+async def test_plain_envoy_against_a_tls_only_backend(site: Site) -> None:
+    """The mirror image: Envoy sends plain HTTP, the backend now speaks only TLS (same port)."""
+    site.ensure()
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.set_tls(True)
+    found, _ = await diagnosed(
+        site,
+        "plain to TLS-only backend",
+        "config.tls_mismatch",
+        config,
+        started,
+        also={"healthcheck.failing", "envoy.panic_mode"},
+    )
+    assert "speaks only TLS" in found.summary and backend_endpoint(site) in found.summary
 
 
 async def test_http2_upstream_against_an_http1_backend(site: Site) -> None:

@@ -12,6 +12,7 @@ from darc_tui.diagnosis.rules import (
     listener,
     network,
     overload,
+    route,
 )
 from darc_tui.diagnosis.rules.common import Rule
 
@@ -35,6 +36,8 @@ RULES: tuple[Rule, ...] = (
     overload.overloaded,
     overload.ejected,
     backend.backend_errors,
+    route.upstream_timeout,
+    route.retries_exhausted,
     backend.keepalive_race,
     backend.no_hosts,
     healthcheck.panic_mode,

@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from darc_tui.config import Config
-from darc_tui.deploy.compare import SAME_DEPLOY_S
+from darc_tui.deploy.compare import deploys
 from darc_tui.model import HostState, Snapshot, Status
 from darc_tui.ui.repaint import show
 from darc_tui.ui.status import VERDICT_STATUS, VERDICT_WORD, WAITING, duration, status_content
@@ -85,7 +85,7 @@ class HeaderBar(Static):
         snap = self.snapshot
         if snap is None or not snap.deploys:
             return None
-        latest = [m for m in snap.deploys if snap.deploys[-1].at - m.at <= SAME_DEPLOY_S]
+        latest = deploys(snap.deploys)[-1]
         kinds = ", ".join(dict.fromkeys(m.kind.words for m in latest))
         text = f"▲ deploy {duration(max(0.0, self.clock() - latest[0].at))} ago: {kinds}"
         return Content.styled(text, "bold $accent")
