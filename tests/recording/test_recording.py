@@ -175,7 +175,9 @@ def test_a_file_that_is_not_a_recording_is_one_clear_error(tmp_path: Path) -> No
         read_frames(tmp_path / "missing.gz")
 
 
-@pytest.mark.parametrize("state", ["healthy", "backend_down", "hc_timeout_degraded", "pre_initializing"])
+@pytest.mark.parametrize(
+    "state", ["healthy", "backend_down", "hc_timeout_degraded", "pre_initializing"]
+)
 def test_the_cluster_hosts_come_back_for_the_clusters_pane(tmp_path: Path, state: str) -> None:
     report = parse_clusters((DATA / "envoy-1.40" / state / "clusters.json").read_text())
     name = report.clusters[0].name
