@@ -18,9 +18,16 @@ from darc_tui.parse.config_dump import parse_config_dump
 from darc_tui.parse.envoy_summary import ConfigChange, EnvoySummary
 from darc_tui.parse.envoy_validate import ValidateResult, parse_validate_output
 from darc_tui.parse.envoy_yaml import diff, parse_envoy_yaml
-from darc_tui.parse.ps import PS_ARGV, find_envoys, parse_ps
+from darc_tui.parse.ps import find_envoys
 from darc_tui.probes._admin_http import admin_get, admin_url
-from darc_tui.probes._commands import host_named, needs_root, not_installed, shown, uses_sudo
+from darc_tui.probes._commands import (
+    host_named,
+    list_processes,
+    needs_root,
+    not_installed,
+    shown,
+    uses_sudo,
+)
 from darc_tui.probes.base import ObservingProbe, Probe
 
 CONFIG_SIZE_LIMIT = 4 * 1024 * 1024  # an envoy.yaml larger than this is not read
@@ -251,10 +258,10 @@ class ValidateProbe(ConfigProbe):
 
     async def find_binary(self) -> tuple[str, str]:
         """The running Envoy's executable (`/proc/<pid>/exe`), or ("", why not)."""
-        listing = await self.host.run(PS_ARGV, timeout=self.timeout)
+        listing, table = await list_processes(self.host, self.timeout)
         if not listing.ok:
             return "", f"cannot list processes ({listing.why()}); set [envoy] binary"
-        envoys = find_envoys(parse_ps(listing.text()).rows)
+        envoys = find_envoys(table.rows)
         if not envoys:
             return "", "no running Envoy to take the binary from; set [envoy] binary"
         envoy = next((e for e in envoys if e.config_path == self.path), envoys[0])
