@@ -51,21 +51,30 @@ def format_text(snap: Snapshot, config: Config) -> str:
     if config.ui.redact:  # the values, not the text: a site named "secret" stays readable
         snap = redact_snapshot(snap)
     out: list[str] = []
-    n = len(snap.findings)
+    n = sum(not f.explained_by for f in snap.findings)  # root causes
     out.append(
         f"darc-tui check — {config.site.name}: {snap.verdict.value.upper()}"
         + (f" ({n} cause{'s' if n != 1 else ''})" if n else " (no cause found)")
     )
-    for i, f in enumerate(snap.findings, 1):
+    i = 0
+    for f in snap.findings:
         out.append("")
-        out.append(f"{i}. [{f.cause}] {f.title} — confidence {f.confidence:.0%}")
-        out.append(f"   {f.summary}")
+        if f.explained_by:  # a consequence, under the cause that explains it
+            pad = "      "
+            by = ", ".join(f.explained_by)
+            out.append(
+                f"   ↳ [{f.cause}] {f.title} — explained by {by}, confidence {f.confidence:.0%}"
+            )
+        else:
+            i, pad = i + 1, "   "
+            out.append(f"{i}. [{f.cause}] {f.title} — confidence {f.confidence:.0%}")
+        out.append(f"{pad}{f.summary}")
         for ref in f.evidence:
-            out.append(f"   evidence  {ref.probe} ({ref.vantage.value}): {ref.fact}")
+            out.append(f"{pad}evidence  {ref.probe} ({ref.vantage.value}): {ref.fact}")
         for line in f.ruled_out:
-            out.append(f"   ruled out {line}")
+            out.append(f"{pad}ruled out {line}")
         for step in f.next_steps:
-            out.append(f"   next      $ {step}")
+            out.append(f"{pad}next      $ {step}")
     out.append("")
     rows = [("STATUS", "PROBE", "VANTAGE", "TARGET", "MS", "DETAIL")]
     for ev in _ordered(snap.evidence):
@@ -84,16 +93,30 @@ async def run_check(
     watch: float | None,
     out: TextIO = sys.stdout,
     engine: Engine | None = None,
+    record: str | None = None,
 ) -> int:
     engine = engine or build_engine(config)
+    recorder = None
+    if record:
+        from darc_tui.recording.writer import open_recorder
+
+        recorder = open_recorder(record, config, "check")
+        if recorder is None:
+            await engine.stop()
+            return EXIT_USAGE
+        engine.subscribe(recorder.snapshot)
     try:
         if watch is None:
             snap = await _one_shot(engine, config)
+            if recorder is not None:
+                recorder.snapshot(snap)
             _emit(snap, config, as_json, out)
             return EXIT_CAUSES if snap.findings else EXIT_OK
         return await _watch(engine, config, watch, as_json, out)
     finally:
         await engine.stop()
+        if recorder is not None:
+            recorder.close()
 
 
 async def _one_shot(engine: Engine, config: Config) -> Snapshot:

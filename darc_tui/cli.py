@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from darc_tui import __version__
+from darc_tui import __version__, applog
 from darc_tui.commands import (
     _args,
     check,
@@ -22,6 +22,7 @@ from darc_tui.commands import (
     fleet,
     logs,
     reload,
+    replay,
     report,
     watch,
 )
@@ -35,6 +36,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     reload,
     report,
     watch,
+    replay,
     fleet,
     envoy_wrapper,
 )
@@ -49,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"darc-tui {__version__}")
     p.add_argument("-c", "--config", metavar="CONFIG", help="configuration file (TOML)")
+    p.add_argument(
+        "--log",
+        metavar="FILE",
+        help="append darc-tui's own log (tracebacks of internal errors) to FILE",
+    )
     DEFAULT.add_arguments(p)
     p.set_defaults(**{_MODULE: DEFAULT})
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -73,6 +80,11 @@ def _glue_since(argv: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(_glue_since(sys.argv[1:] if argv is None else argv))
     module: ModuleType = getattr(args, _MODULE)
+    try:
+        applog.setup(args.log, console=module is DEFAULT or (module is demo and not args.check))
+    except OSError as exc:
+        print(f"darc-tui: --log {args.log}: cannot write: {exc.strerror}", file=sys.stderr)
+        return _args.EXIT_USAGE
     try:
         return int(module.run(args))
     except ConfigError as exc:

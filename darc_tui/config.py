@@ -8,7 +8,7 @@ import re
 import string
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,6 +63,12 @@ class EnvoyConfig:
     host: str = LOCAL
     admin_url: str = "http://127.0.0.1:9901"
     listener_url: str = "http://127.0.0.1:8080"
+    # The site's identity on requests to listener_url (like `curl --connect-to`): the Host header
+    # and TLS SNI ("" = the host of site.public_url), the CA that signed the listener's
+    # certificate ("" = the system CAs), and whether to verify it at all.
+    listener_host: str = ""
+    listener_ca: str = ""
+    listener_verify: bool = True
     config_path: str = "/etc/envoy/envoy.yaml"
     binary: str = ""
     cluster: str = "backend_cluster"
@@ -156,6 +162,15 @@ class Config:
     source: Path | None = None
     fleet: FleetConfig | None = None  # None: no [fleet] section
     deploy: DeployConfig = field(default_factory=DeployConfig)
+
+    @property
+    def listener_identity(self) -> str:
+        """`host[:port]` requests to envoy.listener_url carry (Host header; SNI without the port):
+        envoy.listener_host, else the host of site.public_url, else "" (the URL's own)."""
+        if self.envoy.listener_host:
+            return self.envoy.listener_host
+        parts = urlsplit(self.site.public_url)
+        return parts.netloc.rpartition("@")[2] if parts.hostname else ""
 
     def host(self, name: str) -> HostConfig:
         if name == LOCAL:
@@ -358,6 +373,7 @@ def parse_config(text: str, source: Path | None = None) -> Config:
         raise r.fail("envoy", "reload_command", 'required when reload = "command"')
     if not envoy.cluster:
         raise r.fail("envoy", "cluster", "must not be empty")
+    envoy = _check_listener_identity(r, envoy, source)
     if not backend.health_path.startswith("/"):
         raise r.fail("backend", "health_path", "must start with '/'")
     for key, value, low, high in (
@@ -457,6 +473,25 @@ def _jump_loop(hosts: Mapping[str, HostConfig], start: str) -> list[str]:
         chain.append(name)
         name = hosts[name].jump
     return []
+
+
+_AUTHORITY = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:[0-9]{1,5})?$")
+
+
+def _check_listener_identity(r: _Reader, envoy: EnvoyConfig, source: Path | None) -> EnvoyConfig:
+    """Validated listener identity; a relative listener_ca is read next to the config file."""
+    if envoy.listener_host and not _AUTHORITY.match(envoy.listener_host):
+        raise r.fail(
+            "envoy", "listener_host", "expected a host name or host:port, no scheme or path"
+        )
+    if envoy.listener_ca:
+        ca = Path(envoy.listener_ca).expanduser()
+        if not ca.is_absolute() and source is not None:
+            ca = source.parent / ca
+        if not ca.is_file():
+            raise r.fail("envoy", "listener_ca", f"no such file: {ca}")
+        return replace(envoy, listener_ca=str(ca))
+    return envoy
 
 
 def _asdict(obj: Any) -> dict[str, Any]:

@@ -77,6 +77,10 @@ class CauseId(StrEnum):
     HEALTHCHECK_FAILING = "healthcheck.failing"
     ENVOY_ADMIN_UNREACHABLE = "envoy.admin_unreachable"
     HOST_UNREACHABLE = "host.unreachable"
+    ENVOY_LISTENER_UNREACHABLE = "envoy.listener_unreachable"
+    PROBE_VANTAGE_BLOCKED = "probe.vantage_blocked"
+    ROUTE_UPSTREAM_TIMEOUT = "route.upstream_timeout"
+    ROUTE_RETRIES_EXHAUSTED = "route.retries_exhausted"
     # reserved for work in flight (deploy comparison, fleet view): each gets its catalog entry
     # in diagnosis/catalog.py together with the rule that emits it
     DEPLOY_REGRESSION = "deploy.regression"

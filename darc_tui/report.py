@@ -56,8 +56,15 @@ def report_markdown(snap: Snapshot, config: Config) -> str:
     ]
     if not snap.findings:
         lines += ["No cause found.", ""]
-    for i, f in enumerate(snap.findings, 1):
-        lines += [f"### {i}. `{f.cause}` — {f.title} ({f.confidence:.0%})", "", f.summary, ""]
+    i = 0
+    for f in snap.findings:
+        if f.explained_by:  # a consequence, under the cause that explains it
+            by = ", ".join(f"`{c}`" for c in f.explained_by)
+            head = f"#### ↳ `{f.cause}` — {f.title} ({f.confidence:.0%}), explained by {by}"
+        else:
+            i += 1
+            head = f"### {i}. `{f.cause}` — {f.title} ({f.confidence:.0%})"
+        lines += [head, "", f.summary, ""]
         if f.evidence:
             lines.append("Evidence:")
             lines += [

@@ -135,3 +135,20 @@ def test_cli_prints_one_line_and_exits_2(
 def test_cli_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "-c", str(tmp_path / "nope.toml")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_listener_identity_is_validated_and_the_ca_read_next_to_the_config(tmp_path: Path) -> None:
+    with_url = MINIMAL
+    assert "envoy.listener_host: expected a host name" in error_of(
+        with_url.replace("[envoy]", '[envoy]\nlistener_host = "https://www.darc.kr/"'), tmp_path
+    )
+    assert "envoy.listener_ca: no such file" in error_of(
+        with_url.replace("[envoy]", '[envoy]\nlistener_ca = "missing-ca.pem"'), tmp_path
+    )
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    f = tmp_path / "ok.toml"
+    f.write_text(with_url.replace("[envoy]", '[envoy]\nlistener_ca = "ca.pem"'))
+    assert load_config(f).envoy.listener_ca == str(tmp_path / "ca.pem")
+    assert "envoy.listener_verify: " in error_of(
+        with_url.replace("[envoy]", '[envoy]\nlistener_verify = "no"'), tmp_path
+    )

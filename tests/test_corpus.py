@@ -17,7 +17,7 @@ import pytest
 from darc_tui.parse.config_dump import parse_config_dump
 from darc_tui.parse.envoy_summary import diff
 from darc_tui.parse.envoy_yaml import parse_envoy_yaml
-from tests.lab.corpus import ENTRIES, CorpusRun, Entry
+from tests.lab.corpus import ENTRIES, LISTENER_HOST_SUPPORTED, CorpusRun, Entry
 
 pytestmark = pytest.mark.integration
 
@@ -41,6 +41,14 @@ def check(config: Path) -> tuple[int, dict[str, Any]]:
 
 def summary(doc: dict[str, Any]) -> list[tuple[str, str]]:
     return [(c["id"], c["summary"]) for c in doc["causes"]]
+
+
+def needs_listener_host(run: CorpusRun, request: pytest.FixtureRequest) -> None:
+    """Through the listener darc-tui gets 404 NR from a virtual host that lists only real names
+    until it can send the site's Host (envoy.listener_host, issue 10): a strict xfail till then."""
+    if run.entry.listener_host and not LISTENER_HOST_SUPPORTED:
+        reason = "virtual host lists only real names; darc-tui has no envoy.listener_host yet"
+        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
 
 
 @pytest.fixture(scope="module", params=ENTRIES, ids=lambda e: e.name)
@@ -70,18 +78,30 @@ def test_running_config_reads_the_same_as_the_file(run: CorpusRun) -> None:
     assert diff(disk, running) == []
 
 
-def test_healthy_site_has_no_finding(run: CorpusRun) -> None:
+def test_healthy_site_has_no_finding(run: CorpusRun, request: pytest.FixtureRequest) -> None:
     if not run.entry.healthy_runs:
         pytest.skip(run.entry.why_not)
+    needs_listener_host(run, request)
     run.backend.up()
     run.wait_hosts(healthy=True)
     code, doc = check(run.darc_config())
     assert (doc["verdict"], summary(doc), code) == ("ok", [], 0)
+    # Every probe that measured something found it working ("unknown" = nothing to measure, e.g.
+    # no active health check; "warn" is about timings on this shared machine).
+    if run.entry.probe_gap:
+        request.applymarker(pytest.mark.xfail(reason=run.entry.probe_gap, strict=True))
+    failed = [
+        (p["name"], p["vantage"], p["detail"])
+        for p in doc["probes"]
+        if p["status"] in ("fail", "error")
+    ]
+    assert not failed, failed
 
 
-def test_backend_stopped_is_named_first(run: CorpusRun) -> None:
+def test_backend_stopped_is_named_first(run: CorpusRun, request: pytest.FixtureRequest) -> None:
     if not run.entry.down_runs:
         pytest.skip(run.entry.why_not)
+    needs_listener_host(run, request)
     run.backend.down()
     try:
         run.wait_hosts(healthy=False)
@@ -90,3 +110,26 @@ def test_backend_stopped_is_named_first(run: CorpusRun) -> None:
         run.backend.up()
     assert code == 1 and doc["causes"], summary(doc)
     assert doc["causes"][0]["id"] == "backend.down", summary(doc)
+
+
+def test_an_edited_unnamed_listener_is_drift_named_by_its_address(
+    tmp_path: Path, envoy_binary: Path
+) -> None:
+    """front-proxy's second unnamed listener moved on disk, not reloaded: drift names it."""
+    entry = next(e for e in ENTRIES if e.name == "examples-front-proxy")
+    corpus_run = CorpusRun(entry, tmp_path, envoy_binary).start()
+    try:
+        corpus_run.wait_hosts(healthy=True)
+        second = corpus_run.doc["static_resources"]["listeners"][1]["address"]["socket_address"]
+        old = second["port_value"]
+        text = corpus_run.yaml_path.read_text(encoding="utf-8")
+        corpus_run.yaml_path.write_text(
+            text.replace(f"port_value: {old}", f"port_value: {old + 1}"), encoding="utf-8"
+        )
+        code, doc = check(corpus_run.darc_config())
+    finally:
+        corpus_run.close()
+    drift = [c for c in doc["causes"] if c["id"] == "config.drift"]
+    assert code == 1 and drift, summary(doc)
+    assert f"listener 127.0.0.1:{old} present → removed on disk" in drift[0]["summary"]
+    assert f"listener 127.0.0.1:{old + 1} absent → added on disk" in drift[0]["summary"]

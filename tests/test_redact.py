@@ -141,3 +141,16 @@ def test_nested_fact_values_are_masked_before_serialisation() -> None:
         "headers": {"authorization": MASK, "accept": "*/*"},
         "urls": [f"http://u:{MASK}@h/"],
     }
+
+
+def test_redact_json_masks_values_and_the_document_still_parses() -> None:
+    import json
+
+    from darc_tui.redact import redact_json
+
+    doc = {"causes": [{"summary": 'GET /token=a"b', "facts": {"password": 'x"y', "n": 1}}],
+           "url": "http://u:p@h/", "site": "secret"}  # fmt: skip
+    out = json.loads(json.dumps(redact_json(doc), ensure_ascii=False))
+    assert out["causes"][0]["facts"] == {"password": MASK, "n": 1}
+    assert out["causes"][0]["summary"] == f'GET /token={MASK}"b'
+    assert out["url"] == f"http://u:{MASK}@h/" and out["site"] == "secret"

@@ -77,7 +77,8 @@ def append(record: dict[str, Any], path: Path | None = None) -> Path:
     target = path or audit_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    # O_NOFOLLOW: a symlink planted at the audit path must not make us append to its target
+    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
         os.write(fd, line.encode("utf-8"))
     finally:

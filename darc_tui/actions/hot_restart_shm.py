@@ -86,4 +86,4 @@ def _known_layout(header: bytes) -> bool:
     if len(header) < _SIZE:
         return False
     size, version = struct.unpack_from("<QQ", header, 0)
-    return size == _SIZE and version == _VERSION
+    return bool(size == _SIZE and version == _VERSION)

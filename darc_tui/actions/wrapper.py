@@ -39,6 +39,7 @@ from darc_tui.actions.wrapper_status import (
     WrapperState,
     WrapperStatus,
     status_path_for,
+    write_atomic,
     write_status,
 )
 
@@ -134,8 +135,10 @@ class Wrapper:
             await self._cleanup()
 
     def _write_pid_file(self) -> None:
+        # temp file + rename: a symlink planted at the path is replaced, never followed (the old
+        # write_text truncated the link's target), and a reader never sees half a pid
         if self.options.pid_file:
-            Path(self.options.pid_file).write_text(f"{os.getpid()}\n", encoding="utf-8")
+            write_atomic(self.options.pid_file, f"{os.getpid()}\n")
 
     async def _start(self, number: int) -> Epoch:
         epoch = await self._starter.start(number)

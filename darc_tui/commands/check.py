@@ -19,6 +19,7 @@ def add_parser(sub: Any) -> None:
         metavar="SECONDS",
         help="keep probing for SECONDS, print each change",
     )
+    p.add_argument("--record", metavar="FILE", help="record the run (replay with darc-tui replay)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,4 +28,4 @@ def run(args: argparse.Namespace) -> int:
     from darc_tui.check import run_check
 
     config = load(args)
-    return asyncio.run(run_check(config, as_json=args.json, watch=args.watch))
+    return asyncio.run(run_check(config, as_json=args.json, watch=args.watch, record=args.record))

@@ -15,6 +15,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The console's options live on the top-level parser (`darc-tui --read-only`)."""
     p.add_argument("--read-only", action="store_true", help="no host-changing action (reload)")
     p.add_argument("--no-mouse", action="store_true", help="do not enable mouse tracking")
+    p.add_argument(
+        "--record", metavar="FILE", help="record what the console sees (darc-tui replay FILE)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,10 +28,17 @@ def run(args: argparse.Namespace) -> int:
         return run_fleet_console(
             config, read_only=_args.read_only(args), mouse=_args.mouse(args) and config.ui.mouse
         )
-    return run_console_for(config, read_only=_args.read_only(args), mouse=_args.mouse(args))
+    return run_console_for(
+        config,
+        read_only=_args.read_only(args),
+        mouse=_args.mouse(args),
+        record=getattr(args, "record", None),
+    )
 
 
-def run_console_for(config: Config, *, read_only: bool, mouse: bool) -> int:
+def run_console_for(
+    config: Config, *, read_only: bool, mouse: bool, record: str | None = None
+) -> int:
     """The console on a fresh engine, with the reload flow unless read-only."""
     from darc_tui.engine import build_engine
     from darc_tui.ui.command import run_console
@@ -40,12 +50,24 @@ def run_console_for(config: Config, *, read_only: bool, mouse: bool) -> int:
         from darc_tui.ui.screens.reload_confirm import reload_handler
 
         on_reload = reload_handler(config, engine.hosts)
-    return int(
-        run_console(
-            config,
-            read_only=read_only,
-            mouse=mouse and config.ui.mouse,
-            engine=engine,
-            on_reload=on_reload,
+    recorder = None
+    if record:
+        from darc_tui.recording.writer import open_recorder
+
+        recorder = open_recorder(record, config, "console")
+        if recorder is None:
+            return _args.EXIT_USAGE
+        engine.subscribe(recorder.snapshot)
+    try:
+        return int(
+            run_console(
+                config,
+                read_only=read_only,
+                mouse=mouse and config.ui.mouse,
+                engine=engine,
+                on_reload=on_reload,
+            )
         )
-    )
+    finally:
+        if recorder is not None:
+            recorder.close()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from darc_tui.commands._args import add_config, load
+
+if TYPE_CHECKING:
+    from darc_tui.config import Config
 
 # the followed sources (darc_tui.logs.sources.SOURCES; a test keeps the two equal)
 SOURCES = ("access", "error", "journal")
@@ -28,7 +31,16 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
+    return asyncio.run(_follow(args, load(args)))
+
+
+async def _follow(args: argparse.Namespace, config: Config) -> int:
+    from darc_tui.hosts import build_hosts
     from darc_tui.logs.command import follow_command
 
-    config = load(args)
-    return asyncio.run(follow_command(args, config))
+    hosts = build_hosts(config)
+    try:
+        return await follow_command(args, config, hosts)
+    finally:
+        for host in hosts.values():
+            await host.close()

@@ -11,6 +11,7 @@ from darc_tui.commands._args import EXIT_USAGE, add_config, load, seconds
 
 if TYPE_CHECKING:
     from darc_tui.config import Config
+    from darc_tui.model import Snapshot
 
 
 def add_parser(sub: Any) -> None:
@@ -21,11 +22,17 @@ def add_parser(sub: Any) -> None:
         "--duration", type=seconds, default=5.0, metavar="SECONDS", help="how long to watch"
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    p.add_argument(
+        "--from", dest="from_file", metavar="RECORDING",
+        help="build the report from a recording (--record) instead of probing",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
+    if args.from_file:
+        return _from_recording(args)
     config = load(args)
     if args.output and not Path(args.output).parent.is_dir():
         # say so before probing for --duration seconds, not after
@@ -34,12 +41,37 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_report(args, config))
 
 
+def _from_recording(args: argparse.Namespace) -> int:
+    """The report of a recording's last state (its timeline holds the whole incident)."""
+    from darc_tui.commands._args import config_path
+    from darc_tui.recording.playback import cut_note, recording_config
+    from darc_tui.recording.reader import RecordingError, open_recording
+
+    if args.output and not Path(args.output).parent.is_dir():
+        print(f"darc-tui report: {args.output}: no such directory", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        recording, frames = open_recording(args.from_file)
+        last = None
+        for last in frames:  # noqa: B007 - only the last state is reported
+            pass
+    except RecordingError as exc:
+        print(f"darc-tui report: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if last is None:
+        print(f"darc-tui report: {args.from_file}: no frames recorded", file=sys.stderr)
+        return EXIT_USAGE
+    note = cut_note(recording, [last])
+    if note:
+        print(f"darc-tui report: {note}", file=sys.stderr)
+    config = recording_config(recording, load(args) if config_path(args) else None)
+    return _write(args, last.snapshot, config)
+
+
 async def _report(args: argparse.Namespace, config: Config) -> int:
     import asyncio
-    import json
 
     from darc_tui.engine import build_engine
-    from darc_tui.report import report_json, report_markdown
 
     engine = build_engine(config)
     try:
@@ -49,13 +81,21 @@ async def _report(args: argparse.Namespace, config: Config) -> int:
         snap = engine.snapshot()
     finally:
         await engine.stop()
+    return _write(args, snap, config)
+
+
+def _write(args: argparse.Namespace, snap: Snapshot, config: Config) -> int:
+    import json
+
+    from darc_tui.report import report_json, report_markdown
+
     if args.format == "json":
         text = json.dumps(report_json(snap, config), indent=2, ensure_ascii=False) + "\n"
     else:
         text = report_markdown(snap, config)
     if args.output:
         try:
-            await asyncio.to_thread(Path(args.output).write_text, text, encoding="utf-8")
+            Path(args.output).write_text(text, encoding="utf-8")
         except OSError as exc:
             print(f"darc-tui report: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
             return EXIT_USAGE

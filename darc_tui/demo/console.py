@@ -119,6 +119,7 @@ class DemoApp(DarcApp):
 def run_demo_console(lab: DemoLab, *, read_only: bool, mouse: bool) -> int:
     """The console on the running lab until the user quits."""
     from darc_tui.engine import build_engine
+    from darc_tui.ui.command import dev_logging
 
     assert lab.config is not None, "start the lab first"
     engine = build_engine(lab.config, with_logs=True)
@@ -130,6 +131,7 @@ def run_demo_console(lab: DemoLab, *, read_only: bool, mouse: bool) -> int:
         read_only=read_only,
         on_reload=_reload_handler(lab, engine, read_only),
     )
+    dev_logging()
     try:
         app.run(mouse=mouse)
     finally:

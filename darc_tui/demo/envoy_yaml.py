@@ -39,6 +39,8 @@ class EnvoySpec:
     listener_port: int = 8080
     route_prefix: str = "/api"
     route_timeout: float | None = None  # None = Envoy's default 15 s
+    retry_on: str = ""  # route retry_policy.retry_on, e.g. "5xx"; "" = no retry policy
+    num_retries: int = 1
     cluster_name: str = "backend_cluster"
     cluster_type: ClusterType = ClusterType.STATIC
     endpoints: tuple[Endpoint, ...] = (Endpoint("127.0.0.1", 18443),)
@@ -126,6 +128,8 @@ def _route_config(spec: EnvoySpec) -> dict[str, Any]:
     route: dict[str, Any] = {"cluster": spec.cluster_name}
     if spec.route_timeout is not None:
         route["timeout"] = _duration(spec.route_timeout)
+    if spec.retry_on:
+        route["retry_policy"] = {"retry_on": spec.retry_on, "num_retries": spec.num_retries}
     virtual_host: dict[str, Any] = {
         "name": "site",
         "domains": ["*"],

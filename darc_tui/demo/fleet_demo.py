@@ -23,6 +23,7 @@ FAULT_KEYS = {
     "b": ("backend", "shared backend down"),
     "1": ("envoy:0", "Envoy 1 wrong endpoint"),
     "2": ("envoy:1", "Envoy 2 ″"),
+    "o": ("overload:1", "Envoy 2 overload"),
     "s": ("stop:2", "stop Envoy 3"),
 }
 
@@ -64,6 +65,8 @@ class FleetDemoApp(FleetApp):
             self.lab.backend.up() if heal else self.lab.backend.down()
         elif kind == "envoy":
             (self.lab.heal_envoy if heal else self.lab.break_envoy)(int(index))
+        elif kind == "overload":
+            (self.lab.calm if heal else self.lab.overload)(int(index))
         elif kind == "stop":
             (self.lab.start_envoy if heal else self.lab.stop_envoy)(int(index))
 

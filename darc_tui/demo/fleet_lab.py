@@ -26,7 +26,7 @@ from darc_tui.demo.envoy_process import EnvoyProcess, find_envoy
 from darc_tui.demo.envoy_yaml import Endpoint, EnvoySpec, render
 from darc_tui.demo.lab import ORIGIN, EnvoyMissing, free_port, to_toml, wait_for
 from darc_tui.demo.prometheus_process import JOB, PrometheusProcess
-from darc_tui.demo.traffic import Traffic
+from darc_tui.demo.traffic import BURST_LIMIT, Burst, Traffic
 
 FLUSH_MS = 1000
 HC_INTERVAL = 0.5
@@ -41,6 +41,7 @@ class FleetEnvoy:
     workdir: Path
     process: EnvoyProcess | None = None
     traffic: Traffic | None = None
+    burst: Burst | None = None
 
     @property
     def instance(self) -> str:
@@ -133,8 +134,9 @@ class FleetLab:
         atexit.unregister(self.close)
         try:
             for envoy in self.envoys:
-                if envoy.traffic is not None:
-                    envoy.traffic.stop()
+                for loop in (envoy.traffic, envoy.burst):
+                    if loop is not None:
+                        loop.stop()
                 if envoy.process is not None:
                     envoy.process.stop_sync(timeout=5.0)
             self.prometheus.stop()
@@ -171,6 +173,22 @@ class FleetLab:
 
     def heal_envoy(self, index: int) -> None:
         self.reconfigure(index, endpoints=(Endpoint("127.0.0.1", self.backend.port),))
+
+    def overload(self, index: int) -> None:
+        """Envoy `index` with circuit breakers of 1 and a burst of parallel requests: 503 UO."""
+        self.reconfigure(index, cb_max_connections=1, cb_max_pending_requests=1, cb_max_requests=1)
+        envoy = self.envoys[index]
+        envoy.burst = Burst(envoy.spec.listener_url, concurrency=16, limit=BURST_LIMIT)
+        envoy.burst.start()
+
+    def calm(self, index: int) -> None:
+        envoy = self.envoys[index]
+        if envoy.burst is not None:
+            envoy.burst.stop()
+            envoy.burst = None
+        self.reconfigure(
+            index, cb_max_connections=None, cb_max_pending_requests=None, cb_max_requests=None
+        )
 
     def stop_envoy(self, index: int) -> None:
         envoy = self.envoys[index]

@@ -20,7 +20,7 @@ from darc_tui.deploy.compare import Comparison, compare_all
 from darc_tui.engine import Engine, build_engine
 from darc_tui.ids import CauseId
 from darc_tui.model import Finding, Snapshot
-from darc_tui.redact import redact_text
+from darc_tui.redact import redact_json, redact_text
 
 EXIT_HELD, EXIT_REGRESSED, EXIT_USAGE = 0, 1, 2
 REGRESSION = CauseId.DEPLOY_REGRESSION
@@ -56,12 +56,11 @@ async def watch(
     monitor = engine or build_engine(config)
     recorder = None
     if record:
-        from darc_tui.recording.writer import Recorder
+        from darc_tui.recording.writer import open_recorder
 
-        try:
-            recorder = Recorder(record, site=config.site.name)
-        except OSError as exc:
-            print(f"darc-tui watch: cannot record to {record}: {exc.strerror}", file=sys.stderr)
+        recorder = open_recorder(record, config, "watch")
+        if recorder is None:
+            await monitor.stop()
             return EXIT_USAGE
     try:
         result = await run_gate(monitor, config, seconds, recorder=recorder, live=live)
@@ -69,10 +68,14 @@ async def watch(
         await monitor.stop()
         if recorder is not None:
             recorder.close()
-    text = (
-        json.dumps(to_json(result), ensure_ascii=False) if as_json else format_text(result, config)
-    )
-    out.write((redact_text(text) if config.ui.redact else text) + "\n")
+    redact = config.ui.redact
+    if as_json:  # values masked before serialisation: masking JSON text can break it
+        doc = to_json(result)
+        text = json.dumps(redact_json(doc) if redact else doc, ensure_ascii=False)
+    else:
+        text = format_text(result, config)
+        text = redact_text(text) if redact else text
+    out.write(text + "\n")
     out.flush()
     return EXIT_REGRESSED if result.regressed else EXIT_HELD
 

@@ -7,7 +7,7 @@ import logging
 from darc_tui.config import Config
 from darc_tui.diagnosis.catalog import CATALOG, CAUSE_IDS, Cause
 from darc_tui.diagnosis.context import Context
-from darc_tui.diagnosis.rank import rank
+from darc_tui.diagnosis.rank import rank, roots
 from darc_tui.diagnosis.rules import RULES, deploy
 from darc_tui.model import Finding, Verdict
 from darc_tui.state import State
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def diagnose(state: State, config: Config) -> list[Finding]:
-    """Ranked findings for the current state (most specific, most confident first)."""
+    """Findings for the current state, root causes first, each followed by what it explains."""
     ctx = Context(state, config)
     found: list[Finding] = []
     for rule in RULES:
@@ -26,14 +26,15 @@ def diagnose(state: State, config: Config) -> list[Finding]:
             log.exception("diagnosis rule %s failed", getattr(rule, "__qualname__", rule))
     ranked = rank(found)
     try:
-        more = deploy.regression(ctx, ranked)
+        return deploy.with_regression(ctx, ranked)
     except Exception:
         log.exception("deploy regression rule failed")
-        more = []
-    return rank([*ranked, *more]) if more else ranked
+        return ranked
 
 
 def verdict(findings: list[Finding] | tuple[Finding, ...]) -> Verdict:
+    """From the root causes: a consequence listed under its cause does not decide the verdict."""
+    findings = roots(findings)
     if not findings:
         return Verdict.OK
     if any(f.severity is Verdict.DOWN for f in findings):

@@ -48,6 +48,16 @@ _CAUSES = (
         "The health check in envoy.yaml does not match the backend",
         76,
     ),
+    Cause(
+        CauseId.ROUTE_UPSTREAM_TIMEOUT,
+        "The route's timeout runs out before the backend answers (504 UT)",
+        73,
+    ),
+    Cause(
+        CauseId.ROUTE_RETRIES_EXHAUSTED,
+        "Envoy's retries ran out (URX); the last failure reaches the client",
+        51,
+    ),
     Cause(CauseId.OUTLIER_EJECTED, "Outlier detection ejected host(s)", 72),
     Cause(CauseId.BACKEND_OVERLOADED, "Backend saturated or Envoy's circuit breakers open", 70),
     Cause(
@@ -73,6 +83,18 @@ _CAUSES = (
         CauseId.ENVOY_ADMIN_UNREACHABLE, "Envoy's admin API cannot be read", 40, Verdict.DEGRADED
     ),
     # Not a cause of the 503 but of blindness: the checks on that host could not run at all.
+    Cause(
+        CauseId.ENVOY_LISTENER_UNREACHABLE,
+        "Envoy's listener does not complete a request (TLS, certificate, SNI, reset)",
+        74,
+    ),
+    # Not an outage: real traffic succeeds, darc-tui's own request (its Host, SNI, CA) does not.
+    Cause(
+        CauseId.PROBE_VANTAGE_BLOCKED,
+        "darc-tui cannot get through the listener that real traffic uses",
+        32,
+        Verdict.DEGRADED,
+    ),
     Cause(CauseId.HOST_UNREACHABLE, "darc-tui cannot reach a host over SSH", 30, Verdict.DEGRADED),
     # Fleet findings (`darc-tui fleet`, the fleet screen): read from Prometheus, each names how
     # many Envoys it reaches. Ranked among themselves: a dead Envoy first, then a cluster that
@@ -101,7 +123,6 @@ def finding(
     ruled_out: Iterable[str] = (),
     next_steps: Iterable[str] = (),
     severity: Verdict | None = None,
-    rank_adjust: int = 0,
 ) -> Finding:
     """A Finding for a catalog cause, title and severity filled in from the catalog."""
     entry = CATALOG[cause]
@@ -114,7 +135,6 @@ def finding(
         ruled_out=tuple(dict.fromkeys(ruled_out)),
         next_steps=tuple(dict.fromkeys(next_steps)),
         severity=entry.severity if severity is None else severity,
-        rank_adjust=rank_adjust,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import shlex
 from collections.abc import Iterable
 from functools import cached_property
 from urllib.parse import urlsplit
@@ -212,14 +213,37 @@ class Context:
 
 
 def on_host(config: Config, host: str, command: str) -> str:
+    """`command` (a shell line) as typed on the jump box to run it on `host`.
+
+    The remote line is ONE quoted argument: unquoted, the jump box's own shell would run whatever
+    follows a `;` or `|` locally (`ssh h -- iptables …; nft …` ran nft on the jump box).
+    """
     if host == LOCAL:
         return command
+    return shlex.join([*ssh_argv(config, host), "--", command])
+
+
+def ssh_argv(config: Config, host: str) -> list[str]:
+    """`ssh [-p PORT] [-J JUMP,…] [USER@]ADDRESS` for a configured host, every value literal."""
     entry = config.hosts.get(host)
     if entry is None:
-        return f"ssh {host} -- {command}"
-    target = f"{entry.user}@{entry.address}" if entry.user else entry.address
-    port = f" -p {entry.port}" if entry.port != 22 else ""
-    return f"ssh{port} {target} -- {command}"
+        return ["ssh", host]
+    argv = ["ssh"]
+    if entry.port != 22:
+        argv += ["-p", str(entry.port)]
+    jumps: list[str] = []
+    seen = {host}
+    name = entry.jump
+    while name and name in config.hosts and name not in seen:  # config refuses loops; be safe
+        seen.add(name)
+        jump = config.hosts[name]
+        address = f"[{jump.address}]" if ":" in jump.address else jump.address
+        jumps.insert(0, f"{jump.user + '@' if jump.user else ''}{address}:{jump.port}")
+        name = jump.jump
+    if jumps:
+        argv += ["-J", ",".join(jumps)]
+    argv.append(f"{entry.user}@{entry.address}" if entry.user else entry.address)
+    return argv
 
 
 def _port(url: str) -> int:

@@ -38,6 +38,7 @@ class HttpView:
     body: str
     latency_ms: float | None
     overloaded: bool  # x-envoy-overloaded: true
+    speaks_tls: bool | None = None  # a plain request was reset, then a TLS handshake answered
 
     @property
     def ok(self) -> bool:
@@ -76,6 +77,7 @@ def http_view(ev: Evidence | None) -> HttpView | None:
         body=body,
         latency_ms=ev.latency_ms,
         overloaded=as_bool(pick(ev, "overloaded")) is True,
+        speaks_tls=as_bool(pick(ev, "speaks_tls")),
     )
 
 
@@ -290,6 +292,7 @@ class CorsView:
     origin: str
     status: int | None
     allow_origin: str
+    local_reply: bool | None = None  # True: Envoy's own reply, not the backend's CORS answer
 
 
 def cors_view(ev: Evidence | None) -> CorsView | None:
@@ -300,7 +303,12 @@ def cors_view(ev: Evidence | None) -> CorsView | None:
     if allowed is None:
         allowed = ev.status is Status.OK
     return CorsView(
-        ev, allowed, as_str(pick(ev, "origin")), as_int(pick(ev, "status", "status_code")), allow
+        ev,
+        allowed,
+        as_str(pick(ev, "origin")),
+        as_int(pick(ev, "status", "status_code")),
+        allow,
+        as_bool(pick(ev, "local_reply")),
     )
 
 

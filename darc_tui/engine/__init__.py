@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from darc_tui.engine.core import Engine, LogSink, LogSource
+from darc_tui.engine.core import Engine
+from darc_tui.sinks import LogSink, LogSource
 
 if TYPE_CHECKING:
     from darc_tui.config import Config

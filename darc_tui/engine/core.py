@@ -7,14 +7,14 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
 
 from darc_tui.config import Config
-from darc_tui.deploy.detect import DeployDetector, VersionSource
+from darc_tui.deploy.detect import DeployDetector, VersionSource, backend_port
 from darc_tui.diagnosis import diagnose, verdict
 from darc_tui.hosts.base import Host
 from darc_tui.model import Evidence, LogRecord, Snapshot, Status
 from darc_tui.probes.base import Probe
+from darc_tui.sinks import LogSource
 from darc_tui.state import State
 
 log = logging.getLogger(__name__)
@@ -22,19 +22,6 @@ log = logging.getLogger(__name__)
 Subscriber = Callable[[Snapshot], None]
 LogSubscriber = Callable[[Sequence[LogRecord]], None]
 PUBLISH_EVERY = 0.2  # seconds: coalesce bursts of probe results into one snapshot
-
-
-class LogSink(Protocol):
-    def records(self, records: Sequence[LogRecord]) -> None: ...
-    def evidence(self, ev: Evidence) -> None: ...
-
-
-class LogSource(Protocol):
-    """A followed log (journal, access, error): runs until cancelled, reconnecting by itself."""
-
-    name: str
-
-    async def follow(self, sink: LogSink) -> None: ...
 
 
 class Engine:
@@ -67,6 +54,7 @@ class Engine:
             config.envoy.host,
             config.backend.host,
             VersionSource(config.backend.version_header, config.backend.version_field),
+            backend_port(config),
         )
 
     # -- subscription -------------------------------------------------------------------------

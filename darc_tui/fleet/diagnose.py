@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from darc_tui.diagnosis.catalog import CATALOG, finding
 from darc_tui.fleet.model import ClusterHealth, ClusterSpread, EnvoyRow, FleetSnapshot, Scrape
@@ -147,7 +147,7 @@ def _overflow(snap: FleetSnapshot) -> list[Finding]:
     bad = [e for e in snap.envoys if (e.overflow_per_s or 0) > 0]
     if not bad:
         return []
-    refs = [_ref(snap, e.instance, f"upstream_rq_pending_overflow {e.overflow_per_s:.2f}/s")
+    refs = [_ref(snap, e.instance, f"upstream_rq_pending/active_overflow {e.overflow_per_s:.2f}/s")
             for e in bad]  # fmt: skip
     return [
         finding(
@@ -188,7 +188,7 @@ def _config_skew(snap: FleetSnapshot) -> list[Finding]:
     live = [e for e in snap.envoys if e.up and e.live]
     if len(live) < 2:
         return []
-    aspects = {
+    aspects: dict[str, Callable[[EnvoyRow], object]] = {
         "hot-restart epoch": lambda e: e.epoch,
         "server version": lambda e: e.version,
         "clusters": lambda e: tuple(c.name for c in e.clusters),

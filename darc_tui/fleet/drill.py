@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from darc_tui.config import LOCAL, Config, HostConfig
@@ -42,7 +43,7 @@ def drill_config(config: Config, instance: str) -> Config:
         if not _HOST_NAME.match(target):
             raise DrillError(f"{instance}: fleet.ssh_host gives {target!r}, not a host name")
         hosts[target] = HostConfig(name=target, address=target)
-    overrides = {key: template.format_map(values) for key, template in fleet.envoy.items()}
+    overrides: dict[str, Any] = {k: t.format_map(values) for k, t in fleet.envoy.items()}
     envoy = dataclasses.replace(config.envoy, host=target, **overrides)
     site = dataclasses.replace(config.site, name=f"{config.site.name} · {instance}")
     return dataclasses.replace(config, hosts=hosts, envoy=envoy, site=site)

@@ -9,12 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 CLUSTER = "envoy_cluster_name"
-# cluster counters read as per-second rates, keyed by the field they fill in
-CLUSTER_RATES = {
-    "rq_5xx_per_s": 'envoy_cluster_upstream_rq_xx{{{sel},envoy_response_code_class="5"}}',
-    "connect_fail_per_s": "envoy_cluster_upstream_cx_connect_fail{{{sel}}}",
-    "overflow_per_s": "envoy_cluster_upstream_rq_pending_overflow{{{sel}}}",
-    "panic_per_s": "envoy_cluster_lb_healthy_panic{{{sel}}}",
+# cluster counters read as per-second rates (the sum of the listed series), keyed by the field
+# they fill in
+CLUSTER_RATES: dict[str, tuple[str, ...]] = {
+    "rq_5xx_per_s": ('envoy_cluster_upstream_rq_xx{{{sel},envoy_response_code_class="5"}}',),
+    "connect_fail_per_s": ("envoy_cluster_upstream_cx_connect_fail{{{sel}}}",),
+    # circuit breakers: both give 503 UO (max_pending_requests, max_requests)
+    "overflow_per_s": (
+        "envoy_cluster_upstream_rq_pending_overflow{{{sel}}}",
+        "envoy_cluster_upstream_rq_active_overflow{{{sel}}}",
+    ),
+    "panic_per_s": ("envoy_cluster_lb_healthy_panic{{{sel}}}",),
 }
 SERVER_GAUGES = ("live", "state", "hot_restart_epoch", "uptime", "version")
 
@@ -49,9 +54,13 @@ class Queries:
         return f'{{__name__=~"envoy_cluster_membership_(healthy|total)",{self.sel}}}'
 
     def cluster_rate(self, field: str) -> str:
-        series = CLUSTER_RATES[field].format(sel=self.sel)
+        # one sum per counter, added (a rate over a regex on __name__ would give two series with
+        # one label set: "vector cannot contain metrics with the same labelset")
         by = f"{self.instance_label}, {CLUSTER}"
-        return f"sum by ({by}) (rate({series}[{self.window}]))"
+        return " + ".join(
+            f"sum by ({by}) (rate({series.format(sel=self.sel)}[{self.window}]))"
+            for series in CLUSTER_RATES[field]
+        )
 
     def downstream_5xx(self) -> str:
         """5xx the Envoy answered (its own local replies included), admin listener excluded."""

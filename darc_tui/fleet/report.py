@@ -11,7 +11,7 @@ from typing import TextIO
 from darc_tui.config import Config
 from darc_tui.fleet.collect import FleetSource
 from darc_tui.fleet.model import EnvoyRow, FleetSnapshot
-from darc_tui.redact import redact_text
+from darc_tui.redact import redact_json, redact_text
 
 EXIT_OK, EXIT_CAUSES, EXIT_USAGE = 0, 1, 2
 
@@ -35,9 +35,12 @@ async def one_shot(config: Config, *, as_json: bool, out: TextIO, err: TextIO) -
         err.write(f"darc-tui: fleet: {second.error}\n")
         return EXIT_USAGE
     snap = confirmed(first, second)
-    text = json.dumps(snap.to_json(), ensure_ascii=False) if as_json else format_text(snap)
-    if config.ui.redact:
-        text = redact_text(text)
+    if as_json:  # values masked before serialisation: masking JSON text can break it
+        doc = snap.to_json()
+        text = json.dumps(redact_json(doc) if config.ui.redact else doc, ensure_ascii=False)
+    else:
+        text = format_text(snap)
+        text = redact_text(text) if config.ui.redact else text
     out.write(text + "\n")
     if not as_json:
         for warning in snap.warnings:

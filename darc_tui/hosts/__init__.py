@@ -6,7 +6,8 @@ from darc_tui.config import LOCAL, Config, ConfigError
 from darc_tui.hosts.base import CommandResult, Host, HostError, LineStream, TcpResult, shell_join
 from darc_tui.hosts.http import HttpResult, http_request
 from darc_tui.hosts.local import LocalHost
-from darc_tui.hosts.ssh import Backoff, SshHost
+from darc_tui.hosts.ssh import SshHost
+from darc_tui.retry import Backoff
 
 __all__ = [
     "Backoff",

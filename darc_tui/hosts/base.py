@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
+import ssl
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
@@ -130,8 +131,9 @@ class Host(ABC):
         """TCP connect *from this host* to host:port, then close (nc -z)."""
 
     @abstractmethod
-    def http_transport(self) -> httpx.AsyncBaseTransport:
-        """An httpx transport whose connections originate on this host."""
+    def http_transport(self, ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncBaseTransport:
+        """An httpx transport whose connections originate on this host; `ssl_context` replaces
+        the default (system CAs, verifying) for TLS, e.g. a listener's own CA."""
 
     def keepalive_transport(self) -> httpx.AsyncBaseTransport:
         """A transport that may keep connections open between requests (default: http_transport)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import socket
 import ssl
@@ -71,6 +72,15 @@ class HttpResult:
         return clean_block(self.body.decode("utf-8", "replace"))
 
 
+@dataclass(frozen=True, slots=True)
+class TlsIdentity:
+    """Whom a request claims to talk to, like `curl --connect-to`: the TLS server name (SNI, and
+    the name the certificate must carry) and the SSL context that verifies it."""
+
+    sni: str = ""  # "" = the URL's host
+    ssl_context: ssl.SSLContext | None = None  # None = the host's default (system CAs)
+
+
 class Trace:
     """httpcore trace callback (must be async with AsyncClient) recording when each phase happened."""
 
@@ -112,17 +122,29 @@ async def http_request(
     *,
     headers: Mapping[str, str] | None = None,
     timeout: float,
+    tls: TlsIdentity | None = None,
 ) -> HttpResult:
     """`method url` from `host`. Each phase waits up to `timeout`; the whole request at most
     2 × timeout + 1 s (room for a remote curl to report its own timeout first)."""
     budget = 2 * timeout + 1.0
     sent = httpx.Headers({"User-Agent": USER_AGENT})
     sent.update(headers or {})
-    client = host.shared_client(keepalive=False)  # a fresh connection: connect_ms is measured
+    own_context = tls is not None and tls.ssl_context is not None
+    if own_context and tls is not None:  # a listener's own CA: a client of its own, closed after
+        client = httpx.AsyncClient(
+            transport=host.http_transport(tls.ssl_context), trust_env=False, follow_redirects=False
+        )
+    else:
+        client = host.shared_client(keepalive=False)  # a fresh connection: connect_ms is measured
     transport = client_transport(client)
     trace = Trace()
+    extensions: dict[str, Any] = {"trace": trace}
+    if tls is not None and tls.sni:
+        extensions["sni_hostname"] = tls.sni  # httpcore: the TLS server name, not the URL's host
     try:
-        async with asyncio.timeout(budget):
+        async with asyncio.timeout(budget), contextlib.AsyncExitStack() as stack:
+            if own_context:
+                await stack.enter_async_context(client)
             await host.connect()  # an SSH handshake must not count as the request's connect time
             start = time.monotonic()
             async with client.stream(
@@ -130,7 +152,7 @@ async def http_request(
                 url,
                 headers=sent,
                 timeout=httpx.Timeout(timeout),
-                extensions={"trace": trace},
+                extensions=extensions,
             ) as response:
                 body = await _read_limited(response)
             total_ms = (time.monotonic() - start) * 1000.0

@@ -40,10 +40,10 @@ def shared_ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def timing_transport() -> httpx.AsyncHTTPTransport:
+def timing_transport(ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncHTTPTransport:
     """A transport that never reuses connections, so every request reports its own connect time."""
     return httpx.AsyncHTTPTransport(
-        verify=shared_ssl_context(),
+        verify=ssl_context or shared_ssl_context(),
         limits=httpx.Limits(max_keepalive_connections=0),
     )
 
@@ -185,8 +185,8 @@ class LocalHost(Host):
                 await writer.wait_closed()
         return TcpResult(host, port, True, connect_ms=connect_ms, via="socket")
 
-    def http_transport(self) -> httpx.AsyncBaseTransport:
-        return timing_transport()
+    def http_transport(self, ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncBaseTransport:
+        return timing_transport(ssl_context)
 
     def keepalive_transport(self) -> httpx.AsyncBaseTransport:
         return keepalive_transport()

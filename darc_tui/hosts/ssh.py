@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import random
 import re
+import ssl
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
 
 import asyncssh
 import httpx
@@ -26,23 +25,10 @@ from darc_tui.hosts.ssh_mux import MuxError
 from darc_tui.hosts.ssh_stream import SshStream
 from darc_tui.hosts.ssh_tcp import open_tcp_over
 from darc_tui.model import HostState
+from darc_tui.retry import Backoff
 
 MAX_HOPS = 4
 _PROXY_JUMP = re.compile(r"^(?:(?P<user>[^@]+)@)?(?P<host>\[[^\]]+\]|[^:]+)(?::(?P<port>\d+))?$")
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Capped exponential backoff with jitter, so many hosts do not reconnect in lockstep
-    (sshd's MaxStartups drops bursts of unauthenticated connections)."""
-
-    base: float = 1.0
-    cap: float = 30.0
-    jitter: float = 0.2
-
-    def delay(self, failures: int) -> float:
-        raw = min(self.cap, self.base * 2 ** max(failures - 1, 0))
-        return raw * random.uniform(1 - self.jitter, 1 + self.jitter)
 
 
 class SshHost(Host):
@@ -296,10 +282,10 @@ class SshHost(Host):
             return TcpResult(host, port, False, error=f"host down: {exc}", via="ssh direct-tcpip")
         return await open_tcp_over(self, link, host, port, timeout=timeout)
 
-    def http_transport(self) -> httpx.AsyncBaseTransport:
+    def http_transport(self, ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncBaseTransport:
         from darc_tui.hosts.ssh_http import SshHttpTransport
 
-        return SshHttpTransport(self)
+        return SshHttpTransport(self, ssl_context)
 
 
 def _retrieve_exception(task: asyncio.Task[Link]) -> None:

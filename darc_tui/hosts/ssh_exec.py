@@ -7,7 +7,16 @@ import asyncio
 
 import asyncssh
 
-from darc_tui.hosts._common import CLOSE_GRACE, elapsed_ms, one_line, timed_out
+from darc_tui.hosts._common import (
+    CLOSE_GRACE,
+    OUTPUT_LIMIT,
+    STDERR_LIMIT,
+    elapsed_ms,
+    one_line,
+    read_capped,
+    timed_out,
+    too_large,
+)
 from darc_tui.hosts.base import CommandResult, shell_join
 from darc_tui.hosts.ssh_link import Link
 from darc_tui.hosts.ssh_mux import Mux, MuxResult
@@ -30,6 +39,9 @@ async def run_over_mux(
             args, None, error=f"connection lost: {exc}", duration_ms=elapsed_ms(start)
         )
     duration = elapsed_ms(start)
+    if result.truncated:  # the helper kept the first OUTPUT_LIMIT bytes: say so, never use half
+        error = too_large(OUTPUT_LIMIT)
+        return CommandResult(args, None, result.stdout, result.stderr, error, duration)
     if result.timed_out:
         return CommandResult(args, None, result.stdout, result.stderr, timed_out(timeout), duration)
     return CommandResult(args, result.status, result.stdout, result.stderr, duration_ms=duration)
@@ -46,7 +58,7 @@ async def run_in_session(
     error = ""
     try:
         async with asyncio.timeout(timeout + REMOTE_KILL_AFTER + CLOSE_GRACE):
-            status, out, err = await _run_process(link.conn, command, input)
+            status, out, err, cut = await _run_process(link.conn, command, input)
     except TimeoutError:
         error = timed_out(timeout)
     except asyncssh.ChannelOpenError as exc:
@@ -56,6 +68,8 @@ async def run_in_session(
     duration = elapsed_ms(start)
     if error:
         return CommandResult(args, None, error=error, duration_ms=duration)
+    if cut:  # e.g. `cat` of a remote /dev/zero: bounded, and said so
+        return CommandResult(args, None, out, err, too_large(OUTPUT_LIMIT), duration)
     if status in (124, 128 + 9) and duration >= timeout * 1000 * 0.9:
         return CommandResult(args, None, out, err, timed_out(timeout), duration)
     return CommandResult(args, status, out, err, duration_ms=duration)
@@ -63,12 +77,25 @@ async def run_in_session(
 
 async def _run_process(
     conn: asyncssh.SSHClientConnection, command: str, input: bytes | None
-) -> tuple[int | None, bytes, bytes]:
+) -> tuple[int | None, bytes, bytes, bool]:
+    """(exit status, stdout up to OUTPUT_LIMIT, stderr's head, whether stdout was cut)."""
     async with conn.create_process(command, encoding=None) as process:
-        if not input:
-            process.stdin.write_eof()  # commands that read stdin must not wait for more
-        out, err = await process.communicate(input or None)
-        return process.returncode, out or b"", err or b""
+        if input:
+            process.stdin.write(input)
+        process.stdin.write_eof()  # commands that read stdin must not wait for more
+
+        async def read_stdout() -> tuple[bytes, bool]:
+            out, cut = await read_capped(process.stdout, OUTPUT_LIMIT)
+            if cut:  # stop the remote side now (communicate() kept everything: GBs)
+                process.close()
+            return out, cut
+
+        (out, cut), (err, _) = await asyncio.gather(
+            read_stdout(), read_capped(process.stderr, STDERR_LIMIT, drain=True)
+        )
+        if not cut:
+            await process.wait_closed()
+        return process.returncode, out, err, cut
 
 
 async def stream_in_session(link: Link, argv: tuple[str, ...], wait: float) -> SshStream:

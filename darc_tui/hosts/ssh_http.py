@@ -237,10 +237,10 @@ class SshHttpTransport(httpx.AsyncBaseTransport):
     """An httpx transport whose connections start on the SSH host (no keep-alive: every request
     reports its own connect time)."""
 
-    def __init__(self, ssh: SshHost) -> None:
+    def __init__(self, ssh: SshHost, ssl_context: ssl.SSLContext | None = None) -> None:
         self._ssh = ssh
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=shared_ssl_context(),
+            ssl_context=ssl_context or shared_ssl_context(),
             max_keepalive_connections=0,
             network_backend=_SshBackend(ssh),
         )

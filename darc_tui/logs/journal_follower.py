@@ -16,11 +16,9 @@ from darc_tui.hosts.base import Host, shell_join
 from darc_tui.ids import ProbeId
 from darc_tui.logs.common import (
     FOLLOWER_BACKOFF,
-    Backoff,
     ChunkPump,
     Line,
     LineSplitter,
-    LogSink,
     StatusReporter,
     display_text,
     gap_record,
@@ -28,6 +26,8 @@ from darc_tui.logs.common import (
 from darc_tui.logs.positions import Positions
 from darc_tui.model import LogRecord, Status
 from darc_tui.parse.journal import JournalNotice, journal_notices, parse_journal_line
+from darc_tui.retry import Backoff
+from darc_tui.sinks import LogSink
 
 SETTLE = 1.0  # seconds without an error after start before the source is reported as following
 

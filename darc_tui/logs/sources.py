@@ -10,13 +10,15 @@ from collections.abc import Mapping, Sequence
 
 from darc_tui.config import Config
 from darc_tui.hosts.base import Host, shell_join
-from darc_tui.logs.common import FOLLOWER_BACKOFF, Backoff, LogSink
+from darc_tui.logs.common import FOLLOWER_BACKOFF
 from darc_tui.logs.file_follower import FileFollower
 from darc_tui.logs.formats import access_fields, envoy_log_fields, load_access_format
 from darc_tui.logs.journal_follower import JournalFollower
 from darc_tui.logs.positions import Positions
 from darc_tui.logs.window import WINDOW_S, AccessWindow, window_evidence
 from darc_tui.model import Evidence, LogRecord
+from darc_tui.retry import Backoff
+from darc_tui.sinks import LogSink
 
 SOURCES = ("access", "error", "journal")
 EMIT_EVERY = 2.0  # seconds between access-window evidence updates

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from darc_tui.parse import _envoy_listener as _listener
 from darc_tui.parse._values import (
     dig,
     duration,
@@ -13,7 +14,6 @@ from darc_tui.parse._values import (
     mapping,
     percent,
     repeated,
-    scalar,
     text,
     to_int,
 )
@@ -24,18 +24,13 @@ from darc_tui.parse.envoy_summary import (
     DEFAULT_PANIC_THRESHOLD,
     CircuitBreaker,
     ClusterSummary,
-    Cors,
     Endpoint,
     HealthCheck,
     ListenerSummary,
     OutlierDetection,
-    Route,
-    VirtualHost,
 )
 
-HCM = "envoy.filters.network.http_connection_manager"
 HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
-CORS_FILTER = "envoy.filters.http.cors"
 EndpointMap = Mapping[str, tuple[Endpoint, ...]]
 # enum names by number, for configs that write the number (Envoy accepts both)
 CLUSTER_TYPES = ("STATIC", "STRICT_DNS", "LOGICAL_DNS", "EDS", "ORIGINAL_DST")
@@ -179,18 +174,11 @@ def _outlier(raw: Any) -> OutlierDetection:
     )
 
 
-def _is_tls(socket: Any) -> bool:
-    kind = text(dig(socket, "typed_config", "@type"))
-    return text(dig(socket, "name")) in ("envoy.transport_sockets.tls", "tls") or kind.endswith(
-        "TlsContext"
-    )
-
-
 def _upstream_tls(raw: Mapping[str, Any]) -> tuple[bool, str]:
     sockets = [raw.get("transport_socket")]
     sockets += [dig(m, "transport_socket") for m in repeated(raw.get("transport_socket_matches"))]
     for socket in sockets:
-        if _is_tls(socket):
+        if _listener.is_tls(socket):
             return True, text(dig(socket, "typed_config", "sni"))
     return False, ""
 
@@ -225,128 +213,12 @@ def _idle_timeout(raw: Mapping[str, Any]) -> float:
     return DEFAULT_IDLE_TIMEOUT if value is None else value
 
 
-# ---------------------------------------------------------------------------------------------
-# listeners and routes
-
-
 def listener(
     raw: Mapping[str, Any], *, dynamic: bool = False, routes: Mapping[str, Any] | None = None
 ) -> ListenerSummary:
     where = address(raw.get("address"))
-    chains = [c for c in repeated(raw.get("filter_chains")) if isinstance(c, Mapping)]
-    if isinstance(raw.get("default_filter_chain"), Mapping):
-        chains.append(raw["default_filter_chain"])
-    hcm = next((f for c in chains for f in repeated(c.get("filters")) if _is_hcm(f)), None)
-    config = mapping(dig(hcm, "typed_config"))
-    route_config = config.get("route_config")
-    rds_name = text(dig(config, "rds", "route_config_name"))
-    if not isinstance(route_config, Mapping):
-        route_config = mapping((routes or {}).get(rds_name))
-    return ListenerSummary(
-        name=text(raw.get("name")),
-        address=where.address if where else "",
-        port=where.port if where and where.port else None,
-        protocol=enum(dig(raw, "address", "socket_address", "protocol")) or "TCP",
-        virtual_hosts=virtual_hosts(route_config),
-        route_config_name=rds_name or text(route_config.get("name")),
-        http_filters=tuple(text(dig(f, "name")) for f in repeated(config.get("http_filters"))),
-        tls=any(_is_tls(c.get("transport_socket")) for c in chains),
-        dynamic=dynamic,
-    )
-
-
-def _is_hcm(raw: Any) -> bool:
-    kind = text(dig(raw, "typed_config", "@type"))
-    return text(dig(raw, "name")) == HCM or kind.endswith(".HttpConnectionManager")
-
-
-def virtual_hosts(route_config: Mapping[str, Any]) -> tuple[VirtualHost, ...]:
-    found = []
-    for vh in repeated(route_config.get("virtual_hosts")):
-        if not isinstance(vh, Mapping):
-            continue
-        found.append(
-            VirtualHost(
-                name=text(vh.get("name")),
-                domains=tuple(scalar(d) for d in repeated(vh.get("domains"))),
-                routes=tuple(
-                    _route(r) for r in repeated(vh.get("routes")) if isinstance(r, Mapping)
-                ),
-                cors=_cors(vh),
-            )
-        )
-    return tuple(found)
-
-
-_MATCHES = (
-    ("prefix", ("prefix",)),
-    ("path", ("path",)),
-    ("regex", ("safe_regex", "regex")),
-    ("path_separated_prefix", ("path_separated_prefix",)),
-    ("path_match_policy", ("path_match_policy", "name")),
-)
-
-
-def _route(raw: Mapping[str, Any]) -> Route:
-    match = mapping(raw.get("match"))
-    kind, value = "other", ""
-    for name, keys in _MATCHES:
-        if keys[0] in match:
-            kind, value = name, text(dig(match, *keys))
-            break
-    action = mapping(raw.get("route"))
-    cluster_name, how = text(action.get("cluster")), "cluster"
-    if not cluster_name:
-        weighted = [
-            text(dig(c, "name")) for c in repeated(dig(action, "weighted_clusters", "clusters"))
-        ]
-        cluster_name, how = ", ".join(weighted), "weighted_clusters"
-        if not weighted:
-            how = next(
-                (
-                    k
-                    for k in ("cluster_header", "redirect", "direct_response")
-                    if k in action or k in raw
-                ),
-                "other",
-            )
-    return Route(
-        match=kind,
-        value=value,
-        cluster=cluster_name,
-        action=how,
-        prefix_rewrite=text(action.get("prefix_rewrite")),
-        cors=_cors(action) or _cors(raw),
-    )
-
-
-def _cors(raw: Mapping[str, Any]) -> Cors | None:
-    """The deprecated `cors` field or the cors filter's per-route config, whichever is set."""
-    policy = raw.get("cors")
-    if not isinstance(policy, Mapping):
-        policy = dig(raw, "typed_per_filter_config", CORS_FILTER)
-    if not isinstance(policy, Mapping):
-        return None
-    origins = []
-    for matcher in repeated(policy.get("allow_origin_string_match")):
-        for key, label in (
-            ("exact", ""),
-            ("prefix", "prefix:"),
-            ("suffix", "suffix:"),
-            ("contains", "contains:"),
-        ):
-            if key in mapping(matcher):
-                origins.append(label + text(matcher[key]))
-        if "safe_regex" in mapping(matcher):
-            origins.append("regex:" + text(dig(matcher, "safe_regex", "regex")))
-    return Cors(
-        allow_origins=tuple(origins),
-        allow_methods=scalar(policy.get("allow_methods")),
-        allow_headers=scalar(policy.get("allow_headers")),
-        expose_headers=scalar(policy.get("expose_headers")),
-        max_age=scalar(policy.get("max_age")),
-        allow_credentials=policy.get("allow_credentials") is True,
-    )
+    at = (where.address, where.port or None) if where is not None else None
+    return _listener.listener(raw, at, dynamic=dynamic, routes=routes)
 
 
 def admin_endpoint(admin: Any) -> Endpoint | None:

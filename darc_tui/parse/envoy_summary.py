@@ -189,6 +189,19 @@ class VirtualHost:
 
 
 @dataclass(frozen=True, slots=True)
+class FilterChain:
+    """One filter chain: `key` is its name or, unnamed, its filter_chain_match
+    ("server_names=a.example transport_protocol=tls"; "*" matches all; "default")."""
+
+    key: str
+    filters: tuple[str, ...] = ()  # network filter names
+    tls: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.key}: {', '.join(self.filters) or 'no filters'}{' (tls)' * self.tls}"
+
+
+@dataclass(frozen=True, slots=True)
 class ListenerSummary:
     name: str
     address: str = ""
@@ -199,6 +212,7 @@ class ListenerSummary:
     tls: bool = False  # a downstream TLS transport socket on some filter chain
     dynamic: bool = False
     protocol: str = "TCP"  # of the socket address: TCP | UDP (QUIC listeners)
+    filter_chains: tuple[FilterChain, ...] = ()
 
     @property
     def key(self) -> str:
@@ -364,6 +378,7 @@ def _fields_text(obj: object) -> str:
 
 def _listener_fields(x: ListenerSummary) -> Iterator[tuple[str, str]]:
     yield "address", f"{x.address}:{x.port}"
+    yield "filter chains", "; ".join(map(str, x.filter_chains)) or "none"
     yield "http filters", ", ".join(x.http_filters) or "none"
     yield "route_config", x.route_config_name or "-"
     for vh in x.virtual_hosts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import yaml
 
@@ -10,6 +11,7 @@ from darc_tui.parse import _envoy_proto as proto
 from darc_tui.parse import one_line
 from darc_tui.parse._values import dig, repeated
 from darc_tui.parse.envoy_summary import ConfigChange, EnvoySummary, diff
+from darc_tui.parse.safe_yaml import Loader
 from darc_tui.parse.safe_yaml import load as load_yaml
 
 __all__ = ["ConfigChange", "EnvoySummary", "diff", "parse_envoy_yaml"]
@@ -19,7 +21,7 @@ def parse_envoy_yaml(text: str | bytes, *, source: str = "") -> EnvoySummary:
     """Static clusters, listeners and admin of a bootstrap; errors name the line and column."""
     where = f"{source}: " if source else ""
     try:
-        doc = load_yaml(text)  # libyaml, with an alias budget
+        doc = _drop_ignored(load_yaml(text, loader_class=_EnvoyLoader))  # libyaml, alias budget
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -46,3 +48,33 @@ def parse_envoy_yaml(text: str | bytes, *, source: str = "") -> EnvoySummary:
         admin=proto.admin_endpoint(doc.get("admin")),
         source=source,
     )
+
+
+class _Ignored:
+    """A mapping key tagged `!ignore`: Envoy's YAML reader drops the entry (a place to keep
+    anchors, e.g. `!ignore defaults: {timeout: &t 2s}`); each one is its own object."""
+
+
+class _EnvoyLoader(Loader):
+    pass
+
+
+_EnvoyLoader.add_constructor("!ignore", lambda loader, node: _Ignored())
+
+
+def _drop_ignored(doc: Any) -> Any:
+    """`doc` without the entries whose key is tagged `!ignore` (in place; aliases share nodes)."""
+    seen: set[int] = set()
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            for key in [k for k in node if isinstance(k, _Ignored)]:
+                del node[key]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None if isinstance(doc, _Ignored) else doc

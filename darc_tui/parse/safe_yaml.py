@@ -18,6 +18,7 @@ try:  # the libyaml loader is ~3x faster on big files; the pure-Python one is th
 except ImportError:  # pragma: no cover - wheels ship libyaml
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+Loader = _Loader
 ALIAS_BUDGET = 100_000  # extra nodes aliases may add when the document is read as a tree
 
 
@@ -25,9 +26,10 @@ class YamlBudgetError(yaml.YAMLError):
     """The document's aliases expand beyond the budget, or an alias refers to its own anchor."""
 
 
-def load(text: str | bytes, *, budget: int = ALIAS_BUDGET) -> Any:
-    """Like `yaml.safe_load` (libyaml when present), refusing alias bombs and recursive aliases."""
-    loader = _Loader(text)
+def load(text: str | bytes, *, budget: int = ALIAS_BUDGET, loader_class: type = _Loader) -> Any:
+    """Like `yaml.safe_load` (libyaml when present), refusing alias bombs and recursive aliases.
+    `loader_class`: a subclass of this module's `Loader` with extra constructors."""
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import Any
 
 from darc_tui.config import Config
 from darc_tui.hosts.base import Host, shell_join
@@ -42,6 +43,7 @@ class AccessLogProbe(Probe):
         self.host, self.path, self.config_path, self.window_s = host, path, config_path, window_s
         self._format: AnyFormat | None = None
         self._format_note = ""
+        self._parsed: dict[bytes, dict[str, Any]] = {}  # raw line → fields, from the last run
 
     @property
     def command(self) -> str:
@@ -74,11 +76,18 @@ class AccessLogProbe(Probe):
         window = AccessWindow(self.window_s)
         fmt = self._format
         assert fmt is not None
+        # the tail overlaps the previous one almost entirely: parse only the lines not seen then
+        seen, parsed = self._parsed, {}
         for raw in lines:
             if not raw.strip():
                 continue
-            rec = fmt.parse(raw.decode("utf-8", "replace"))
-            window.add({} if rec is None else rec.to_json(), now)
+            fields = seen.get(raw)
+            if fields is None:
+                rec = fmt.parse(raw.decode("utf-8", "replace"))
+                fields = {} if rec is None else rec.to_json()
+            parsed[raw] = fields
+            window.add(fields, now)
+        self._parsed = parsed
         counts = window.counts(now if now is not None else time.time())
         ev = window_evidence(counts, self.target, command=self.command)
         facts = {**ev.facts, "format": self._format_note}

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from darc_tui.config import LOCAL, Config
 from darc_tui.errors import ErrorKind, classify
 from darc_tui.hosts.base import Host
-from darc_tui.hosts.http import HttpResult, http_request
+from darc_tui.hosts.http import HttpResult, TlsIdentity, http_request
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.probes._commands import host_named, shown
+from darc_tui.probes._listener import ListenerIdentity, listener_identity, unverified_context
 from darc_tui.probes.base import Probe
 
 BODY_FACT_CHARS = 200
@@ -107,23 +108,49 @@ class HttpHealthProbe(Probe):
         name: ProbeId = ProbeId.BACKEND_HEALTH,
         interval: float | None = None,
         timeout: float = 2.0,
+        identity: ListenerIdentity | None = None,
     ) -> None:
         super().__init__(f"{url} ({vantage.value})", interval=interval, timeout=timeout)
         self.name, self.host, self.url, self.vantage = name, host, url, vantage
+        self.identity = identity  # the site's Host/SNI/CA on requests to Envoy's listener
 
     @property
     def command(self) -> str:
-        return shown(self.host, ("curl", "-sv", "--max-time", f"{2 * self.timeout:g}", self.url))
+        target = self.identity.curl_args(self.url) if self.identity else (self.url,)
+        return shown(self.host, ("curl", "-sv", "--max-time", f"{2 * self.timeout:g}", *target))
 
     async def run(self) -> Evidence:
+        identity = self.identity
         try:
-            result = await http_request(self.host, "GET", self.url, timeout=self.timeout)
+            result = await http_request(
+                self.host,
+                "GET",
+                self.url,
+                timeout=self.timeout,
+                headers=identity.headers() if identity else None,
+                tls=identity.tls(self.url) if identity else None,
+            )
         except Exception as exc:  # the boundary: a probe never raises into the engine
             detail, kind = f"GET {self.url}: {exc}", classify(exc)
             return self.evidence(Status.ERROR, detail, facts={"error": str(exc)}, error_kind=kind)
-        return self.judge(result)
+        return self.judge(result, await self._speaks_tls(result))
 
-    def judge(self, result: HttpResult) -> Evidence:
+    async def _speaks_tls(self, result: HttpResult) -> bool | None:
+        """A plain request the backend reset may have met a TLS-only server: a TLS handshake
+        (not verified: only whether it speaks TLS) tells. None = not asked."""
+        if (
+            self.vantage is Vantage.THROUGH_ENVOY
+            or not self.url.startswith("http://")
+            or result.error_kind not in (ErrorKind.RESET, ErrorKind.PROTOCOL)
+        ):
+            return None
+        https = "https://" + self.url.removeprefix("http://")
+        tls = await http_request(
+            self.host, "GET", https, timeout=self.timeout, tls=TlsIdentity("", unverified_context())
+        )
+        return tls.status is not None
+
+    def judge(self, result: HttpResult, speaks_tls: bool | None = None) -> Evidence:
         reply = None
         if self.vantage is Vantage.THROUGH_ENVOY and result.status is not None:
             headers = {k.lower(): v for k, v in result.headers}
@@ -135,7 +162,7 @@ class HttpHealthProbe(Probe):
             detail,
             latency_ms=result.total_ms,
             via=result.via,
-            facts=self._facts(result, reply),
+            facts={**self._facts(result, reply), "speaks_tls": speaks_tls},
             data=check,
             observed_at=result.observed_at,
             error_kind=result.error_kind,
@@ -160,6 +187,8 @@ class HttpHealthProbe(Probe):
             return Status.WARN, f"{head} redirect to {result.header('location') or '?'}"
         if result.total_ms is not None and result.total_ms > 500 * self.timeout:
             return Status.WARN, f"{head}: slow (over half the {self.timeout:g} s timeout)"
+        if self.identity and not self.identity.verify and self.url.startswith("https:"):
+            return Status.WARN, f"{head}, certificate NOT verified (envoy.listener_verify = false)"
         return Status.OK, head
 
     def _facts(self, result: HttpResult, reply: EnvoyReply | None) -> dict[str, object]:
@@ -216,8 +245,18 @@ def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
         name = ProbeId.ENVOY_LISTENER if config.site.public_url else ProbeId.BACKEND_HEALTH
         url = _join(config.envoy.listener_url, config.backend.health_path)
         plan.append((envoy_host, url, Vantage.THROUGH_ENVOY, name))
+    identity = listener_identity(config)
+    listener = config.envoy.listener_url.rstrip("/")
     return [
-        HttpHealthProbe(host, url, vantage, name=name, interval=interval, timeout=timeout)
+        HttpHealthProbe(
+            host,
+            url,
+            vantage,
+            name=name,
+            interval=interval,
+            timeout=timeout,
+            identity=identity if listener and url.startswith(listener + "/") else None,
+        )
         for host, url, vantage, name in plan
         if host is not None
     ]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from abc import ABC, abstractmethod
 
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
+
+log = logging.getLogger(__name__)
 
 
 class Probe(ABC):
@@ -57,6 +60,7 @@ class ObservingProbe(Probe):
         try:
             return await self.observe()
         except Exception as exc:  # the boundary: a probe never raises into the engine
+            log.warning("probe %s (%s): unexpected failure", self.name, self.target, exc_info=True)
             return self.evidence(Status.ERROR, f"{self.name}: {type(exc).__name__}: {exc}")
 
     @abstractmethod

@@ -12,6 +12,7 @@ from darc_tui.hosts.http import HttpResult, http_request
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.probes._commands import shown
+from darc_tui.probes.backend_health import classify_reply
 from darc_tui.probes.base import Probe
 
 REQUEST_METHOD = "GET"
@@ -132,9 +133,14 @@ class CorsPreflightProbe(Probe):
             )
         else:
             status, detail = Status.OK, f"{head}, origin allowed"
+        headers = {k.lower(): v for k, v in pre.result.headers}
+        # Envoy's own error reply (UF, UH, NR, …) never reached the backend's CORS logic
+        reply = classify_reply(pre.status, headers, pre.result.text())
         facts = {
             "origin": pre.origin,
             "status": pre.status,
+            "local_reply": reply.local_reply,
+            "flag": reply.flag,
             "allowed": pre.allowed,
             "allow_origin": pre.allow_origin,
             "allow_methods": pre.allow_methods,

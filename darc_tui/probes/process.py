@@ -15,7 +15,7 @@ from darc_tui.config import Config
 from darc_tui.hosts.base import Host
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
-from darc_tui.parse.ps import PS_ARGV, EnvoyProcess, ProcessRow, find_envoys
+from darc_tui.parse.ps import PS_ARGV, EnvoyProcess, ProcessRow, find_envoys, is_envoy
 from darc_tui.parse.ss import ListeningSocket, parse_ss
 from darc_tui.probes._commands import host_named, list_processes, privileged, shown, uses_sudo
 from darc_tui.probes.base import Probe
@@ -46,6 +46,70 @@ def _psutil_rows() -> tuple[ProcessRow, ...]:
         elapsed = int(now - created) if isinstance(created, int | float) else None
         rows.append(ProcessRow(info["pid"], info.get("ppid") or 0, elapsed, tuple(cmdline)))
     return tuple(rows)
+
+
+def _local_rows(binary: str) -> tuple[tuple[ProcessRow, ...], int]:
+    """(Envoy candidates and their parents, processes seen) from /proc (blocking: in a thread).
+
+    psutil builds an object and reads three files per process (30-40 ms of CPU for 160
+    processes, every 2 s); this reads each process's cmdline once and /proc/PID/stat only for
+    the few that matter: about a tenth of the cost. psutil remains where /proc is missing."""
+    if not os.path.isdir("/proc/self"):
+        every = _psutil_rows()
+        return every, len(every)
+    argvs: dict[int, tuple[str, ...]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdecimal() and (argv := proc_argv(int(entry))):
+            argvs[int(entry)] = argv
+    uptime, ticks = _uptime(), os.sysconf("SC_CLK_TCK")
+    rows: dict[int, ProcessRow] = {}
+    for pid, argv in argvs.items():
+        if not is_envoy(argv, binary) or (row := _stat_row(pid, argv, uptime, ticks)) is None:
+            continue
+        rows[pid] = row
+        parent = argvs.get(row.ppid)  # the hot-restart wrapper, if it is one
+        if parent is not None and row.ppid not in rows:
+            rows[row.ppid] = _stat_row(row.ppid, parent, uptime, ticks) or ProcessRow(
+                row.ppid, 0, None, parent
+            )
+    return tuple(rows.values()), len(argvs)
+
+
+def proc_argv(pid: int) -> tuple[str, ...]:
+    """argv of a process from /proc/PID/cmdline; () when gone, unreadable or a kernel thread."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            raw = f.read()
+    except OSError:
+        return ()
+    return (
+        tuple(a.decode("utf-8", "surrogateescape") for a in raw.rstrip(b"\0").split(b"\0"))
+        if raw
+        else ()
+    )
+
+
+def _stat_row(
+    pid: int, argv: tuple[str, ...], uptime: float | None, ticks: int
+) -> ProcessRow | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    # the command name (field 2) may hold spaces and parentheses: split after the last ")"
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    ppid, start = int(fields[1]), int(fields[19])
+    elapsed = None if uptime is None else max(0, int(uptime - start / ticks))
+    return ProcessRow(pid, ppid, elapsed, argv)
+
+
+def _uptime() -> float | None:
+    try:
+        with open("/proc/uptime", "rb") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def select_envoy(
@@ -86,28 +150,30 @@ class EnvoyProcessProbe(Probe):
     def command(self) -> str:
         return shown(self.host, PS_ARGV) + " | grep '[e]nvoy'"
 
-    async def _rows(self) -> tuple[tuple[ProcessRow, ...], str]:
+    async def _rows(self) -> tuple[tuple[ProcessRow, ...], int, str]:
+        """(rows holding every Envoy and its parent, processes checked, error)."""
         if self.host.kind == "local":
             try:
-                return await asyncio.to_thread(_psutil_rows), ""
+                rows, seen = await asyncio.to_thread(_local_rows, self.binary)
             except Exception as exc:  # psutil.Error, OSError: the boundary never raises
-                return (), f"psutil: {exc}"
+                return (), 0, f"psutil: {exc}"
+            return rows, seen, ""
         try:
             result, table = await list_processes(self.host, self.timeout)
         except Exception as exc:  # the boundary: a probe never raises into the engine
-            return (), f"ps failed: {exc}"
+            return (), 0, f"ps failed: {exc}"
         if not result.ok:
-            return (), f"ps failed: {result.why()}"
-        return table.rows, table.error
+            return (), 0, f"ps failed: {result.why()}"
+        return table.rows, len(table.rows), table.error
 
     async def run(self) -> Evidence:
-        rows, error = await self._rows()
+        rows, seen, error = await self._rows()
         if error:
             return self.evidence(Status.ERROR, error, via=self.via, facts={"error": error})
         found = find_envoys(rows, self.binary)
         envoy, matches = select_envoy(found, self.config_path)
         if envoy is None:
-            detail = f"no Envoy process on {self.host.name} ({len(rows)} processes checked)"
+            detail = f"no Envoy process on {self.host.name} ({seen} processes checked)"
             return self.evidence(
                 Status.FAIL, detail, via=self.via, facts={"running": False, "count": 0}
             )

@@ -15,12 +15,14 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import sys
 import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from darc_tui.config import Config
 from darc_tui.model import DeployMarker, Snapshot, TimelineEvent
 from darc_tui.recording.codec import (
     FORMAT,
@@ -29,7 +31,7 @@ from darc_tui.recording.codec import (
     evidence_to_json,
     host_to_json,
 )
-from darc_tui.redact import redact_evidence, redact_finding, redact_text
+from darc_tui.redact import redact_evidence, redact_finding, redact_json
 
 FLUSH_EVERY = 1.0  # seconds: what a killed writer can lose at most
 MAX_BYTES = 64 * 1024 * 1024
@@ -43,11 +45,13 @@ class Recorder:
         path: str | os.PathLike[str],
         *,
         site: str = "",
+        where: dict[str, str] | None = None,
         max_bytes: int = MAX_BYTES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = Path(path)
         self.site = site
+        self.where = dict(where or {})  # envoy host, cluster, backend: the console's header
         self.max_bytes = max_bytes
         self.clock = clock
         self.part = 0
@@ -69,8 +73,8 @@ class Recorder:
         self._findings = self._hosts = None
         self._deploys.clear()
         self._timeline.clear()
-        header = {"format": FORMAT, "version": VERSION, "site": self.site, "part": self.part}
-        header["started_at"] = time.time()
+        header: dict[str, Any] = {"format": FORMAT, "version": VERSION, "site": self.site}
+        header.update(part=self.part, started_at=time.time(), where=self.where)
         self._line(header)
         self._flush()
 
@@ -136,7 +140,8 @@ class Recorder:
 
     def _line(self, doc: dict[str, Any]) -> None:
         assert self._gz is not None
-        text = redact_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
+        # values masked before serialisation: masking JSON text can break the line
+        text = json.dumps(redact_json(doc), ensure_ascii=False, separators=(",", ":"))
         self._gz.write(text.encode("utf-8") + b"\n")
 
     def _flush(self) -> None:
@@ -146,9 +151,17 @@ class Recorder:
         self._last_flush = self.clock()
 
 
-def open_recorder(path: str, site: str) -> Recorder:
-    """A Recorder on `path`; OSError (no such directory, permission) for the caller to report."""
-    return Recorder(path, site=site)
+def open_recorder(path: str, config: Config, command: str) -> Recorder | None:
+    """A Recorder on `path`, or None after one line on stderr saying why not (exit 2 follows)."""
+    backend = config.backend.url.split("://", 1)[-1].rpartition("@")[2]  # no user:password
+    where = {"envoy_host": config.envoy.host, "cluster": config.envoy.cluster, "backend": backend}
+    try:
+        return Recorder(path, site=config.site.name, where=where)
+    except OSError as exc:
+        print(
+            f"darc-tui {command}: cannot record to {path}: {exc.strerror or exc}", file=sys.stderr
+        )
+        return None
 
 
 __all__ = ["FLUSH_EVERY", "MAX_BYTES", "Recorder", "open_recorder"]

@@ -147,9 +147,11 @@ class DarcApp(App[int]):
             await self.engine.start()
 
     async def on_unmount(self) -> None:
-        self.signals.remove()
-        if self.manage_engine:
-            await self.engine.stop()
+        try:
+            if self.manage_engine:
+                await self.engine.stop()
+        finally:
+            self.signals.remove()  # after the engine stopped: a hang there still ends on a signal
 
     def on_resize(self, event: events.Resize) -> None:
         width, height = event.size  # self.size still holds the previous size here

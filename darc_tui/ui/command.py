@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+
 from darc_tui.config import Config
 from darc_tui.ui.app import DarcApp, ReloadHandler
 from darc_tui.ui.engine_link import EngineApi
@@ -25,5 +28,14 @@ def run_console(
 
         engine = build_engine(config, with_logs=True)
     app = DarcApp(engine, config=config, read_only=read_only, on_reload=on_reload)
+    dev_logging()
     app.run(mouse=mouse)
     return app.return_code or 0
+
+
+def dev_logging() -> None:
+    """Under `textual run --dev`, darc-tui's log (tracebacks too) also reaches `textual console`."""
+    if "devtools" in os.environ.get("TEXTUAL", "").split(","):
+        from textual.logging import TextualHandler
+
+        logging.getLogger("darc_tui").addHandler(TextualHandler(stderr=False, stdout=False))

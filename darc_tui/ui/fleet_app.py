@@ -10,17 +10,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets.data_table import ColumnKey
 
 from darc_tui.config import Config
 from darc_tui.fleet.collect import FleetSource
 from darc_tui.fleet.model import FleetSnapshot
 from darc_tui.ui import fleet_view
+from darc_tui.ui.signals import ExitOnSignals
 from darc_tui.ui.table import sync_rows
 
 QUIT = 0
@@ -91,6 +93,7 @@ class FleetApp(App[Drill | int]):
         self.envoys: DataTable[Any] = DataTable(id="envoys", cursor_type="row", zebra_stripes=True)
         self.spread: DataTable[Any] = DataTable(id="spread", cursor_type="none")
         self.causes = Static("", id="causes", markup=False)
+        self.signals = ExitOnSignals(self)  # SIGTERM/SIGHUP end it like q, terminal restored
 
     def compose(self) -> ComposeResult:
         yield self.summary
@@ -101,8 +104,9 @@ class FleetApp(App[Drill | int]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        for column in fleet_view.ENVOY_COLUMNS:
-            self.envoys.add_column(column, key=column)
+        self.signals.install()
+        for column, width in fleet_view.ENVOY_COLUMNS:
+            self.envoys.add_column(column, key=column, width=width)
         for column in fleet_view.SPREAD_COLUMNS:
             self.spread.add_column(column, key=column)
         self.envoys.focus()
@@ -113,6 +117,15 @@ class FleetApp(App[Drill | int]):
         if self.sample_enabled:
             self._sample_loop()
         self.set_interval(1.0, self._tick_summary)
+
+    def on_resize(self, event: events.Resize) -> None:
+        column = self.envoys.columns.get(ColumnKey(fleet_view.ENVOY_COLUMNS[-1][0]))
+        if column is not None:
+            column.width = fleet_view.cluster_width(event.size.width)
+            self.envoys.refresh()
+
+    def on_unmount(self) -> None:
+        self.signals.remove()
 
     # -- sampling ------------------------------------------------------------------------------
 

@@ -6,12 +6,22 @@ import time
 
 from rich.text import Text
 
-from darc_tui.fleet.model import ClusterSpread, EnvoyRow, FleetSnapshot, Severity
+from darc_tui.fleet.model import ClusterSpread, EnvoyRow, FleetSnapshot, Scrape, Severity
 from darc_tui.fleet.report import envoy_cells
 
-# short headers: at 80 columns every number fits, the worst cluster's name (last) is cut
-ENVOY_COLUMNS = ("instance", "scrape", "live", "ep", "5xx/s", "hlth", "cxf/s", "ovf/s", "pnc/s",
-                 "worst cluster")  # fmt: skip
+# (header, width): fixed widths so the table never scrolls sideways; the worst cluster's name
+# (last) takes what the terminal has left (see `cluster_width`)
+ENVOY_COLUMNS = (("instance", 18), ("state", 5), ("ep", 2), ("5xx/s", 5), ("hlth", 5),
+                 ("cxf/s", 5), ("ovf/s", 5), ("pnc/s", 5), ("worst cluster", 11))  # fmt: skip
+CELL_PADDING = 1  # DataTable's default, each side
+
+
+def cluster_width(total: int) -> int:
+    """The worst-cluster column's width on a `total`-column terminal (1 for the scrollbar)."""
+    fixed = sum(w for _, w in ENVOY_COLUMNS[:-1]) + 2 * CELL_PADDING * len(ENVOY_COLUMNS)
+    return max(8, total - fixed - 1)
+
+
 SPREAD_COLUMNS = ("cluster", "unhealthy", "blast radius", "on")
 BAR_WIDTH = 10
 # the state word comes first in every row, so colour is never the only signal
@@ -27,9 +37,22 @@ _STYLE = {
 }
 
 
+def state_word(e: EnvoyRow) -> str:
+    """Scrape and server state in one word: DOWN (not scraped), live, drain, init, ?."""
+    if e.scrape is Scrape.DOWN:
+        return "DOWN"
+    if e.live is None:
+        return "?"
+    if e.live:
+        return "live"
+    return "drain" if e.state == 1 else "init"
+
+
 def envoy_row(e: EnvoyRow, max_5xx_per_s: float) -> tuple[Text, ...]:
     style = _STYLE[e.severity(max_5xx_per_s)]
-    return tuple(Text(cell, style=style) for cell in envoy_cells(e))
+    instance, _scrape, _live, *rest = envoy_cells(e)
+    cells = (instance, state_word(e), *rest)
+    return tuple(Text(cell, style=style, no_wrap=True, overflow="ellipsis") for cell in cells)
 
 
 def matches(e: EnvoyRow, needle: str) -> bool:

@@ -14,7 +14,7 @@ from textual.theme import Theme
 
 DEFAULT_THEME = "darc"
 FALLBACK_THEME = (
-    "textual-dark"  # built into Textual: used when darc_tui/themes/darc.toml is missing or broken
+    "textual-dark"  # built into Textual: used when the shipped darc.toml is missing or broken
 )
 _COLOR_KEYS = (
     "primary",
@@ -44,11 +44,17 @@ class LoadedThemes:
 
 
 def theme_dirs() -> list[Path]:
-    """The shipped themes (darc_tui/themes, package data: they travel with a wheel install) and
-    the user's config dir (…/darc-tui/themes)."""
-    repo = Path(__file__).resolve().parents[1] / "themes"
+    """The shipped themes and the user's config dir (…/darc-tui/themes), in that order."""
     user = Path(platformdirs.user_config_dir("darc-tui")) / "themes"
-    return [repo, user]
+    return [shipped_themes_dir(), user]
+
+
+def shipped_themes_dir() -> Path:
+    """`themes/` beside the package in a checkout; `darc_tui/themes` inside an installed wheel
+    (pyproject.toml force-includes it there)."""
+    package = Path(__file__).resolve().parents[1]
+    installed = package / "themes"
+    return installed if installed.is_dir() else package.parent / "themes"
 
 
 def load_themes(dirs: Iterable[Path] | None = None) -> LoadedThemes:

@@ -85,6 +85,10 @@ async def test_breaking_deploy_is_a_regression_naming_the_restart_and_the_cause(
     assert "envoy restarted" in regression["summary"]
     assert "5xx 0.0% → 100.0%" in regression["summary"], regression["summary"]
     assert any(m in regression["summary"] for m in mechanism), regression["summary"]
+    # the cause graph: what the deploy brought in is listed under it, and the site is down
+    brought = [c for c in doc["causes"][1:] if c["id"] in mechanism]
+    assert brought and brought[0]["explained_by"] == ["deploy.regression"], doc["causes"]
+    assert doc["site"] == "down"
     (comparison,) = doc["comparisons"]
     assert comparison["regressed"] and comparison["after"]["rate_5xx"] == 1.0
     assert comparison["before"]["rate_5xx"] == 0.0 and comparison["before"]["probe_requests"] > 5

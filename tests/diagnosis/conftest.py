@@ -16,4 +16,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for t in TIMINGS:
         write(
             f"  {t.variant:8} {t.scenario:28} {t.cause:26} {t.seconds:6.2f} s {t.rounds:3} rounds"
+            f"  [{' '.join(t.found)}]"
         )

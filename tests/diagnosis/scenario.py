@@ -49,6 +49,7 @@ class Timing:
     cause: str
     seconds: float
     rounds: int
+    found: tuple[str, ...] = ()  # every finding listed, root first (consequences as "↳ id")
 
 
 TIMINGS: list[Timing] = []  # filled by the scenarios, printed by tests/diagnosis/conftest.py
@@ -136,6 +137,7 @@ async def until_top(
     deadline: float = ROUND_DEADLINE,
     traffic: Callable[[], Awaitable[None]] | None = None,
     accept: Callable[[Finding], bool] = lambda _finding: True,
+    ready: Callable[[Snapshot], bool] = lambda _snap: True,
 ) -> tuple[Snapshot, float, int]:
     """Run rounds at the configured interval until `cause` is the top finding (and `accept`s it);
     return the snapshot, seconds since `started` (the fault) and the rounds it took."""
@@ -146,19 +148,39 @@ async def until_top(
             await traffic()
         snap = await engine.run_round()
         rounds += 1
-        if snap.findings and snap.findings[0].cause == cause and accept(snap.findings[0]):
+        on_top = snap.findings and snap.findings[0].cause == cause
+        if on_top and accept(snap.findings[0]) and ready(snap):
             return snap, time.monotonic() - started, rounds
         if time.monotonic() - started > deadline:
             raise AssertionError(f"no {cause} on top after {deadline:g}s:\n{explain(snap)}")
         await asyncio.sleep(interval)  # the engine's own cadence between rounds
 
 
+def _under(f: Finding) -> str:
+    return f" ← {','.join(f.explained_by)}" if f.explained_by else ""
+
+
 def explain(snap: Snapshot) -> str:
-    lines = [f"  finding {f.cause} ({f.confidence:.2f}): {f.summary}" for f in snap.findings]
+    lines = [
+        f"  finding {f.cause} ({f.confidence:.2f}){_under(f)}: {f.summary}" for f in snap.findings
+    ]
     lines += [
         f"  {e.status.value:7} {e.probe} [{e.vantage.value}] {e.detail}" for e in snap.evidence
     ]
     return "\n".join(lines) or "  (nothing)"
+
+
+SETTLE_ROUNDS = 2  # rounds after the top cause appeared in which no stray finding may show up
+
+
+def listed(snap: Snapshot) -> tuple[str, ...]:
+    return tuple(f"↳ {f.cause}" if f.explained_by else str(f.cause) for f in snap.findings)
+
+
+def assert_only(snap: Snapshot, allowed: frozenset[str]) -> None:
+    """The whole set of findings: every listed id is the fault's cause or one of its consequences."""
+    stray = {f.cause for f in snap.findings} - allowed
+    assert not stray, f"findings {sorted(stray)} are not this fault's:\n{explain(snap)}"
 
 
 def top(snap: Snapshot) -> Finding:

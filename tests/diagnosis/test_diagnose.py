@@ -50,6 +50,11 @@ DESIGN_IDS = {
     "backend.overloaded", "outlier.ejected", "backend.errors", "backend.keepalive_race",
     "cluster.no_hosts", "envoy.panic_mode", "cors.origin_not_allowed", "deploy.regression",
 }  # fmt: skip
+# issue 10: a listener darc-tui cannot get through, route timeouts and exhausted retries
+FIELD_IDS = {
+    "envoy.listener_unreachable", "probe.vantage_blocked", "route.upstream_timeout",
+    "route.retries_exhausted",
+}  # fmt: skip
 FLEET_IDS = {
     "fleet.envoy_down", "fleet.cluster_unhealthy", "fleet.errors", "fleet.overflow",
     "fleet.config_skew",
@@ -59,7 +64,7 @@ FLEET_IDS = {
 def test_every_finding_uses_a_catalog_id() -> None:
     # DESIGN.md's 22 causes and deploy.regression, plus host.unreachable (an SSH host darc-tui cannot use), plus the
     # fleet's causes (darc_tui.fleet, from Prometheus)
-    assert set(CATALOG) == DESIGN_IDS | FLEET_IDS | {"host.unreachable"}
+    assert set(CATALOG) == DESIGN_IDS | FIELD_IDS | FLEET_IDS | {"host.unreachable"}
     assert all(cause.count(".") == 1 for cause in CATALOG)
 
 
@@ -99,4 +104,5 @@ def test_recorded_backend_down_names_the_port_and_the_refusal() -> None:
     assert any("upstream_cx_connect_fail" in e.fact for e in top.evidence)
     assert top.next_steps and any(str(port) in step for step in top.next_steps)
     assert verdict(found) is Verdict.DOWN
-    assert all(f.cause != "healthcheck.failing" for f in found)  # explained by backend.down
+    # the failing check is listed, but only under backend.down, never as a rival root
+    assert all(f.explained_by for f in found if f.cause == "healthcheck.failing")

@@ -35,12 +35,15 @@ def test_down_envoy_host_is_named_with_its_reason_and_an_ssh_command() -> None:
     assert found.next_steps[0] == "ssh -p 2222 ops@edge-1.internal true"
 
 
-def test_host_key_problem_suggests_ssh_keyscan() -> None:
+def test_host_key_problem_suggests_a_fingerprint_check_not_blind_trust() -> None:
     state = State()
     state.set_host(HostState("app", "ssh", False, "down: unknown host key for [app-1.internal]"))
     [found] = diagnose(state, CONFIG)
     assert "backend host app" in found.summary
-    assert any(s.startswith("ssh-keyscan -p 22 app-1.internal") for s in found.next_steps)
+    assert any(s.startswith("ssh-keygen -l -F app-1.internal -f") for s in found.next_steps)
+    scan = [s for s in found.next_steps if s.startswith("ssh-keyscan -p 22 app-1.internal")]
+    assert scan and "| ssh-keygen -l -f -" in scan[0]
+    assert not any(">>" in s or "known_hosts" in s.split("#")[0] for s in scan)
 
 
 def test_not_connected_yet_is_not_a_finding() -> None:

@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 
 import pytest
 
@@ -19,7 +19,17 @@ from darc_tui.demo.backend import Backend
 from darc_tui.demo.envoy_yaml import ClusterType, Endpoint, render
 from darc_tui.engine import build_engine
 from darc_tui.model import Finding, Snapshot, Verdict
-from tests.diagnosis.scenario import VARIANTS, Site, Timing, burst, explain, until_top
+from tests.diagnosis.scenario import (
+    SETTLE_ROUNDS,
+    VARIANTS,
+    Site,
+    Timing,
+    assert_only,
+    burst,
+    explain,
+    listed,
+    until_top,
+)
 from tests.lab.dns import DnsServer
 from tests.lab.lab import free_port
 
@@ -40,16 +50,30 @@ async def diagnosed(
     started: float,
     traffic: Callable[[], Awaitable[None]] | None = None,
     accept: Callable[[Finding], bool] = lambda _finding: True,
+    also: Iterable[str] = (),
+    ready: Callable[[Snapshot], bool] = lambda _snap: True,
 ) -> tuple[Finding, Snapshot]:
-    """The engine on `config` until `cause` is on top; records how long that took."""
+    """The engine on `config` until `cause` is on top; records how long that took. The whole set
+    of findings then, and for a few rounds more, may hold only `cause` and the ids in `also` (its
+    consequences): any other finding fails the scenario."""
+    allowed = frozenset({cause, *also})
     engine = build_engine(config)
     try:
         snap, seconds, rounds = await until_top(
-            engine, cause, started=started, traffic=traffic, accept=accept
+            engine, cause, started=started, traffic=traffic, accept=accept, ready=ready
         )
+        seen = dict.fromkeys(listed(snap))
+        assert_only(snap, allowed)
+        for _ in range(SETTLE_ROUNDS):
+            await asyncio.sleep(engine.config.probes.interval)
+            if traffic is not None:
+                await traffic()
+            later = await engine.run_round()
+            assert_only(later, allowed)
+            seen.update(dict.fromkeys(listed(later)))
     finally:
         await engine.stop()
-    site.timings.append(Timing(site.variant.name, name, cause, seconds, rounds))
+    site.timings.append(Timing(site.variant.name, name, cause, seconds, rounds, tuple(seen)))
     finding = snap.findings[0]
     assert finding.evidence and finding.next_steps and finding.title
     return finding, snap
@@ -89,7 +113,14 @@ async def test_backend_down(site: Site) -> None:
     site.ensure()
     config, started = site.config(), time.monotonic()
     site.lab.backend.down()
-    found, _ = await diagnosed(site, "backend down", "backend.down", config, started)
+    found, _ = await diagnosed(
+        site,
+        "backend down",
+        "backend.down",
+        config,
+        started,
+        also={"healthcheck.failing", "envoy.panic_mode"},
+    )
     assert backend_endpoint(site) in found.summary and "refused" in found.summary
 
 
@@ -112,7 +143,14 @@ async def test_one_of_two_hosts_down(site: Site) -> None:
         site.ensure(endpoints=endpoints)
         config, started = site.config(), time.monotonic()
         second.down()
-        found, snap = await diagnosed(site, "1 of 2 hosts down", "backend.down", config, started)
+        found, snap = await diagnosed(
+            site,
+            "1 of 2 hosts down",
+            "backend.down",
+            config,
+            started,
+            also={"healthcheck.failing", "envoy.panic_mode"},
+        )
         assert f"127.0.0.1:{second.port}" in found.summary and "1/2 hosts" in found.summary
         assert snap.verdict is Verdict.DEGRADED
     finally:
@@ -156,8 +194,19 @@ async def test_outlier_ejection(site: Site) -> None:
     site.ensure(outlier_consecutive_5xx=2, outlier_interval=0.5, outlier_max_ejection_percent=100)
     config, started = site.config(), time.monotonic()
     site.lab.backend.error_status = 500
-    found, _ = await diagnosed(site, "outlier ejection", "outlier.ejected", config, started)
-    assert backend_endpoint(site) in found.summary and "1/1 hosts" in found.summary
+    # the backend's 500s are the cause; the ejection (and its 503s) is what Envoy does about them
+    _, snap = await diagnosed(
+        site,
+        "outlier ejection",
+        "backend.errors",
+        config,
+        started,
+        also={"outlier.ejected", "envoy.panic_mode"},
+        ready=lambda snap: any(f.cause == "outlier.ejected" for f in snap.findings),
+    )
+    ejected = next(f for f in snap.findings if f.cause == "outlier.ejected")
+    assert ejected.explained_by == ("backend.errors",)
+    assert backend_endpoint(site) in ejected.summary and "1/1 hosts" in ejected.summary
 
 
 async def test_outlier_ejection_refused_by_max_ejection_percent(site: Site) -> None:
@@ -196,6 +245,40 @@ async def test_cluster_without_hosts_from_dns(site: Site) -> None:
         dns.stop()
 
 
+async def test_route_timeout_shorter_than_the_backends_answer(site: Site) -> None:
+    """The backend answers in 0.6 s (the health check's 1 s timeout still passes) and the route
+    gives up after 0.25 s: 504 UT."""
+    site.ensure(route_timeout=0.25)
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.delay = 0.6
+    found, _ = await diagnosed(
+        site, "route timeout (UT)", "route.upstream_timeout", config, started
+    )
+    assert "504 upstream request timeout (UT)" in found.summary
+    assert any("upstream_rq_timeout" in e.fact or "UT" in e.fact for e in found.evidence)
+
+
+async def test_retries_exhausted_on_the_backends_503s(site: Site) -> None:
+    """retry_on 5xx, 2 retries, the backend answers 503 to everything: URX, under backend.errors."""
+    site.ensure(retry_on="5xx", num_retries=2)
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.error_status = 503
+    url = site.url(site.variant.api_path)
+    _, snap = await diagnosed(
+        site,
+        "retries exhausted (URX)",
+        "backend.errors",
+        config,
+        started,
+        traffic=lambda: burst(url, 3),
+        also={"route.retries_exhausted"},
+        ready=lambda snap: any(f.cause == "route.retries_exhausted" for f in snap.findings),
+    )
+    retries = next(f for f in snap.findings if f.cause == "route.retries_exhausted")
+    assert retries.explained_by == ("backend.errors",)
+    assert "URX" in retries.summary
+
+
 # ---------------------------------------------------------------------------------------------
 # the active health check and panic
 
@@ -216,10 +299,20 @@ async def test_health_endpoint_500_with_panic(site: Site) -> None:
     site.ensure()
     config, started = site.config(), time.monotonic()
     site.lab.backend.health_status = 500
-    found, snap = await diagnosed(site, "panic mode", "envoy.panic_mode", config, started)
-    assert "0/1 hosts healthy" in found.summary and "50 %" in found.summary
-    failing = next(f for f in snap.findings if f.cause == "healthcheck.failing")
-    assert "does not cause 503s" in failing.summary
+    found, snap = await diagnosed(
+        site,
+        "HC 500, panic",
+        "healthcheck.failing",
+        config,
+        started,
+        also={"envoy.panic_mode"},
+        ready=lambda snap: any(f.cause == "envoy.panic_mode" for f in snap.findings),
+    )
+    assert "does not cause 503s" in found.summary
+    # panic is what Envoy does because the check failed: listed under it, not as a rival
+    panic = next(f for f in snap.findings if f.cause == "envoy.panic_mode")
+    assert panic.explained_by == ("healthcheck.failing",)
+    assert "0/1 hosts healthy" in panic.summary and "50 %" in panic.summary
 
 
 async def test_health_check_path_wrong(site: Site) -> None:
@@ -228,7 +321,14 @@ async def test_health_check_path_wrong(site: Site) -> None:
     site.ensure(healthy=False, hc_path="/wrong/health")
     site.lab.backend.strict_paths = True
     config, started = site.config(), time.monotonic()
-    found, _ = await diagnosed(site, "HC path wrong", "healthcheck.misconfigured", config, started)
+    found, _ = await diagnosed(
+        site,
+        "HC path wrong",
+        "healthcheck.misconfigured",
+        config,
+        started,
+        also={"envoy.panic_mode"},
+    )
     assert "/wrong/health" in found.summary and site.variant.health_path in found.summary
     # proven by asking exactly like Envoy's checker: the path, its Host header and the 404
     assert f"(Host: {cluster(site)}) gets 404" in found.summary
@@ -239,7 +339,9 @@ async def test_health_check_timing_out(site: Site) -> None:
     site.ensure()
     config, started = site.config(), time.monotonic()
     site.lab.backend.delay = 1.5  # the lab's health-check timeout is 1 s
-    found, _ = await diagnosed(site, "HC timeout", "healthcheck.timeout", config, started)
+    found, _ = await diagnosed(
+        site, "HC timeout", "healthcheck.timeout", config, started, also={"envoy.panic_mode"}
+    )
     assert "1 s" in found.summary and backend_endpoint(site) in found.summary
 
 
@@ -252,7 +354,12 @@ async def test_cluster_pointing_at_the_wrong_port(site: Site) -> None:
     started = time.monotonic()
     site.ensure(healthy=False, endpoints=(Endpoint("127.0.0.1", wrong),))
     found, snap = await diagnosed(
-        site, "wrong port", "config.endpoint_mismatch", site.config(), started
+        site,
+        "wrong port",
+        "config.endpoint_mismatch",
+        site.config(),
+        started,
+        also={"healthcheck.failing", "envoy.panic_mode"},
     )
     assert f"127.0.0.1:{wrong}" in found.summary and backend_endpoint(site) in found.summary
     assert "backend.down" not in [f.cause for f in snap.findings]
@@ -262,9 +369,30 @@ async def test_upstream_tls_against_a_plain_backend(site: Site) -> None:
     started = time.monotonic()
     site.ensure(healthy=False, upstream_tls=True)
     found, _ = await diagnosed(
-        site, "TLS to plain backend", "config.tls_mismatch", site.config(), started
+        site,
+        "TLS to plain backend",
+        "config.tls_mismatch",
+        site.config(),
+        started,
+        also={"healthcheck.failing", "envoy.panic_mode"},
     )
     assert "TLS" in found.summary and backend_endpoint(site) in found.summary
+
+
+async def test_plain_envoy_against_a_tls_only_backend(site: Site) -> None:
+    """The mirror image: Envoy sends plain HTTP, the backend now speaks only TLS (same port)."""
+    site.ensure()
+    config, started = site.config(), time.monotonic()
+    site.lab.backend.set_tls(True)
+    found, _ = await diagnosed(
+        site,
+        "plain to TLS-only backend",
+        "config.tls_mismatch",
+        config,
+        started,
+        also={"healthcheck.failing", "envoy.panic_mode"},
+    )
+    assert "speaks only TLS" in found.summary and backend_endpoint(site) in found.summary
 
 
 async def test_http2_upstream_against_an_http1_backend(site: Site) -> None:
@@ -290,7 +418,14 @@ async def test_config_changed_on_disk_but_not_reloaded(site: Site) -> None:
     site.ensure(healthy=False, endpoints=(Endpoint("127.0.0.1", wrong),))
     config, started = site.config(), time.monotonic()
     site.lab.yaml_path.write_text(render(site.base))
-    found, snap = await diagnosed(site, "drift (not reloaded)", "config.drift", config, started)
+    found, snap = await diagnosed(
+        site,
+        "drift (not reloaded)",
+        "config.drift",
+        config,
+        started,
+        also={"config.endpoint_mismatch", "healthcheck.failing", "envoy.panic_mode"},
+    )
     assert f"127.0.0.1:{wrong} → {backend_endpoint(site)}" in found.summary
     assert "config.endpoint_mismatch" in [f.cause for f in snap.findings]
     site.lab.yaml_path.write_text(render(site.lab.spec))
@@ -302,7 +437,9 @@ async def test_invalid_envoy_yaml_on_disk(site: Site) -> None:
     text = render(site.lab.spec).replace("connect_timeout:", "connect_timout:", 1)
     site.lab.yaml_path.write_text(text)
     try:
-        found, _ = await diagnosed(site, "invalid envoy.yaml", "config.invalid", config, started)
+        found, _ = await diagnosed(
+            site, "invalid envoy.yaml", "config.invalid", config, started, also={"config.drift"}
+        )
     finally:
         site.lab.yaml_path.write_text(render(site.lab.spec))
     assert str(site.lab.yaml_path) in found.summary and "connect_timout" in found.summary
@@ -388,7 +525,14 @@ async def test_firewall_drop_seen_on_the_backend_host(site: Site, dropped) -> No
             }
         },
     )
-    found, _ = await diagnosed(site, "firewall DROP", "network.firewall", config, started)
+    found, _ = await diagnosed(
+        site,
+        "firewall DROP",
+        "network.firewall",
+        config,
+        started,
+        also={"healthcheck.timeout", "healthcheck.failing", "envoy.panic_mode"},
+    )
     assert f"--dport {port}" in found.summary and "-j DROP" in found.summary
 
 
@@ -401,6 +545,7 @@ async def test_drop_without_a_readable_rule_is_unreachable(site: Site, dropped) 
         "network.unreachable",
         site.config(backend={"url": url}),
         started,
+        also={"healthcheck.timeout", "healthcheck.failing", "envoy.panic_mode"},
     )
     assert f":{port}" in found.summary and "time out" in found.summary
 
@@ -433,3 +578,8 @@ async def test_check_json_names_the_cause_and_exits_1(site: Site) -> None:
     assert doc["verdict"] == "down"
     assert doc["causes"][0]["id"] == "backend.down"
     assert backend_endpoint(site) in doc["causes"][0]["summary"]
+    # root first; what it explains follows, each naming its cause
+    assert "explained_by" not in doc["causes"][0]
+    for consequence in doc["causes"][1:]:
+        assert consequence["id"] in ("healthcheck.failing", "envoy.panic_mode"), consequence["id"]
+        assert consequence["explained_by"], consequence

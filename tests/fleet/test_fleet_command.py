@@ -86,8 +86,9 @@ def test_shared_backend_down_is_unhealthy_on_3_of_3_envoys(
             "envoys_unhealthy": 3,
             "envoys_total": 3,
         }
-        # the root cause leads: errors and panic are its consequences
+        # the root cause leads; the 503s it causes follow
         assert doc["causes"][0]["id"] == "fleet.cluster_unhealthy"
+        assert "fleet.errors" in [c["id"] for c in doc["causes"]]
     finally:
         fleet_lab.backend.up()
         for envoy in fleet_lab.envoys:
@@ -189,3 +190,23 @@ async def test_client_range_query_targets_alerts_and_errors_on_the_real_promethe
         assert await prom.alerts() == []  # the lab has no alerting rules
         with pytest.raises(PrometheusError, match=r"api/v1/query: HTTP 400: .*parse error"):
             await prom.query("up{")
+
+
+def test_circuit_breaker_overflow_on_one_envoy_is_fleet_overflow(
+    fleet_lab: FleetLab, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loaded = fleet_lab.envoys[1]
+    fleet_lab.overload(1)
+    try:
+        _, doc = fleet_until(
+            fleet_lab, capsys, lambda _c, d: bool(causes(d, "fleet.overflow")), "fleet.overflow"
+        )
+        (finding,) = causes(doc, "fleet.overflow")
+        assert "1/3 Envoys" in finding["summary"] and loaded.instance in finding["summary"]
+        row = next(e for e in doc["envoys"] if e["instance"] == loaded.instance)
+        assert row["overflow_per_s"] > 0
+        # the hosts stay healthy: overflow is not an unhealthy cluster
+        assert not causes(doc, "fleet.cluster_unhealthy")
+    finally:
+        fleet_lab.calm(1)
+        fleet_lab.wait_cluster(loaded, healthy=True)

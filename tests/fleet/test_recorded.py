@@ -52,6 +52,7 @@ def test_recorded_healthy_fleet_has_no_cause_and_a_4s_window() -> None:
         ("backend_down", "fleet.cluster_unhealthy", ["3/3 Envoys", "shared backend"]),
         ("one_wrong_endpoint", "fleet.cluster_unhealthy", ["1/3 Envoys", "only envoy-b:9901"]),
         ("one_stopped", "fleet.envoy_down", ["1/3 Envoys down", "envoy-c:9901", "refused"]),
+        ("one_overloaded", "fleet.overflow", ["1/3 Envoys", "envoy-b:9901", "503 UO"]),
     ],
 )
 def test_recorded_fault_leads_with_its_cause(state: str, cause: str, words: list[str]) -> None:
@@ -80,6 +81,9 @@ def test_recorded_dotted_cluster_warns_and_is_still_read() -> None:
     row = snap.envoy("envoy-a:9901")
     assert row is not None and row.worst_cluster is not None
     assert row.worst_cluster.name == "www.darc_kr_backend" and row.worst_cluster.total == 1
+    # its cluster set differs from the other two Envoys': skew, naming the odd one out
+    (skew,) = [f for f in snap.findings if f.cause == "fleet.config_skew"]
+    assert "clusters differs on envoy-a:9901" in skew.summary
 
 
 def test_a_threshold_above_the_recorded_5xx_rate_silences_fleet_errors() -> None:

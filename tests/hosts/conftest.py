@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from darc_tui.config import HostConfig
-from darc_tui.hosts.ssh import Backoff, SshHost
+from darc_tui.hosts.ssh import SshHost
+from darc_tui.retry import Backoff
 from tests.hosts._util import NsSite, wait_until
 from tests.lab.netns import Netns
 from tests.lab.sshd import Sshd

@@ -11,7 +11,7 @@ import pytest
 
 from darc_tui.config import HostConfig, parse_config
 from darc_tui.hosts import LocalHost, SshHost, build_hosts
-from darc_tui.hosts.ssh import Backoff
+from darc_tui.retry import Backoff
 from tests.hosts._util import marker_seconds, pids_matching, wait_until
 from tests.lab.sshd import TEST_USER, Sshd, without_tools
 

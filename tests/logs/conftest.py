@@ -9,7 +9,8 @@ import pytest
 
 from darc_tui.hosts.base import Host
 from darc_tui.hosts.local import LocalHost
-from darc_tui.hosts.ssh import Backoff, SshHost
+from darc_tui.hosts.ssh import SshHost
+from darc_tui.retry import Backoff
 
 
 @pytest.fixture(params=["local", "ssh"])

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from darc_tui.hosts.base import Host
-from darc_tui.logs.common import DISPLAY_LIMIT, Backoff
+from darc_tui.logs.common import DISPLAY_LIMIT
 from darc_tui.logs.file_follower import FileFollower
 from darc_tui.logs.positions import FilePosition, Positions
 from darc_tui.model import Status
+from darc_tui.retry import Backoff
 from tests.logs._support import RecordingSink, append, running, tails_reading, until
 
 FAST = Backoff(base=0.05, cap=0.5)

@@ -9,11 +9,11 @@ import time
 from pathlib import Path
 
 from darc_tui.hosts.base import Host
-from darc_tui.hosts.ssh import Backoff as HostBackoff
 from darc_tui.hosts.ssh import SshHost
-from darc_tui.logs.common import Backoff
 from darc_tui.logs.file_follower import FileFollower
 from darc_tui.model import Status
+from darc_tui.retry import Backoff
+from darc_tui.retry import Backoff as HostBackoff
 from tests.lab.sshd import TEST_USER, Sshd
 from tests.logs._support import RecordingSink, running, tails_reading, until
 

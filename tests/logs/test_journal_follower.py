@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from darc_tui.hosts.base import Host
-from darc_tui.hosts.ssh import Backoff as HostBackoff
 from darc_tui.hosts.ssh import SshHost
-from darc_tui.logs.common import Backoff
 from darc_tui.logs.journal_follower import JournalFollower
 from darc_tui.logs.positions import Positions
 from darc_tui.model import Status
+from darc_tui.retry import Backoff
+from darc_tui.retry import Backoff as HostBackoff
 from tests.lab.journald import Journald, append_export, export_entry
 from tests.lab.sshd import TEST_USER, Sshd
 from tests.logs._support import RecordingSink, running, until

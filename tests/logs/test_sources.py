@@ -8,12 +8,12 @@ import httpx
 
 from darc_tui.config import parse_config
 from darc_tui.hosts.local import LocalHost
-from darc_tui.logs.common import Backoff
 from darc_tui.logs.file_follower import FileFollower
 from darc_tui.logs.formats import envoy_log_fields
 from darc_tui.logs.journal_follower import JournalFollower
 from darc_tui.logs.sources import AccessLogSource, build_sources
 from darc_tui.model import Status
+from darc_tui.retry import Backoff
 from tests.lab.envoy import MakeLab
 from tests.logs._support import RecordingSink, running, until
 

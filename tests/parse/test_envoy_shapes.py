@@ -119,3 +119,82 @@ static_resources:
     assert (cluster.type, cluster.lb_policy) == ("LOGICAL_DNS", "LEAST_REQUEST")
     cors = summary.listener("0.0.0.0:80").virtual_hosts[0].cors
     assert cors is not None and cors.max_age == "1728000"
+
+
+def test_unnamed_filter_chains_are_told_apart_by_their_match(disk, running):
+    for summary in (disk, running):
+        chains = summary.listener("named").filter_chains
+        assert [c.key for c in chains] == [
+            "source_prefix_ranges=127.0.0.2/32 source_ports=1234",
+            "*",
+            "fallback",
+        ]
+        assert chains[2].filters == ("envoy.filters.network.tcp_proxy",)
+
+
+def test_every_filter_chain_brings_its_virtual_hosts_once(disk):
+    named = disk.listener("named")
+    assert [vh.name for vh in named.virtual_hosts] == ["www", "app"]
+    assert {r.value for r in named.routes} == {"/api/", "/"}
+
+
+def test_a_changed_filter_chain_match_is_drift(running):
+    edited = parse_envoy_yaml(BOOTSTRAP.replace("source_ports: 1234", "source_ports: 4321"))
+    (change,) = diff(edited, running)
+    assert change.subject == "listener named filter chains"
+    assert "source_ports=1234" in change.running and "source_ports=4321" in change.disk
+
+
+MINIMAL = """
+static_resources:
+  clusters:
+  - name: c
+    load_assignment:
+      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 8080}}}}]}]
+    health_checks: [{timeout: 1s, interval: 1s, http_health_check: {path: /h}}]
+  listeners:
+  - address: {socket_address: {address: 0.0.0.0, port_value: 80}}
+"""
+
+EXPLICIT = """
+static_resources:
+  clusters:
+  - name: c
+    type: STATIC
+    lb_policy: ROUND_ROBIN
+    connect_timeout: 5s
+    common_lb_config: {healthy_panic_threshold: {value: 50}}
+    circuit_breakers:
+      thresholds:
+      - {priority: DEFAULT, max_connections: 1024, max_pending_requests: 1024,
+         max_requests: 1024, max_retries: 3}
+    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        common_http_protocol_options: {idle_timeout: 3600s}
+        explicit_http_config: {http_protocol_options: {}}
+    load_assignment:
+      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 8080}}}}]}]
+    health_checks:
+    - timeout: 1s
+      interval: 1s
+      no_traffic_interval: 60s
+      http_health_check: {path: /h, host: c, expected_statuses: [{start: 200, end: 201}]}
+  listeners:
+  - address: {socket_address: {address: 0.0.0.0, port_value: 80, protocol: TCP}}
+"""
+
+
+def test_a_field_set_to_envoys_default_is_not_drift():
+    assert diff(parse_envoy_yaml(EXPLICIT), parse_envoy_yaml(MINIMAL)) == []
+    assert diff(parse_envoy_yaml(MINIMAL), parse_envoy_yaml(EXPLICIT)) == []
+
+
+def test_a_key_tagged_ignore_is_dropped_like_envoy_does(disk):
+    # bootstrap.yaml keeps its anchors under `!ignore anchors:`; Envoy loads it without that key
+    assert not disk.error
+    assert disk.cluster("app").connect_timeout == 0.25
+    two = parse_envoy_yaml(
+        "!ignore a: {x: &p 80}\n!ignore b: 2\nadmin: {address: {socket_address: {port_value: *p}}}\n"
+    )
+    assert (two.error, two.admin_port) == ("", 80)

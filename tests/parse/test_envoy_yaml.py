@@ -127,7 +127,7 @@ def test_yaml_error_names_line_and_column():
     [
         ("", "the document is empty"),
         ("- a\n- b\n", "the document is a list"),
-        ("static_resources: !ignore {}\n", "line 1, column 19: could not determine a constructor"),
+        ("static_resources: !include {}\n", "line 1, column 19: could not determine a constructor"),
         ("a: 1\n\tb: 2\n", "line 2, column 1"),
     ],
 )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from darc_tui.config import LOCAL, Config, SiteConfig
+from darc_tui.diagnosis import diagnose
 from darc_tui.hosts.local import LocalHost
 from darc_tui.model import Status, Vantage
 from darc_tui.probes.cors import CorsPreflightProbe, build
+from darc_tui.state import State
 from tests.lab.envoy import MakeLab
 from tests.lab.lab import free_port
 from tests.probes._hosts import lab_config
@@ -47,6 +49,23 @@ async def test_envoy_without_cors_filter_fails_the_site_origin(
     (probe,) = build(config, {LOCAL: LocalHost()})
     ev = await probe.run()
     assert ev.status is Status.FAIL and ev.facts["origin"] == SITE
+
+
+async def test_envoys_own_503_is_marked_a_local_reply_and_names_no_cors_cause(
+    make_lab: MakeLab, tmp_path: Path
+) -> None:
+    """Backend down: the preflight the CORS filter passes on gets Envoy's 503 UF, not the
+    backend's CORS logic, so it says nothing about CORS."""
+    lab = make_lab(cors_origins=())
+    config = lab_config(lab, tmp_path, site={"origin": SITE})
+    lab.backend.down()
+    (probe,) = build(config, {LOCAL: LocalHost()})
+    ev = await probe.run()
+    assert ev.facts["status"] == 503 and ev.facts["local_reply"] is True
+    assert ev.facts["flag"] == "UF"
+    state = State()
+    state.add(ev)
+    assert [f for f in diagnose(state, config) if f.cause == "cors.origin_not_allowed"] == []
 
 
 async def test_empty_origin_is_skipped_not_ok() -> None:

@@ -4,8 +4,15 @@ single-host console over the loopback sshd (Pilot, 80x24)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import os
+import shlex
+import shutil
+import sys
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+import pytest
 
 from darc_tui.config import load_config
 from darc_tui.demo.fleet_lab import FleetLab
@@ -15,9 +22,22 @@ from darc_tui.ids import ProbeId
 from darc_tui.model import Status, Vantage
 from darc_tui.ui.app import DarcApp
 from darc_tui.ui.fleet_app import Drill, FleetApp
+from tests.conftest import require
 from tests.lab.sshd import Sshd
+from tests.ui.test_console_tmux import REPO, Tmux
 
 SIZE = (80, 24)
+RUN = "import sys; from darc_tui.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    require(shutil.which("tmux") is not None, "tmux")
+    t = Tmux(f"darc-fleet-{uuid.uuid4().hex[:8]}")
+    try:
+        yield t
+    finally:
+        t("kill-server")
 
 
 async def until(condition: Callable[[], object], what: str, timeout: float = 30.0) -> None:
@@ -119,3 +139,34 @@ async def test_demo_fleet_keys_break_and_heal_one_envoy(fleet_lab: FleetLab) -> 
     finally:
         fleet_lab.heal_envoy(0)
         fleet_lab.wait_cluster(fleet_lab.envoys[0], healthy=True)
+
+
+def test_console_with_fleet_opens_an_envoy_and_comes_back(
+    tmux: Tmux, fleet_lab: FleetLab, tmp_path: Path
+) -> None:
+    status = tmp_path / "status"
+    argv = [sys.executable, "-c", RUN, "-c", str(fleet_lab.config_path), "--no-mouse"]
+    script = f"cd {shlex.quote(str(REPO))} && {shlex.join(argv)}; echo $? > {status}"
+    env = {"TERM": "xterm-256color", "PATH": os.environ.get("PATH", "")}
+    tmux("-f", "/dev/null", "new-session", "-d", "-s", "ui", "-x", "80", "-y", "24",
+         *(a for k, v in env.items() for a in ("-e", f"{k}={v}")), script)  # fmt: skip
+    first = fleet_lab.envoys[0].instance
+    tmux.until(lambda: "fleet: 3 Envoys" in tmux.screen(), "the fleet screen")
+    tmux.until(lambda: tmux.screen().count("127.0.0.1:") >= 3, "three Envoy rows")
+    # filter to the first Envoy, enter to its row, enter to open it
+    tmux("send-keys", "-t", "ui", "/")  # focus moves after this key is handled: wait for it
+    tmux.until(lambda: "filter: instance" in tmux.screen(), "the filter line")
+    tmux("send-keys", "-t", "ui", first.split(":")[1], "Enter")
+    tmux.until(lambda: tmux.screen().count("127.0.0.1:") == 1, "one row left")
+    tmux("send-keys", "-t", "ui", "Enter")
+    tmux.until(
+        lambda: "Envoy on local" in tmux.screen() and first in tmux.screen().splitlines()[0],
+        "that Envoy's console (its instance in the header)",
+    )
+    # a probe round done: the console is up and reads keys (an esc sent while it starts is lost)
+    tmux.until(lambda: "round " in tmux.screen(), "its probes reporting")
+    tmux("send-keys", "-t", "ui", "Escape")
+    tmux.until(lambda: "fleet: 3 Envoys" in tmux.screen(), "back on the fleet screen")
+    tmux("send-keys", "-t", "ui", "q")
+    tmux.until(lambda: status.exists() and status.read_text().strip() != "", "the exit status")
+    assert status.read_text().strip() == "0"

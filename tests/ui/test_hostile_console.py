@@ -91,3 +91,33 @@ async def test_hostile_log_lines_are_shown_safely(make_app: MakeApp) -> None:
         assert unsafe_in(screen_text(app)) == []
         assert "[@click=app.quit]" in screen_text(app)
         assert app.is_running
+
+
+async def test_a_host_named_with_markup_opens_in_details_without_crashing(
+    make_app: MakeApp,
+) -> None:
+    from darc_tui.parse.clusters import HostStatus
+
+    app, engine = make_app()
+    evil = HostStatus("[/][@click=app.quit]" + OSC52, 1)
+    snap = scenarios.with_hosts(scenarios.faulted(), evil)
+    async with app.run_test(size=SIZE) as pilot:
+        await publish(pilot, engine, snap)
+        await pilot.press("4")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        text = screen_text(app)
+        assert "[/][@click=app.quit]" in text and unsafe_in(text) == []
+        assert app.is_running
+
+
+async def test_the_header_never_shows_a_password_from_the_backend_url(make_app: MakeApp) -> None:
+    config = scenarios.config()
+    config = replace(config, backend=replace(config.backend, url="http://ops:hunter2@127.0.0.1:1"))
+    app, engine = make_app(config=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await publish(pilot, engine, scenarios.healthy())
+        text = screen_text(app)
+        assert "127.0.0.1:1" in text and "hunter2" not in text and "ops:" not in text

@@ -199,3 +199,17 @@ async def test_up_in_the_logs_picks_a_line_and_enter_shows_that_record(make_app:
         following = app.logs_pane.details()
         assert following is not None and "req-0039" in str(following.rows[1][1])
         assert "following" in rate_line(app)
+
+
+async def test_a_consequence_is_shown_indented_under_its_cause(make_app: MakeApp) -> None:
+    app, engine = make_app()
+    snap = scenarios.faulted()
+    panic = replace(scenarios.PANIC, explained_by=("backend.down",))
+    snap = replace(snap, findings=(scenarios.BACKEND_DOWN, panic))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await publish(pilot, engine, snap)
+        lines = screen_text(app).splitlines()
+        cause = next(i for i, line in enumerate(lines) if "Backend is down" in line)
+        under = next(i for i, line in enumerate(lines) if "Envoy is in panic mode" in line)
+        assert under > cause and "↳" in lines[under]
+        assert "envoy.panic_mode ← backend.down" in lines[under]

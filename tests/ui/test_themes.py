@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +23,7 @@ from darc_tui.ui.themes import (
 from tests.ui import scenarios
 from tests.ui.fakes import FakeEngine
 
-REPO_THEMES = Path(__file__).resolve().parents[2] / "darc_tui" / "themes"
+REPO_THEMES = Path(__file__).resolve().parents[2] / "themes"
 
 
 def test_shipped_themes_load_without_errors() -> None:
@@ -94,3 +97,48 @@ async def test_without_theme_files_the_textual_default_is_used(tmp_path: Path) -
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.theme == FALLBACK_THEME
+
+
+def test_an_installed_wheel_ships_the_themes(tmp_path: Path) -> None:
+    """Build the wheel (offline, with the hatchling of the test environment), install it into a
+    fresh directory and load the themes from there, away from the checkout."""
+    root = Path(__file__).resolve().parents[2]
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run(
+        [
+            *pip,
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            str(root),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = (tmp_path / "dist").glob("darc_tui-*.whl")
+    site = tmp_path / "site"
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--target", str(site), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    code = (
+        "import darc_tui.ui.themes as t; loaded = t.load_themes([t.shipped_themes_dir()]); "
+        "print(t.shipped_themes_dir()); print(sorted(x.name for x in loaded.themes), loaded.errors)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    where, found = proc.stdout.splitlines()
+    assert Path(where) == site / "darc_tui" / "themes"
+    assert found == "['darc', 'high-contrast'] ()"

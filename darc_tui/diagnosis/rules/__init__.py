@@ -9,8 +9,10 @@ from darc_tui.diagnosis.rules import (
     envoy,
     healthcheck,
     hosts,
+    listener,
     network,
     overload,
+    route,
 )
 from darc_tui.diagnosis.rules.common import Rule
 
@@ -18,6 +20,7 @@ RULES: tuple[Rule, ...] = (
     envoy.envoy_down,
     envoy.listener_missing,
     envoy.admin_unreachable,
+    listener.listener_unreachable,
     backend.backend_down,
     network.unreachable,
     network.firewall,
@@ -33,6 +36,8 @@ RULES: tuple[Rule, ...] = (
     overload.overloaded,
     overload.ejected,
     backend.backend_errors,
+    route.upstream_timeout,
+    route.retries_exhausted,
     backend.keepalive_race,
     backend.no_hosts,
     healthcheck.panic_mode,

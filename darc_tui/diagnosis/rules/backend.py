@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -323,7 +324,8 @@ def no_hosts(ctx: Context) -> Iterator[Finding]:
     next_steps = [steps.cluster_hosts(ctx), steps.cluster_stats(ctx, "membership_total")]
     if config is not None and config.type.endswith("DNS"):
         for host, _port in config.endpoints[:2]:
-            next_steps.append(ctx.on_envoy_host(f"getent hosts {host}"))
+            # the name comes from envoy.yaml: quoted, it cannot run anything when pasted
+            next_steps.append(ctx.on_envoy_host(shlex.join(["getent", "hosts", host])))
     yield finding(
         CauseId.CLUSTER_NO_HOSTS,
         confidence(0.75, len(support) - 1),

@@ -230,7 +230,10 @@ def tls_mismatch(ctx: Context) -> Iterator[Finding]:
     config = ctx.cluster_config
     if config is None:
         return
-    plain_backend = ctx.backend_scheme == "http"
+    http = direct(ctx)
+    # what the backend speaks: its URL's scheme, unless a plain request met a TLS-only server
+    speaks_tls = http is not None and http.speaks_tls is True
+    plain_backend = ctx.backend_scheme == "http" and not speaks_tls
     if config.upstream_tls == (not plain_backend):
         return
     if config.upstream_tls:
@@ -241,13 +244,19 @@ def tls_mismatch(ctx: Context) -> Iterator[Finding]:
     else:
         symptoms = local_reply_symptoms(ctx, ("UC",), ("upstream_cx_destroy_remote",))
         how = f"cluster {ctx.cluster} speaks plain HTTP to a TLS backend ({ctx.backend_url})"
+        if speaks_tls:
+            how = (
+                f"cluster {ctx.cluster} speaks plain HTTP to a backend that speaks only TLS "
+                f"(plain GET {ctx.health_url} is reset, a TLS handshake answers)"
+            )
     failing = hc_failing(ctx)
     if not symptoms and not failing:
         return
     support = [*symptoms.refs]
+    if speaks_tls and http is not None:
+        support.append(ref(http.ev, f"{direct_fact(http)}; over TLS it answers"))
     if failing:
         support.append(ref(ctx.clusters.ev, f"health check: {hosts_text(failing)}"))  # type: ignore[union-attr]
-    http = direct(ctx)
     if http is not None and http.answered:
         support.append(ref(http.ev, direct_fact(http)))
     where = endpoints_text(config.endpoints) if config.endpoints else ctx.backend_url

@@ -17,6 +17,10 @@ def origin_not_allowed(ctx: Context) -> Iterator[Finding]:
     view = ctx.cors
     if view is None or view.allowed:
         return
+    if view.local_reply is True:
+        # Envoy answered the preflight itself (503 UF, 404 NR, …): the request never reached
+        # the backend's CORS logic, so this says nothing about CORS; the broken path is the cause
+        return
     origin = view.origin or ctx.config.site.origin
     got = (
         f"Access-Control-Allow-Origin: {view.allow_origin}"

@@ -8,30 +8,38 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from darc_tui.deploy.compare import Comparison, compare_all
 from darc_tui.diagnosis.catalog import finding
 from darc_tui.diagnosis.context import Context
 from darc_tui.ids import CauseId, ProbeId
-from darc_tui.model import EvidenceRef, Finding, Vantage
+from darc_tui.model import EvidenceRef, Finding, Vantage, Verdict
 
 CAUSE = CauseId.DEPLOY_REGRESSION
 INTRODUCED_SLACK_S = 2.0  # a cause found this soon before the marker's time still came with it
 
 
-def regression(ctx: Context, found: Sequence[Finding]) -> list[Finding]:
-    """One finding for the latest deploy that made things worse, naming what and which causes."""
+def with_regression(ctx: Context, ranked: Sequence[Finding]) -> list[Finding]:
+    """The ranked findings, led by deploy.regression when the latest deploy made things worse;
+    the root causes it brought in are listed under it (`explained_by`)."""
     comparisons = [c for c in compare_all(ctx.state, ctx.config.deploy, ctx.now) if c.regressed]
     if not comparisons:
-        return []
+        return list(ranked)
     latest = comparisons[-1]
     introduced = [
-        f.cause
-        for f in found
+        f
+        for f in ranked
         if f.cause != CAUSE
+        and not f.explained_by
         and ctx.state.cause_since.get(f.cause, ctx.now) >= latest.at - INTRODUCED_SLACK_S
     ]
-    return [_finding(ctx, latest, introduced)]
+    lead = _finding(ctx, latest, [f.cause for f in introduced])
+    if any(f.severity is Verdict.DOWN for f in introduced):
+        lead = replace(lead, severity=Verdict.DOWN)  # the verdict is read from the roots
+    brought = {f.cause for f in introduced}
+    rest = [replace(f, explained_by=(CAUSE,)) if f.cause in brought else f for f in ranked]
+    return [lead, *rest]
 
 
 def _finding(ctx: Context, c: Comparison, introduced: list[CauseId]) -> Finding:

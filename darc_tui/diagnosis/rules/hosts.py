@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from darc_tui.config import LOCAL
 from darc_tui.diagnosis.catalog import finding
-from darc_tui.diagnosis.context import Context
+from darc_tui.diagnosis.context import Context, ssh_argv
 from darc_tui.ids import CauseId, ProbeId
 from darc_tui.model import EvidenceRef, Finding, Vantage
 
@@ -31,12 +31,9 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
         hc = config.hosts[host.name]
         why = host.detail.removeprefix("down:").strip()
         target = f"{hc.user + '@' if hc.user else ''}{hc.address}"
-        ssh = ["ssh", "-p", str(hc.port)]
-        if hc.jump:
-            ssh += ["-J", config.hosts[hc.jump].address]
-        steps = [shlex.join([*ssh, target, "true"])]
+        steps = [shlex.join([*ssh_argv(config, host.name), "true"])]
         if "host key" in why.lower():
-            steps.append(shlex.join(["ssh-keyscan", "-p", str(hc.port), hc.address]))
+            steps += host_key_steps(hc.address, hc.port, hc.known_hosts)
         yield finding(
             CauseId.HOST_UNREACHABLE,
             0.9,
@@ -46,3 +43,15 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
             ["envoy.down / backend.down: nothing could be observed from that host"],
             steps,
         )
+
+
+def host_key_steps(address: str, port: int, known_hosts: str) -> list[str]:
+    """Compare fingerprints; never suggest trusting whatever key answers (`ssh-keyscan >>`)."""
+    name = address if port == 22 else f"[{address}]:{port}"
+    file = shlex.quote(known_hosts) if known_hosts else "~/.ssh/known_hosts"
+    return [
+        f"ssh-keygen -l -F {shlex.quote(name)} -f {file}  # the fingerprint you trusted",
+        f"{shlex.join(['ssh-keyscan', '-p', str(port), address])} 2>/dev/null | ssh-keygen -l -f -"
+        "  # the one it shows now: compare both with `ssh-keygen -l -f /etc/ssh/ssh_host_*.pub` "
+        "run on the host's console before you change known_hosts",
+    ]

@@ -35,11 +35,12 @@ def overloaded(ctx: Context) -> Iterator[Finding]:
     support: list[EvidenceRef] = list(symptoms.refs)
     if view is not None and view.overloaded and not any(r.probe == view.ev.probe for r in support):
         support.append(ref(view.ev, f"GET {view.url} → {view.status} x-envoy-overloaded: true"))
+    if not support:
+        # Only Envoy's own overflow evidence names this cause: a loaded host answering slowly is
+        # correlation (a slow app on a busy host also times out its check, which says more)
+        return
     host_ev, load1, cpus = _backend_load(ctx)
     saturated = load1 is not None and bool(cpus) and load1 > 2 * (cpus or 1) and _slow(ctx)
-    if not support and not saturated:
-        return
-    breakers = bool(support)  # Envoy's own overflow evidence, not just a loaded host
     moved = [(name, counter(ctx, name)) for name in OVERFLOW_COUNTERS]
     overflowing = [f"{name} +{m[0]:g}" for name, m in moved if m is not None]
     config = ctx.cluster_config
@@ -49,20 +50,19 @@ def overloaded(ctx: Context) -> Iterator[Finding]:
             f" (max_connections {config.max_connections}, max_pending_requests "
             f"{config.max_pending_requests}, max_requests {config.max_requests})"
         )
-    if support:
-        parts = [f"Envoy's circuit breakers for {ctx.cluster} overflow"]
-        if overflowing:
-            parts.append(", ".join(overflowing) + limits)
-        if symptoms.text:
-            parts.append(f"{symptoms.text} (reset reason: overflow, x-envoy-overloaded)")
-        summary = "; ".join(parts)
-    else:
-        summary = f"the backend host is saturated: load {load1:g} on {cpus} CPUs"
+    parts = [f"Envoy's circuit breakers for {ctx.cluster} overflow"]
+    if overflowing:
+        parts.append(", ".join(overflowing) + limits)
+    if symptoms.text:
+        parts.append(f"{symptoms.text} (reset reason: overflow, x-envoy-overloaded)")
+    if saturated:
+        parts.append(f"the backend host is saturated: load {load1:g} on {cpus} CPUs")
+    summary = "; ".join(parts)
     if saturated and host_ev is not None:
         support.append(ref(host_ev, f"load {load1:g} on {cpus} CPUs"))
     yield finding(
         CauseId.BACKEND_OVERLOADED,
-        confidence(0.65 if support else 0.4, len(support) - 1),
+        confidence(0.65, len(support) - 1),
         summary,
         support,
         ["backend.down / healthcheck.failing: the hosts stay healthy; Envoy sheds the excess"],
@@ -73,9 +73,6 @@ def overloaded(ctx: Context) -> Iterator[Finding]:
             steps.cluster_hosts(ctx),
             steps.on_backend(ctx, "uptime"),
         ],
-        # load + slow answers alone is correlation: a slow app on a busy host also times out its
-        # health check, and that mechanism is the more precise cause to show first
-        rank_adjust=0 if breakers else LOAD_ONLY_RANK_ADJUST,
     )
 
 
@@ -89,7 +86,6 @@ def _backend_load(ctx: Context) -> tuple[Evidence | None, float | None, int | No
     return ev, load1, cpus
 
 
-LOAD_ONLY_RANK_ADJUST = -10  # below healthcheck.timeout and network.unreachable
 SLOW_SAMPLES = 3  # a saturated host is slow again and again, not once
 
 

@@ -116,6 +116,7 @@ class CausesPane(Pane):
 def finding_view(f: Finding, now: float) -> DetailView:
     rows: list[tuple[str, str | Content]] = [
         ("cause", f"{f.cause} — {f.title}"),
+        *((("explained by", ", ".join(f.explained_by)),) if f.explained_by else ()),
         ("severity", status_content(VERDICT_STATUS[f.severity], VERDICT_WORD[f.severity])),
         ("confidence", f"{f.confidence:.0%}"),
         ("summary", f.summary),
@@ -145,6 +146,7 @@ def _signature(snapshot: Snapshot | None) -> tuple[object, ...] | None:
             round(f.confidence, 2),
             f.summary,
             f.severity,
+            f.explained_by,
             f.ruled_out,
             f.next_steps,
             tuple((r.probe, r.vantage, r.fact) for r in f.evidence),
@@ -167,6 +169,8 @@ def _options(snapshot: Snapshot | None) -> list[Option]:
 
 
 def _prompt(f: Finding) -> Content:
+    if f.explained_by:
+        return _consequence_prompt(f)
     status = VERDICT_STATUS[f.severity]
     head = status_content(status, VERDICT_WORD[f.severity]) + Content.assemble(
         "  ", (f.title, "bold"), f"  {f.confidence:.0%}  ", (f"({f.cause})", "$text-muted")
@@ -180,3 +184,12 @@ def _prompt(f: Finding) -> Content:
     if f.next_steps:
         lines.append(Content.assemble(("  next ▶ ", "bold $accent"), f.next_steps[0]))
     return Content("\n").join(lines)
+
+
+def _consequence_prompt(f: Finding) -> Content:
+    """A finding its cause explains: indented under that cause, not shown as a rival."""
+    by = ", ".join(f.explained_by)
+    head = Content.assemble(
+        "  ↳ ", (f.title, "bold"), f"  {f.confidence:.0%}  ", (f"({f.cause} ← {by})", "$text-muted")
+    )
+    return Content("\n").join([head, Content(f"      {f.summary}")])

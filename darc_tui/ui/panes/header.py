@@ -8,7 +8,9 @@ from textual.content import Content
 from textual.widgets import Static
 
 from darc_tui.config import Config
+from darc_tui.deploy.compare import deploys
 from darc_tui.model import HostState, Snapshot, Status
+from darc_tui.ui.repaint import show
 from darc_tui.ui.status import VERDICT_STATUS, VERDICT_WORD, WAITING, duration, status_content
 
 STALE_AFTER = 10.0  # seconds without new evidence before the age turns into a warning
@@ -29,6 +31,8 @@ class HeaderBar(Static):
         self.snapshot: Snapshot | None = None
         self.paused = False
         self.waiting = 0  # snapshots that arrived while paused
+        # replaces "● LIVE" (a replay says where it is in the recording)
+        self.mode: Callable[[], Content] | None = None
 
     def on_mount(self) -> None:
         self.redraw()
@@ -39,7 +43,7 @@ class HeaderBar(Static):
         self.redraw()
 
     def redraw(self) -> None:
-        self.update(Content("\n").join([self._where(), self._freshness()]))
+        show(self, Content("\n").join([self._where(), self._freshness()]))
 
     def _where(self) -> Content:
         cfg = self.config
@@ -56,13 +60,10 @@ class HeaderBar(Static):
         return status_content(VERDICT_STATUS[snap.verdict], verdict) + Content("  ") + path
 
     def _freshness(self) -> Content:
-        live = (
-            Content.styled("⏸ PAUSED", "bold reverse $warning")
-            + Content(f" (collecting; {self.waiting} update{'s' * (self.waiting != 1)} waiting)")
-            if self.paused
-            else Content.styled("● LIVE", "bold $success")
-        )
-        parts = [live, self._age()]
+        parts = [self._live(), self._age()]
+        deploy = self._deploy()
+        if deploy is not None:
+            parts.append(deploy)
         if self.snapshot is not None:
             # a host that is down matters more than the round counter: it goes first
             hosts = sorted(self.snapshot.hosts, key=lambda h: h.connected)
@@ -70,6 +71,24 @@ class HeaderBar(Static):
             if self.snapshot.evidence:
                 parts.append(Content(f"round {self.snapshot.rounds}"))
         return Content("  ").join(parts)
+
+    def _live(self) -> Content:
+        if self.mode is not None:
+            return self.mode()
+        if self.paused:
+            waiting = f" (collecting; {self.waiting} update{'s' * (self.waiting != 1)} waiting)"
+            return Content.styled("⏸ PAUSED", "bold reverse $warning") + Content(waiting)
+        return Content.styled("● LIVE", "bold $success")
+
+    def _deploy(self) -> Content | None:
+        """ "deploy 2 min ago: envoy restarted, config changed" (the latest deploy)."""
+        snap = self.snapshot
+        if snap is None or not snap.deploys:
+            return None
+        latest = deploys(snap.deploys)[-1]
+        kinds = ", ".join(dict.fromkeys(m.kind.words for m in latest))
+        text = f"▲ deploy {duration(max(0.0, self.clock() - latest[0].at))} ago: {kinds}"
+        return Content.styled(text, "bold $accent")
 
     def _age(self) -> Content:
         snap = self.snapshot

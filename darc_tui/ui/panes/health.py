@@ -9,11 +9,13 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Sparkline, Static
 
+from darc_tui.deploy.compare import deploys
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Snapshot, Status, Vantage
 from darc_tui.ui.panes.base import Pane
+from darc_tui.ui.repaint import show
 from darc_tui.ui.screens.details import DetailView
-from darc_tui.ui.status import WAITING, millis, status_content
+from darc_tui.ui.status import WAITING, duration, millis, status_content
 
 HEALTH_PROBE = ProbeId.BACKEND_HEALTH
 VANTAGES = (
@@ -67,7 +69,8 @@ class HealthPane(Pane, can_focus=True):
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
-        self.border_title = f"{self.NUMBER} {self.TITLE} · connect/ttfb"
+        self.base_title = f"{self.NUMBER} {self.TITLE} · connect/ttfb"
+        self.border_title = self.base_title
         self.histories = {vantage: LatencyHistory() for vantage, _ in VANTAGES}
 
     def compose(self) -> ComposeResult:
@@ -98,10 +101,19 @@ class HealthPane(Pane, can_focus=True):
             ev = by_vantage.get(vantage)
             reading = self.query_one(f"#reading-{name}", Static)
             if ev is None:
-                reading.update(status_content(Status.UNKNOWN, "waiting" if self.waiting else None))
+                show(reading, status_content(Status.UNKNOWN, "waiting" if self.waiting else None))
             else:
-                reading.update(_reading(ev))
-        self.query_one("#health-extra", Static).update(self._extra())
+                show(reading, _reading(ev))
+        show(self.query_one("#health-extra", Static), self._extra())
+        self.border_title = self.base_title + self._deploy_mark(snapshot)
+
+    def _deploy_mark(self, snapshot: Snapshot | None) -> str:
+        """ " ▲ deploy 1m20s ago": a deploy inside the sparklines' window (their left edge is
+        HISTORY_SECONDS ago), so a step in the lines can be read against it."""
+        if snapshot is None or not snapshot.deploys:
+            return ""
+        age = self.darc.clock() - deploys(snapshot.deploys)[-1][0].at
+        return f" ▲ deploy {duration(max(0.0, age))} ago" if age <= HISTORY_SECONDS else ""
 
     def _extra(self) -> Content:
         parts = []
@@ -153,7 +165,7 @@ def _reading(ev: Evidence) -> Content:
     """`✓ 200 3ms/12ms` (connect/TTFB) or `✗ FAIL refused`."""
     code = ev.facts.get("status")
     if ev.status is Status.OK or (code and ev.status is not Status.ERROR):
-        connect, ttfb = ev.facts.get("connect_ms"), ev.facts.get("ttfb_ms")
+        connect, ttfb = _ms(ev.facts.get("connect_ms")), _ms(ev.facts.get("ttfb_ms"))
         timing = (
             f" {millis(connect)}/{millis(ttfb)}"
             if connect is not None or ttfb is not None
@@ -166,3 +178,8 @@ def _reading(ev: Evidence) -> Content:
 
 def _cut(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _ms(fact: object) -> float | None:
+    """A milliseconds fact as a number (None when absent or not a number)."""
+    return float(fact) if isinstance(fact, int | float) and not isinstance(fact, bool) else None

@@ -15,6 +15,7 @@ from darc_tui.ids import ProbeId, log_probe
 from darc_tui.model import LogRecord, Snapshot, Status
 from darc_tui.ui.panes.base import Pane
 from darc_tui.ui.panes.log_view import BAD, LogView, display_line, marker
+from darc_tui.ui.repaint import show
 from darc_tui.ui.screens.details import DetailView
 from darc_tui.ui.status import GLYPH
 
@@ -152,7 +153,7 @@ class LogsPane(Pane):
         if unset:
             # an empty tab that says "following" would read as "no lines logged"
             text = f"{view.source}: not followed — {unset} is not set in the configuration"
-            self.query_one("#log-rate", Static).update(Content(text))
+            show(self.query_one("#log-rate", Static), Content(text))
             return
         bad = sum(1 for _, is_bad in arrivals if is_bad)
         parts = [f"{view.source}: {len(arrivals)}/min", f"{BAD} {bad}/min"]
@@ -169,7 +170,7 @@ class LogsPane(Pane):
         parts.extend(self._source_problem(view.source))
         if view.source == "access":
             parts.extend(self._access_facts())
-        self.query_one("#log-rate", Static).update(Content(" · ".join(parts)))
+        show(self.query_one("#log-rate", Static), Content(" · ".join(parts)))
 
     def _unconfigured(self, source: str) -> str:
         """The config key that leaves `source` unfollowed ("" when it is set)."""

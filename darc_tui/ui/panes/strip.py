@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from darc_tui.ui.repaint import show
+
 
 class PaneStrip(Static):
     """`4 Clusters │ 5 Logs │ 6 Probes` with the shown pane marked (▸ and reverse, not colour)."""
@@ -30,4 +32,4 @@ class PaneStrip(Static):
             else:
                 parts.append(Content.styled(f"  {title} ", "$text-muted"))
         hint = Content.styled("   (4–6 switch)", "$text-muted")
-        self.update(Content("│").join(parts) + hint)
+        show(self, Content("│").join(parts) + hint)

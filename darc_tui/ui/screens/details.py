@@ -77,7 +77,7 @@ class DetailScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.view.title
+            box.border_title = Content(self.view.title)  # a str title would be parsed as markup
             with VerticalScroll(id="detail-body"):
                 for label, value in self.view.rows:
                     with Horizontal(classes="detail-row"):

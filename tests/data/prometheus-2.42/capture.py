@@ -58,6 +58,7 @@ def main() -> None:
         ("backend_down", lambda lab: lab.backend.down(), lambda lab: lab.backend.up()),
         ("one_wrong_endpoint", lambda lab: lab.break_envoy(1), lambda lab: lab.heal_envoy(1)),
         ("one_stopped", lambda lab: lab.stop_envoy(2), lambda lab: lab.start_envoy(2)),
+        ("one_overloaded", lambda lab: lab.overload(1), lambda lab: lab.calm(1)),
         (
             "dotted_cluster",
             lambda lab: lab.reconfigure(0, cluster_name="www.darc.kr_backend"),

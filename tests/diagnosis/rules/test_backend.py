@@ -29,7 +29,8 @@ def test_one_of_two_hosts_refusing_is_a_degraded_backend_down_naming_it() -> Non
         ),
         b.config(),
     )
-    assert [f.cause for f in found] == ["backend.down"]
+    assert [f.cause for f in found] == ["backend.down", "healthcheck.failing"]
+    assert found[1].explained_by == ("backend.down",)
     assert "127.0.0.1:18444" in found[0].summary and "1/2 hosts" in found[0].summary
     assert "traffic continues on 127.0.0.1:18443" in found[0].summary
     assert verdict(found) is Verdict.DEGRADED
@@ -194,7 +195,7 @@ def test_the_health_endpoints_own_500_is_the_failing_check_not_backend_errors() 
         ),
         b.config(),
     )
-    assert [f.cause for f in found] == ["envoy.panic_mode", "healthcheck.failing"]
+    assert [f.cause for f in found] == ["healthcheck.failing", "envoy.panic_mode"]
 
 
 PROBE_TRAFFIC = "envoy-1.40-probe-traffic.log"

@@ -94,7 +94,8 @@ def test_upstream_tls_against_a_plain_backend_is_tls_mismatch() -> None:
     )
     causes = [f.cause for f in found]
     assert causes[0] == "config.tls_mismatch", causes
-    assert "backend.down" not in causes and "healthcheck.failing" not in causes
+    assert "backend.down" not in causes  # the same refused connect under a wrong name
+    assert all(f.explained_by for f in found[1:])  # the failing check and panic: consequences
     assert "TLS" in found[0].summary and "127.0.0.1" in found[0].summary
     assert any("ssl.connection_error +7" in e.fact for e in found[0].evidence)
 

@@ -125,4 +125,4 @@ def test_remote_envoy_next_steps_run_over_ssh() -> None:
         b.config(envoy_host="edge"),
     )
     assert found[0].cause == "envoy.down"
-    assert "ssh ops@edge.internal -- systemctl status envoy" in found[0].next_steps
+    assert "ssh ops@edge.internal -- 'systemctl status envoy'" in found[0].next_steps

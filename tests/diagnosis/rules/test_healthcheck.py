@@ -49,9 +49,11 @@ def test_failing_check_without_panic_gives_no_healthy_upstream() -> None:
 
 def test_failing_check_under_the_default_threshold_is_panic_not_an_outage() -> None:
     found = diagnose(b.state(*failing_hc("backend_cluster", None)), b.config())
-    assert [f.cause for f in found] == ["envoy.panic_mode", "healthcheck.failing"]
-    assert "0/1 hosts healthy" in found[0].summary and "50 %" in found[0].summary
-    failing = found[1]
+    # the check is the cause; panic is what Envoy does because of it, listed under it
+    assert [f.cause for f in found] == ["healthcheck.failing", "envoy.panic_mode"]
+    assert found[1].explained_by == ("healthcheck.failing",)
+    assert "0/1 hosts healthy" in found[1].summary and "50 %" in found[1].summary
+    failing = found[0]
     assert "does not cause 503s" in failing.summary
     assert verdict(found) is Verdict.DEGRADED
 
@@ -255,9 +257,10 @@ def test_two_of_three_hosts_down_puts_the_cluster_in_panic() -> None:
         ),
         b.config(),
     )
-    assert found[0].cause == "envoy.panic_mode"
-    assert "1/3 hosts healthy (33 %)" in found[0].summary
-    assert any("lb_healthy_panic +9" in e.fact for e in found[0].evidence)
+    panic = next(f for f in found if f.cause == "envoy.panic_mode")
+    assert panic.explained_by == ("healthcheck.failing",)  # the failing check put it in panic
+    assert "1/3 hosts healthy (33 %)" in panic.summary
+    assert any("lb_healthy_panic +9" in e.fact for e in panic.evidence)
 
 
 def test_half_the_hosts_healthy_is_not_panic() -> None:

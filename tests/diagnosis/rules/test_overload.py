@@ -51,7 +51,7 @@ def test_recorded_outlier_ejection_of_every_host_is_down() -> None:
     assert any("ejections_enforced_consecutive_5xx +2" in e.fact for e in found[0].evidence)
 
 
-def test_outlier_beats_the_backend_errors_that_caused_it() -> None:
+def test_outlier_ejection_is_listed_under_the_backend_errors_that_caused_it() -> None:
     report = b.report_of(
         "backend_cluster", ("127.0.0.1", 18443, b.HEALTHY), ("127.0.0.1", 18444, b.EJECTED)
     )
@@ -59,8 +59,9 @@ def test_outlier_beats_the_backend_errors_that_caused_it() -> None:
         b.state(b.ready(), b.clusters(report), b.access({(200, "-"): 30, (500, "-"): 5})),
         b.config(),
     )
-    assert [f.cause for f in found] == ["outlier.ejected", "backend.errors"]
-    assert "127.0.0.1:18444" in found[0].summary
+    assert [f.cause for f in found] == ["backend.errors", "outlier.ejected"]
+    assert found[1].explained_by == ("backend.errors",)
+    assert "127.0.0.1:18444" in found[1].summary
 
 
 def load(vantage: Vantage, load1: float, cpus: int = 2):
@@ -73,13 +74,13 @@ def slow(ms: float) -> Evidence:
     return b.http(Vantage.ENVOY_HOST, "http://10.1.2.3:18443/api/health", 200, latency_ms=ms)
 
 
-def test_a_saturated_backend_host_answering_slowly_is_overloaded() -> None:
+def test_a_saturated_host_answering_slowly_without_overflow_is_no_finding() -> None:
+    """Overload is named only from Envoy's overflow evidence; load + slow answers is correlation."""
     found = diagnose(
         b.state(load(Vantage.BACKEND_HOST, 9.5), slow(2400.0), slow(1800.0), slow(2100.0)),
         b.config(backend_url="http://10.1.2.3:18443"),
     )
-    assert [f.cause for f in found] == ["backend.overloaded"]
-    assert "load 9.5 on 2 CPUs" in found[0].summary
+    assert found == []
 
 
 def test_one_slow_answer_on_a_busy_host_is_not_saturation() -> None:
@@ -110,16 +111,3 @@ def test_high_load_with_fast_answers_is_no_finding() -> None:
         b.config(backend_url="http://10.1.2.3:18443"),
     )
     assert found == []
-
-
-def test_a_loaded_host_does_not_outrank_the_health_check_timing_out() -> None:
-    from darc_tui.diagnosis.rank import rank
-    from darc_tui.model import Finding
-
-    loaded = Finding(
-        "backend.overloaded", "t", 0.9, "the backend host is saturated", rank_adjust=-10
-    )
-    timeout = Finding("healthcheck.timeout", "t", 0.7, "health check times out")
-    breakers = Finding("backend.overloaded", "t", 0.7, "circuit breakers overflow")
-    assert rank([loaded, timeout])[0].summary == "health check times out"
-    assert rank([breakers, timeout])[0].summary == "circuit breakers overflow"

@@ -1,0 +1,62 @@
+"""A steady site repaints the cells that changed; it does not lay the screen out again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.content import Content
+from textual.widgets import Static
+
+from darc_tui.ui.repaint import show
+from tests.ui import scenarios
+from tests.ui.conftest import publish, screen_text
+from tests.ui.test_app import MakeApp
+
+
+def count_layouts(app: App[Any]) -> list[int]:
+    """Wrap the screen's layout pass with a counter (one list item per pass)."""
+    screen, calls = app.screen, []
+    original = screen._refresh_layout
+
+    def counted(*args: Any, **kw: Any) -> None:
+        calls.append(1)
+        original(*args, **kw)
+
+    screen._refresh_layout = counted  # type: ignore[method-assign]
+    return calls
+
+
+async def test_new_readings_of_a_healthy_site_need_no_layout_pass(make_app: MakeApp) -> None:
+    app, engine = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await publish(pilot, engine, scenarios.healthy(latency=12.0))
+        await pilot.pause()
+        layouts = count_layouts(app)
+        for i, latency in enumerate((13.0, 14.0, 15.0, 16.0)):
+            await publish(pilot, engine, scenarios.healthy(at=scenarios.T0 + i, latency=latency))
+        assert "3.2ms/13ms" in screen_text(app)  # the newest reading (16 ms) is on screen …
+        assert layouts == []  # … without a single layout pass
+
+
+class OneStatic(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("", id="s")
+
+
+async def test_show_skips_unchanged_content_and_lays_out_only_on_a_size_change() -> None:
+    app = OneStatic()
+    async with app.run_test(size=(40, 10)) as pilot:
+        static = app.query_one("#s", Static)
+        assert show(static, Content("12 ms"))
+        await pilot.pause()
+        layouts = count_layouts(app)
+        assert not show(static, Content("12 ms"))  # same text, same look: nothing to do
+        assert show(static, Content.styled("12 ms", "bold"))  # same text, new look: repaint
+        assert show(static, Content("13 ms"))
+        await pilot.pause()
+        assert layouts == []
+        assert show(static, Content("13 ms\nsecond line"))  # one more row: the layout moves
+        await pilot.pause()
+        assert layouts
+        assert "second line" in "\n".join(s.text for s in app.screen._compositor.render_strips())
