@@ -130,6 +130,9 @@ class FleetConfig:
     instance_label: str = "instance"
     # templates over {instance}, {instance_host}, {instance_port}, {job}: where to drill down
     ssh_host: str = "{instance_host}"  # a [hosts] entry or an address
+    # an address from ssh_host inherits this [hosts] entry's user, port, jump, keys, sudo (e.g.
+    # every Envoy host behind one bastion); "" = only ~/.ssh/config applies
+    ssh_like: str = ""
     # [fleet.envoy]: per-Envoy templates over [envoy]'s string keys for the drill-down, e.g.
     # admin_url = "http://127.0.0.1:{instance_port}"; unset keys come from [envoy]
     envoy: Mapping[str, str] = field(default_factory=dict)
@@ -392,11 +395,11 @@ def parse_config(text: str, source: Path | None = None) -> Config:
             raise r.fail("deploy", key, "expected a finite number, not negative")
     if deploy.before <= 0:
         raise r.fail("deploy", "before", "must be greater than 0")
-    fleet = _fleet(r, data) if "fleet" in data else None
+    fleet = _fleet(r, data, hosts) if "fleet" in data else None
     return Config(site, hosts, envoy, backend, probes, ui, source, fleet=fleet, deploy=deploy)
 
 
-def _fleet(r: _Reader, data: Mapping[str, Any]) -> FleetConfig:
+def _fleet(r: _Reader, data: Mapping[str, Any], hosts: Mapping[str, HostConfig]) -> FleetConfig:
     raw = r.table(data, "fleet")
     fleet: FleetConfig = r.build(FleetConfig, "fleet", raw)
     _check_url(r, "fleet", "prometheus_url", fleet.prometheus_url, True)
@@ -423,6 +426,9 @@ def _fleet(r: _Reader, data: Mapping[str, Any]) -> FleetConfig:
     if bool(fleet.cert_file) != bool(fleet.key_file):
         raise r.fail("fleet", "key_file" if fleet.cert_file else "cert_file", "set both or neither")
     _check_template(r, "fleet", "ssh_host", fleet.ssh_host)
+    if fleet.ssh_like and fleet.ssh_like not in hosts:
+        choices = ", ".join(hosts) or "none defined"
+        raise r.fail("fleet", "ssh_like", f"unknown host {fleet.ssh_like!r} (hosts: {choices})")
     if not isinstance(fleet.envoy, dict):
         raise r.fail("fleet.envoy", None, "expected a table")
     templated = [f.name for f in fields(EnvoyConfig) if f.type == "str"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -10,6 +11,10 @@ from typing import Any
 from darc_tui.errors import ErrorKind
 from darc_tui.ids import CauseId, ProbeId
 from darc_tui.sanitize import clean, clean_mapping
+
+# one value of Evidence.facts: what JSON can hold (mostly scalars; a few facts list endpoints)
+Fact = str | int | float | bool | None | Sequence["Fact"] | Mapping[str, "Fact"]
+Facts = Mapping[str, Fact]
 
 
 class Vantage(StrEnum):
@@ -55,8 +60,9 @@ class Evidence:
     observed_at: float = field(default_factory=time.time)
     latency_ms: float | None = None
     via: str = ""  # how it was measured, e.g. "ssh direct-tcpip", "remote curl", "psutil"
-    facts: dict[str, Any] = field(default_factory=dict)
-    data: Any = None
+    facts: Facts = field(default_factory=dict)
+    # the probe's typed payload (a frozen dataclass); readers narrow it with isinstance
+    data: object = None
     # what kind of failure the probe met (None: it met none); rules read this, never `detail`
     error_kind: ErrorKind | None = None
 
@@ -73,7 +79,7 @@ class Evidence:
         """True when nothing a human would notice changed (status and detail)."""
         return other is not None and other.status == self.status and other.detail == self.detail
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Fact]:
         return {
             "name": self.probe,
             "target": self.target,
@@ -162,9 +168,20 @@ class HostState:
     connected: bool
     detail: str = ""  # e.g. "connecting", "retry in 4s: Connection refused"
     since: float = field(default_factory=time.time)
+    # what this host's setup keeps darc-tui from seeing (no ss, no python3 and no forwarding…)
+    limits: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _clean_fields(self, "detail")
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "connected": self.connected,
+            "detail": self.detail,
+            "limits": list(self.limits),
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ import pytest
 from darc_tui.parse.config_dump import parse_config_dump
 from darc_tui.parse.envoy_summary import diff
 from darc_tui.parse.envoy_yaml import parse_envoy_yaml
-from tests.lab.corpus import ENTRIES, LISTENER_HOST_SUPPORTED, CorpusRun, Entry
+from tests.lab.corpus import ENTRIES, CorpusRun, Entry
 
 pytestmark = pytest.mark.integration
 
@@ -41,14 +41,6 @@ def check(config: Path) -> tuple[int, dict[str, Any]]:
 
 def summary(doc: dict[str, Any]) -> list[tuple[str, str]]:
     return [(c["id"], c["summary"]) for c in doc["causes"]]
-
-
-def needs_listener_host(run: CorpusRun, request: pytest.FixtureRequest) -> None:
-    """Through the listener darc-tui gets 404 NR from a virtual host that lists only real names
-    until it can send the site's Host (envoy.listener_host, issue 10): a strict xfail till then."""
-    if run.entry.listener_host and not LISTENER_HOST_SUPPORTED:
-        reason = "virtual host lists only real names; darc-tui has no envoy.listener_host yet"
-        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
 
 
 @pytest.fixture(scope="module", params=ENTRIES, ids=lambda e: e.name)
@@ -81,7 +73,6 @@ def test_running_config_reads_the_same_as_the_file(run: CorpusRun) -> None:
 def test_healthy_site_has_no_finding(run: CorpusRun, request: pytest.FixtureRequest) -> None:
     if not run.entry.healthy_runs:
         pytest.skip(run.entry.why_not)
-    needs_listener_host(run, request)
     run.backend.up()
     run.wait_hosts(healthy=True)
     code, doc = check(run.darc_config())
@@ -98,10 +89,9 @@ def test_healthy_site_has_no_finding(run: CorpusRun, request: pytest.FixtureRequ
     assert not failed, failed
 
 
-def test_backend_stopped_is_named_first(run: CorpusRun, request: pytest.FixtureRequest) -> None:
+def test_backend_stopped_is_named_first(run: CorpusRun) -> None:
     if not run.entry.down_runs:
         pytest.skip(run.entry.why_not)
-    needs_listener_host(run, request)
     run.backend.down()
     try:
         run.wait_hosts(healthy=False)

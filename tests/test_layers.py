@@ -47,3 +47,14 @@ def test_the_layer_contracts_are_kept() -> None:
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     assert f"Contracts: {len(_contracts())} kept, 0 broken." in proc.stdout
+
+
+def test_the_evidence_contract_carries_no_any() -> None:
+    import typing
+
+    from darc_tui.model import Evidence
+
+    hints = typing.get_type_hints(Evidence)
+    assert hints["facts"] is not typing.Any and hints["data"] is object
+    assert not [name for name, hint in hints.items() if "Any" in repr(hint)]
+    assert "Any" not in repr(typing.get_type_hints(Evidence.to_json)["return"])

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from darc_tui.config import Config
 from darc_tui.ids import ProbeId
 from darc_tui.model import DeployKind, DeployMarker, Evidence, Status, Vantage
 
@@ -39,10 +40,18 @@ class VersionSource:
 class DeployDetector:
     """Feed it every Evidence; it returns the deploy markers that evidence reveals."""
 
-    def __init__(self, envoy_host: str, backend_host: str, version: VersionSource) -> None:
+    def __init__(
+        self,
+        envoy_host: str,
+        backend_host: str,
+        version: VersionSource,
+        backend_port: int | None = None,
+    ) -> None:
         self.envoy_host = envoy_host
         self.backend_host = backend_host or "backend"
         self.version = version
+        # the backend's port when it listens on the Envoy host (whose `ss` names its pid)
+        self.backend_port = backend_port
         self._seen: dict[tuple[str, str, str], Any] = {}
         self._last_restart: dict[str, float] = {}
         self._alive = 0.0  # when `ps` or /server_info last saw the same Envoy as before
@@ -59,6 +68,8 @@ class DeployDetector:
             found += self._config(ev)
         elif ev.probe == ProbeId.BACKEND_HEALTH and ev.vantage is not Vantage.THROUGH_ENVOY:
             found += self._backend(ev)
+        elif ev.probe == ProbeId.ENVOY_PORTS and self.backend_port is not None:
+            found += self._backend_process(ev)
         return [m for m in found if self._keep(m)]
 
     # -- Envoy ---------------------------------------------------------------------------------
@@ -137,6 +148,22 @@ class DeployDetector:
         look, and not after the new one started (a hot restart's epochs overlap)."""
         return min(started, max(seen, self._alive))
 
+    def _backend_process(self, ev: Evidence) -> list[DeployMarker]:
+        """A new pid owns the backend's listening socket: the backend process was restarted."""
+        sockets = getattr(ev.data, "sockets", None)
+        if not getattr(ev.data, "owners_visible", False) or not sockets:
+            return []
+        pids = sorted({o.pid for s in sockets if s.port == self.backend_port for o in s.owners})
+        if not pids:
+            return []  # not listening (down or restarting): keep the last owner
+        before = self._remember(ev, "backend_pid", (pids, ev.observed_at))
+        if before is None or before[0] == pids or set(before[0]) & set(pids):
+            return []
+        old = ", ".join(map(str, before[0]))
+        detail = f"backend on :{self.backend_port}: pid {old} → {', '.join(map(str, pids))}"
+        kind = DeployKind.BACKEND_RESTARTED
+        return [DeployMarker(ev.observed_at, self.backend_host, kind, detail, began=before[1])]
+
     # -- bookkeeping ---------------------------------------------------------------------------
     def _remember(self, ev: Evidence, what: str, value: Any) -> Any:
         """The previous value of `what` for this evidence's target (None the first time)."""
@@ -152,6 +179,14 @@ class DeployDetector:
         last = self._last_restart.get(marker.host)
         self._last_restart[marker.host] = marker.at
         return last is None or abs(marker.at - last) > SAME_DEPLOY_S
+
+
+def backend_port(config: Config) -> int | None:
+    """The backend's port when it runs on the Envoy host (there `ss` shows who owns it)."""
+    host, port = config.backend.address
+    same_host = bool(config.backend.host) and config.backend.host == config.envoy.host
+    local = host in ("127.0.0.1", "::1", "localhost")  # as seen from the Envoy host too
+    return port if config.backend.url and (same_host or local) else None
 
 
 def backend_version(data: Any, source: VersionSource) -> str | None:

@@ -38,6 +38,8 @@ class HttpView:
     body: str
     latency_ms: float | None
     overloaded: bool  # x-envoy-overloaded: true
+    # a plain HTTP/1.1 request was reset, then the backend answered "tls" or "h2c" ("" = not asked)
+    speaks: str = ""
 
     @property
     def ok(self) -> bool:
@@ -76,6 +78,7 @@ def http_view(ev: Evidence | None) -> HttpView | None:
         body=body,
         latency_ms=ev.latency_ms,
         overloaded=as_bool(pick(ev, "overloaded")) is True,
+        speaks=as_str(pick(ev, "speaks")),
     )
 
 

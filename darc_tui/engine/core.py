@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from darc_tui.config import Config
-from darc_tui.deploy.detect import DeployDetector, VersionSource
+from darc_tui.deploy.detect import DeployDetector, VersionSource, backend_port
 from darc_tui.diagnosis import diagnose, verdict
 from darc_tui.hosts.base import Host
 from darc_tui.model import Evidence, LogRecord, Snapshot, Status
@@ -54,6 +54,7 @@ class Engine:
             config.envoy.host,
             config.backend.host,
             VersionSource(config.backend.version_header, config.backend.version_field),
+            backend_port(config),
         )
 
     # -- subscription -------------------------------------------------------------------------

@@ -42,7 +42,11 @@ def drill_config(config: Config, instance: str) -> Config:
     if target != LOCAL and target not in hosts:
         if not _HOST_NAME.match(target):
             raise DrillError(f"{instance}: fleet.ssh_host gives {target!r}, not a host name")
-        hosts[target] = HostConfig(name=target, address=target)
+        like = hosts.get(fleet.ssh_like) if fleet.ssh_like else None
+        if like is not None:
+            hosts[target] = dataclasses.replace(like, name=target, address=target)
+        else:
+            hosts[target] = HostConfig(name=target, address=target)
     overrides: dict[str, Any] = {k: t.format_map(values) for k, t in fleet.envoy.items()}
     envoy = dataclasses.replace(config.envoy, host=target, **overrides)
     site = dataclasses.replace(config.site, name=f"{config.site.name} · {instance}")

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
+import orjson
+
 from darc_tui.config import Config
 from darc_tui.hosts.base import Host
 from darc_tui.logs.file_follower import FileFollower
@@ -68,10 +70,24 @@ class PrintSink:
         wanted = [rec for rec in records if self._wanted(rec)]
         if self.redact:  # the record's values, before they are printed or serialised
             wanted = [redact_record(rec) for rec in wanted]
-        lines = [self._format(rec) for rec in wanted]
-        if lines:
-            self.out.write("".join(f"{line}\n" for line in lines))
+        if not wanted:
+            return
+        if self.as_json:
+            self._write(b"".join([self._json(rec) + b"\n" for rec in wanted]))
+        else:
+            self.out.write("".join([f"{rec.line}\n" for rec in wanted]))
             self.out.flush()
+
+    def _write(self, data: bytes) -> None:
+        """Encoded lines straight to the byte stream under stdout (no str round trip)."""
+        buffer = getattr(self.out, "buffer", None)
+        if buffer is None:
+            self.out.write(data.decode("utf-8"))
+            self.out.flush()
+            return
+        self.out.flush()
+        buffer.write(data)
+        buffer.flush()
 
     def evidence(self, ev: Evidence) -> None:
         if ev.probe.startswith("logs."):
@@ -84,16 +100,17 @@ class PrintSink:
             self.since is None or rec.gap or not isinstance(when, int | float) or when >= self.since
         )
 
-    def _format(self, rec: LogRecord) -> str:
-        if not self.as_json:
-            return rec.line
+    def _json(self, rec: LogRecord) -> bytes:
         obj: dict[str, Any] = {"source": rec.source, "line": rec.line}
         obj.update(rec.fields)
         if rec.gap:
             obj["gap"] = True
         if rec.size and rec.size - 1 > len(rec.line.encode("utf-8", "replace")):
             obj["size"] = rec.size
-        return json.dumps(obj, ensure_ascii=False, default=str)
+        try:
+            return orjson.dumps(obj, default=str)
+        except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits from a hostile line
+            return json.dumps(obj, ensure_ascii=False, default=str).encode("utf-8")
 
 
 def parse_since(text: str, now: float | None = None) -> float | None:

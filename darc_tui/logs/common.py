@@ -95,9 +95,29 @@ def make_record(
         fields = parse(data_text)
     if len(text) > DISPLAY_LIMIT:
         text = text[: DISPLAY_LIMIT - 1] + "…"
-    return LogRecord(
-        source, text, time.time() if now is None else now, fields=fields, size=line.size
-    )
+    at = time.time() if now is None else now
+    if data_text.isascii() and data_text.isprintable():
+        return _clean_record(source, text, at, fields, line.size)
+    return LogRecord(source, text, at, fields=fields, size=line.size)
+
+
+def _clean_record(
+    source: str, text: str, at: float, fields: dict[str, Any], size: int
+) -> LogRecord:
+    """A LogRecord without LogRecord.__post_init__'s sanitising walk over every field: the line
+    is printable ASCII, so its text and every field parsed out of it are clean already (the walk
+    was a sixth of the CPU of following a busy access log)."""
+    record = object.__new__(LogRecord)
+    for name, value in (
+        ("source", source),
+        ("line", text),
+        ("observed_at", at),
+        ("fields", fields),
+        ("size", size),
+        ("gap", False),
+    ):
+        object.__setattr__(record, name, value)
+    return record
 
 
 def gap_record(source: str, why: str) -> LogRecord:

@@ -209,25 +209,45 @@ class FileFollower:
         self._set(FilePosition(header.inode, header.start, b"", header.size))
 
     async def _deliver(self, sink: LogSink, lines: list[Line]) -> None:
-        batch: list[LogRecord] = []
-        for line in lines:
+        start = 0
+        for i, line in enumerate(lines):
             if line.data.endswith(_TRUNCATED):
-                if batch:
-                    sink.records(batch)
-                    batch = []
+                self._hand_over(sink, lines[start:i])
+                start = i + 1
                 await self._truncated(sink)
-                continue
-            batch.append(make_record(self.name, line, self.parse))
-            self._advance(line)
-        if batch:
-            sink.records(batch)
+        self._hand_over(sink, lines[start:] if start else lines)
+
+    def _hand_over(self, sink: LogSink, lines: list[Line]) -> None:
+        """Records of `lines` to the sink in one batch, the position moved past them once."""
+        if not lines:
+            return
+        now, name, parse = time.time(), self.name, self.parse
+        records = [make_record(name, line, parse, now) for line in lines]
+        self._advance_all(lines)
+        sink.records(records)
 
     def _advance(self, line: Line) -> None:
+        self._advance_all([line])
+
+    def _advance_all(self, lines: list[Line]) -> None:
+        """Move the position past `lines`; the tail keeps the last TAIL_BYTES of complete lines
+        (a cut line empties it: its bytes were not all seen)."""
         pos = self.position
         assert pos is not None
-        complete = line.size == len(line.data) + 1
-        self._tail = (self._tail + line.data + b"\n")[-TAIL_BYTES:] if complete else b""
-        offset = pos.offset + line.size
+        tail, first = self._tail, 0
+        for i in range(len(lines) - 1, -1, -1):
+            if lines[i].size != len(lines[i].data) + 1:
+                tail, first = b"", i + 1
+                break
+        pieces: list[bytes] = []
+        room = TAIL_BYTES
+        for line in reversed(lines[first:]):
+            pieces.append(line.data + b"\n")
+            room -= len(line.data) + 1
+            if room <= 0:
+                break
+        self._tail = (tail + b"".join(reversed(pieces)))[-TAIL_BYTES:]
+        offset = pos.offset + sum(line.size for line in lines)
         self._set(
             replace(pos, offset=offset, tail=self._tail, seen_size=max(pos.seen_size, offset))
         )

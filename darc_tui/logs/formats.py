@@ -12,7 +12,7 @@ import yaml
 
 from darc_tui.hosts.base import Host
 from darc_tui.parse import one_line
-from darc_tui.parse.access_log import DEFAULT, AnyFormat, access_log_formats
+from darc_tui.parse.access_log import DEFAULT, AccessLogFormat, AnyFormat, access_log_formats
 from darc_tui.parse.safe_yaml import load as load_yaml
 
 CONFIG_LIMIT = 16 * 1024 * 1024
@@ -38,6 +38,14 @@ async def load_access_format(host: Host, config_path: str, log_path: str) -> tup
 
 def access_fields(fmt: AnyFormat) -> Any:
     """A FieldParser for LogRecord.fields: the record's JSON, {} when the line does not parse."""
+
+    if isinstance(fmt, AccessLogFormat):
+        fast = fmt.fields
+
+        def parse_text(text: str) -> dict[str, Any]:
+            return fast(text) or {}
+
+        return parse_text
 
     def parse(text: str) -> dict[str, Any]:
         rec = fmt.parse(text)

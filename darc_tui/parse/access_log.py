@@ -98,6 +98,7 @@ _LONG_BY_SHORT = {
     "UDO": "UnconditionalDropOverload",
 }
 _SHORT_BY_LONG = {v: k for k, v in _LONG_BY_SHORT.items()} | {"OverloadManager": "OM"}
+_FLAG_ORDER = {code: i for i, code in enumerate(_LONG_BY_SHORT)}
 
 
 def parse_flags(text: str) -> frozenset[str]:
@@ -139,8 +140,7 @@ class AccessRecord:
     @property
     def flag_text(self) -> str:
         """Flags joined like Envoy joins them (`UF,URX`; `-` for none), in a stable order."""
-        order = {code: i for i, code in enumerate(_LONG_BY_SHORT)}
-        return ",".join(sorted(self.flags, key=lambda f: (order.get(f, 99), f))) or "-"
+        return ",".join(_ordered_flags(self.flags)) or "-"
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -152,6 +152,11 @@ class AccessRecord:
         if self.extra:
             out["extra"] = dict(self.extra)
         return out
+
+
+def _ordered_flags(flags: frozenset[str]) -> list[str]:
+    order = _FLAG_ORDER
+    return sorted(flags, key=lambda f: (order.get(f, 99), f))
 
 
 _JSON_FIELDS = tuple(n for n in AccessRecord.__dataclass_fields__ if n not in ("flags", "extra"))
@@ -222,6 +227,8 @@ class _Slot:
     after: str
     value: re.Pattern[str]  # fullmatch of the value
     scan: re.Pattern[str]  # value + the following literal, matched at a position
+    typed: str | None = None  # command.typed_field, looked up once
+    label: str = ""  # command.label, for values without a typed field
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +252,12 @@ class AccessLogFormat:
         line = line.rstrip("\r\n")
         values = self._match(line)
         return None if values is None else _record(self.commands, values)
+
+    def fields(self, line: str) -> dict[str, Any] | None:
+        """`parse(line).to_json()` without building the record: the hot path of log following."""
+        line = line.rstrip("\r\n")
+        values = self._match(line)
+        return None if values is None else _fields(self.slots, values)
 
     @property
     def commands(self) -> tuple[Command, ...]:
@@ -300,6 +313,8 @@ def compile_format(text: str) -> AccessLogFormat:
                     str(after),
                     re.compile(pattern, re.DOTALL),
                     re.compile(f"({pattern}){re.escape(str(after))}", re.DOTALL),
+                    part.typed_field,
+                    part.label,
                 )
             )
     anchor = next((i for i, s in enumerate(slots) if s.value.pattern == _FREE), len(slots))
@@ -390,6 +405,33 @@ def _record(commands: tuple[Command, ...], values: list[str]) -> AccessRecord:
         else:
             typed[name] = raw
     return AccessRecord(**typed, extra=extra)
+
+
+def _fields(slots: tuple[_Slot, ...], values: list[str]) -> dict[str, Any]:
+    """What `_record(...).to_json()` gives, in the same key order, built directly."""
+    typed: dict[str, Any] = {}
+    extra: dict[str, str] = {}
+    flags: frozenset[str] = frozenset()
+    for slot, raw in zip(slots, values, strict=True):
+        name = slot.typed
+        if name is None:
+            extra[slot.label] = raw
+        elif raw == "-" or raw == "":
+            if name != "flags" and name != "timestamp":
+                typed.setdefault(name, None)
+        elif name in _INT_FIELDS:
+            typed[name] = _int(raw)
+        elif name == "flags":
+            flags = flags | parse_flags(raw)
+        elif name == "timestamp":
+            typed[name] = parse_start_time(raw, slot.command.arg)
+        else:
+            typed[name] = raw
+    out = {n: v for n in _JSON_FIELDS if (v := typed.get(n)) is not None} if typed else {}
+    out["flags"] = _ordered_flags(flags) if flags else []
+    if extra:
+        out["extra"] = extra
+    return out
 
 
 def _int(raw: str) -> int | None:

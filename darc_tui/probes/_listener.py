@@ -64,6 +64,13 @@ def listener_identity(config: Config) -> ListenerIdentity | None:
     return ListenerIdentity(authority or own, envoy.listener_ca, envoy.listener_verify)
 
 
+def unverified_context() -> ssl.SSLContext:
+    """Asks "does it speak TLS at all", never trusts the answer (built once)."""
+    context = _ssl_context("", False)
+    assert context is not None
+    return context
+
+
 @cache
 def _ssl_context(ca: str, verify: bool) -> ssl.SSLContext | None:
     """Built once per (CA, verify): loading CAs reads files."""

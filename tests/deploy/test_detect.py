@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from darc_tui.deploy.detect import DeployDetector, VersionSource, backend_version
+from pathlib import Path
+
+from darc_tui.config import BackendConfig, Config, EnvoyConfig
+from darc_tui.deploy.detect import DeployDetector, VersionSource, backend_port, backend_version
 from darc_tui.hosts.http import HttpResult
+from darc_tui.ids import ProbeId
 from darc_tui.model import DeployKind, Evidence, Status, Vantage
+from darc_tui.parse.ss import parse_ss
 from darc_tui.probes.backend_health import HealthCheck
+from darc_tui.probes.process import PortsObservation
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def detector(version: VersionSource = VersionSource()) -> DeployDetector:
@@ -118,3 +126,36 @@ def test_without_a_configured_version_source_the_backend_makes_no_marker() -> No
     d = detector()
     d.observe(_health((("x-version", "1"),), b"", 1000.0))
     assert d.observe(_health((("x-version", "2"),), b"", 1001.0)) == []
+
+
+def _ports(text: str, at: float) -> Evidence:
+    listing = parse_ss(text)
+    data = PortsObservation(listing.sockets, (), owners_visible=True)
+    return Evidence(ProbeId.ENVOY_PORTS, "edge: 18080, 19901", Vantage.ENVOY_HOST, Status.OK,
+                    "bound", observed_at=at, data=data)  # fmt: skip
+
+
+def test_a_new_pid_on_the_backend_port_is_a_backend_restart() -> None:
+    recorded = (DATA / "host" / "ss_tlnpH_envoy_root.txt").read_text()  # backend :18443 pid 6831
+    d = DeployDetector("edge", "edge", VersionSource(), backend_port=18443)
+    assert d.observe(_ports(recorded, 1000.0)) == []
+    down = "\n".join(line for line in recorded.splitlines() if ":18443 " not in line)
+    assert d.observe(_ports(down, 1002.0)) == []  # stopped: nothing to compare yet
+    (marker,) = d.observe(_ports(recorded.replace("pid=6831", "pid=7001"), 1004.0))
+    assert (marker.kind, marker.host, marker.began) == (
+        DeployKind.BACKEND_RESTARTED,
+        "edge",
+        1000.0,
+    )
+    assert marker.detail == "backend on :18443: pid 6831 → 7001"
+
+
+def test_the_backend_port_is_watched_only_where_envoy_runs() -> None:
+    def cfg(backend_host: str, url: str) -> Config:
+        return Config(
+            envoy=EnvoyConfig(host="edge"), backend=BackendConfig(host=backend_host, url=url)
+        )
+
+    assert backend_port(cfg("edge", "http://10.1.2.3:8000")) == 8000
+    assert backend_port(cfg("", "http://127.0.0.1:18443")) == 18443
+    assert backend_port(cfg("app", "http://10.1.2.3:8000")) is None

@@ -85,6 +85,20 @@ def test_drill_config_maps_an_instance_to_its_host_and_admin() -> None:
         drill_config(config("prometheus_url = 'http://p'\nssh_host = '{instance}'\n"), "a b")
 
 
+def test_an_address_inherits_the_ssh_like_host() -> None:
+    hosts = (
+        '[hosts.bastion]\naddress = "127.0.0.1"\n'
+        '[hosts.edge]\naddress = "edge-1"\nuser = "ops"\njump = "bastion"\nport = 2222\n'
+    )
+    cfg = parse_config(
+        BASE + hosts + "[fleet]\nprometheus_url = 'http://p'\nssh_like = 'edge'\n", Path("f.toml")
+    )
+    host = drill_config(cfg, "10.1.2.3:9901").hosts["10.1.2.3"]
+    assert (host.address, host.user, host.jump, host.port) == ("10.1.2.3", "ops", "bastion", 2222)
+    with pytest.raises(ConfigError, match=r"fleet\.ssh_like: unknown host 'nope'"):
+        config("prometheus_url = 'http://p'\nssh_like = 'nope'\n")
+
+
 def test_fleet_command_without_fleet_section_is_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

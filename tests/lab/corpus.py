@@ -21,16 +21,12 @@ from typing import Any
 import httpx
 import yaml
 
-from darc_tui.config import EnvoyConfig
 from darc_tui.demo.backend import Backend
 from darc_tui.demo.envoy_process import EnvoyProcess
 from darc_tui.demo.lab import free_port, to_toml
 from tests.lab.dns import DnsServer
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "envoy-configs"
-# `envoy.listener_host` (issue 10): the Host header/SNI of requests through the listener. Until
-# darc-tui has it, a site whose virtual hosts list only real names cannot be probed through Envoy.
-LISTENER_HOST_SUPPORTED = "listener_host" in getattr(EnvoyConfig, "__dataclass_fields__", {})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -49,10 +45,7 @@ class Entry:
         return CORPUS / f"{self.name}.yaml"
 
 
-_LISTENER_TLS = (
-    "the listener's certificate is self-signed and darc-tui has no envoy.listener_ca / "
-    "listener_verify yet: the through-envoy probe fails CERTIFICATE_VERIFY_FAILED"
-)
+_CN = "front-envoy"  # the examples' self-signed listener certificate: CN=front-envoy, no SAN
 _BACKEND_TLS = (
     "the backend's certificate is self-signed and darc-tui has no CA setting for backend.url: "
     "the direct backend probes fail CERTIFICATE_VERIFY_FAILED"
@@ -63,13 +56,13 @@ ENTRIES = (
     Entry("examples-cors-backend"),
     Entry("examples-fault-injection"),
     Entry("examples-route-mirror"),
-    Entry("examples-tls-https-http", probe_gap=_LISTENER_TLS),
+    Entry("examples-tls-https-http", listener_host=_CN),
     Entry("examples-locality-lb"),
     Entry("examples-gzip"),
     Entry("examples-websocket"),
     Entry("examples-csrf-samesite"),
     Entry("examples-grpc-bridge-client", listener_host="grpc"),
-    Entry("examples-tls-https-https", probe_gap=f"{_LISTENER_TLS}; {_BACKEND_TLS}"),
+    Entry("examples-tls-https-https", listener_host=_CN, probe_gap=_BACKEND_TLS),
     Entry("envoy-demo", probe_gap=_BACKEND_TLS),
     Entry(
         "grpc-web-echo",
@@ -88,6 +81,7 @@ class Site:
     public_path: str  # that route's prefix/path
     cluster: str  # that route's cluster: the site's backend
     upstream_tls: bool
+    listener_cert: str = ""  # the listener's inline (self-signed) certificate: darc-tui's CA
 
 
 def load(entry: Entry) -> Any:
@@ -193,8 +187,18 @@ def site(doc: Mapping[str, Any]) -> Site:
                 tls = "transport_socket" in chain
                 port = listener["address"]["socket_address"]["port_value"]
                 url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
-                return Site(admin_port, url, path, cluster, _upstream_tls(static, cluster))
+                cert = _inline_cert(chain.get("transport_socket"))
+                return Site(admin_port, url, path, cluster, _upstream_tls(static, cluster), cert)
     raise ValueError("no HTTP route to a cluster")
+
+
+def _inline_cert(socket: Any) -> str:
+    common = (socket or {}).get("typed_config", {}).get("common_tls_context", {})
+    for cert in _as_list(common.get("tls_certificates")):
+        chain = cert.get("certificate_chain", {}).get("inline_string")
+        if chain:
+            return str(chain)
+    return ""
 
 
 def _first_route(hcm: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -312,9 +316,14 @@ class CorpusRun:
         return path
 
     def _listener_host(self) -> dict[str, str]:
-        if self.entry.listener_host and LISTENER_HOST_SUPPORTED:
-            return {"listener_host": self.entry.listener_host}
-        return {}
+        """The site's identity through the listener: its Host/SNI and, for a TLS listener with a
+        self-signed certificate, that certificate as the CA (what an operator would configure)."""
+        found = {"listener_host": self.entry.listener_host} if self.entry.listener_host else {}
+        if self.site.listener_cert:
+            ca = self.workdir / "listener-ca.pem"
+            ca.write_text(self.site.listener_cert, encoding="utf-8")
+            found["listener_ca"] = str(ca)
+        return found
 
     @property
     def public_url(self) -> str:

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Static
 
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Snapshot, Status
+from darc_tui.parse.clusters import ClustersReport, ClusterStatus, HostStatus
 from darc_tui.ui.panes.base import Pane
 from darc_tui.ui.repaint import show
 from darc_tui.ui.screens.details import DetailView
@@ -80,23 +81,23 @@ class ClustersPane(Pane):
             sync_rows(self.app, self.table, {})
             return
         cluster = cluster_of(ev.data, self.darc.config.envoy.cluster)
-        hosts = tuple(getattr(cluster, "hosts", ()) or ())
+        hosts = cluster.hosts if cluster else ()
         stats = snapshot.get(STATS_PROBE) if snapshot else None
         show(summary, _summary(ev, stats, cluster, hosts))
-        rows = {_endpoint(h): _row(h, self.palette) for h in hosts}
+        rows = {h.endpoint: _row(h, self.palette) for h in hosts}
         sync_rows(self.app, self.table, rows)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.darc.action_details()
 
-    def selected_host(self) -> Any | None:
+    def selected_host(self) -> HostStatus | None:
         ev = self.snapshot.get(PROBE) if self.snapshot else None
         if ev is None or self.table.row_count == 0:
             return None
         key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
         cluster = cluster_of(ev.data, self.darc.config.envoy.cluster)
-        return next((h for h in getattr(cluster, "hosts", ()) if _endpoint(h) == key), None)
+        return next((h for h in cluster.hosts if h.endpoint == key), None) if cluster else None
 
     def details(self) -> DetailView | None:
         ev = self.snapshot.get(PROBE) if self.snapshot else None
@@ -109,41 +110,49 @@ class ClustersPane(Pane):
             rows += [(k, str(v)) for k, v in ev.facts.items()]
             return DetailView("Cluster", tuple(rows), command=ev.command)
         rows = [
-            ("host", _endpoint(host)),
-            ("health", _flag_words(host)),
-            *((name, number(getattr(host, name))) for name in _HOST_FIELDS if hasattr(host, name)),
+            ("host", host.endpoint),
+            ("health", host.flag_words()),
+            *((name, number(value)) for name, value in _host_fields(host)),
             ("cluster", status_content(ev.status) + Content(f"  {ev.detail}")),
             ("command", ev.command),
         ]
-        return DetailView(f"Host {_endpoint(host)}", tuple(rows), command=ev.command)
+        return DetailView(f"Host {host.endpoint}", tuple(rows), command=ev.command)
 
     def copy_text(self) -> str | None:
         ev = self.snapshot.get(PROBE) if self.snapshot else None
         return ev.command if ev else None
 
 
-_HOST_FIELDS = (
-    "hostname", "weight", "priority", "success_rate", "local_origin_success_rate", "cx_active",
-    "cx_connect_fail", "cx_total", "rq_active", "rq_pending_active", "rq_error", "rq_success",
-    "rq_timeout", "rq_total",
-)  # fmt: skip
+def _host_fields(h: HostStatus) -> tuple[tuple[str, str | int | float | None], ...]:
+    return (
+        ("hostname", h.hostname), ("weight", h.weight), ("priority", h.priority),
+        ("success_rate", h.success_rate), ("local_origin_success_rate", h.local_origin_success_rate),
+        ("cx_active", h.cx_active), ("cx_connect_fail", h.cx_connect_fail),
+        ("cx_total", h.cx_total), ("rq_active", h.rq_active),
+        ("rq_pending_active", h.rq_pending_active), ("rq_error", h.rq_error),
+        ("rq_success", h.rq_success), ("rq_timeout", h.rq_timeout), ("rq_total", h.rq_total),
+    )  # fmt: skip
 
 
-def cluster_of(data: Any, name: str) -> Any:
+def cluster_of(data: object, name: str) -> ClusterStatus | None:
     """The configured cluster from the probe's payload (a ClustersReport or one ClusterStatus)."""
-    if data is None:
-        return None
-    if hasattr(data, "hosts"):
+    if isinstance(data, ClusterStatus):
         return data
-    clusters = tuple(getattr(data, "clusters", ()) or ())
-    return next((c for c in clusters if getattr(c, "name", None) == name), None)
+    if isinstance(data, ClustersReport):
+        return next((c for c in data.clusters if c.name == name), None)
+    return None
 
 
-def _summary(ev: Evidence, stats: Evidence | None, cluster: Any, hosts: tuple[Any, ...]) -> Content:
+def _summary(
+    ev: Evidence,
+    stats: Evidence | None,
+    cluster: ClusterStatus | None,
+    hosts: tuple[HostStatus, ...],
+) -> Content:
     if cluster is None or ev.status is Status.ERROR:
         return status_content(ev.status) + Content(f" {ev.detail}")
-    healthy = sum(1 for h in hosts if _is_healthy(h))
-    name = getattr(cluster, "name", "") or "cluster"
+    healthy = sum(1 for h in hosts if h.healthy)
+    name = cluster.name or "cluster"
     text = Content(f" {name} · {healthy}/{len(hosts)} healthy")
     return status_content(ev.status) + text + _panic(ev, stats)
 
@@ -163,32 +172,31 @@ def _panic(clusters: Evidence, stats: Evidence | None) -> Content:
     return Content("")
 
 
-def _row(host: Any, palette: Palette) -> tuple[object, ...]:
-    healthy = _is_healthy(host)
-    health = palette.status(Status.OK if healthy else Status.FAIL, short_health(host))
+def _row(host: HostStatus, palette: Palette) -> tuple[object, ...]:
+    health = palette.status(Status.OK if host.healthy else Status.FAIL, short_health(host))
     health.pad_left(1)
-    rate = getattr(host, "success_rate", None)
+    rate = host.success_rate
     return (
-        _endpoint(host),
+        host.endpoint,
         health,
-        _right(number(getattr(host, "cx_active", None))),
-        _right(number(getattr(host, "rq_active", None))),
-        _right(number(getattr(host, "rq_total", None))),
-        _counter(getattr(host, "rq_error", None), palette),
-        _counter(getattr(host, "cx_connect_fail", None), palette),
+        _right(number(host.cx_active)),
+        _right(number(host.rq_active)),
+        _right(number(host.rq_total)),
+        _counter(host.rq_error, palette),
+        _counter(host.cx_connect_fail, palette),
         _right("—" if rate is None else f"{rate:.1f}%"),
     )
 
 
-def short_health(host: Any) -> str:
+def short_health(host: HostStatus) -> str:
     """ "healthy", or the first flag in a few letters plus how many more ("failed hc +1")."""
     order = list(_SHORT_FLAGS)  # Envoy's own order: failed before degraded before pending
-    flags = sorted((str(f) for f in getattr(host, "flags", ()) or ()),
+    flags = sorted((str(f) for f in host.flags),
                    key=lambda f: order.index(f) if f in order else len(order))  # fmt: skip
     words = [_SHORT_FLAGS.get(f, f) for f in flags]
-    words += [str(w) for w in getattr(host, "unknown_flags", ()) or ()]
+    words += list(host.unknown_flags)
     if not words:
-        return "healthy" if _is_healthy(host) else "unhealthy"
+        return "healthy" if host.healthy else "unhealthy"
     more = f" +{len(words) - 1}" if len(words) > 1 else ""
     return f"{words[0]}{more}"
 
@@ -199,20 +207,7 @@ def _right(value: Text | str) -> Text:
     return text
 
 
-def _counter(value: Any, palette: Palette) -> Text:
+def _counter(value: int, palette: Palette) -> Text:
     if isinstance(value, int) and value > 0:
         return _right(Text(str(value), style=palette.styles[Status.WARN], end=""))
     return _right(number(value))
-
-
-def _endpoint(host: Any) -> str:
-    return str(getattr(host, "endpoint", None) or getattr(host, "address", "?"))
-
-
-def _is_healthy(host: Any) -> bool:
-    return bool(getattr(host, "healthy", not getattr(host, "flags", ())))
-
-
-def _flag_words(host: Any) -> str:
-    words = getattr(host, "flag_words", None)
-    return str(words()) if callable(words) else ("healthy" if _is_healthy(host) else "unhealthy")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import Static
 
 from darc_tui.ids import ProbeId
-from darc_tui.model import Evidence, Snapshot, Status
+from darc_tui.model import Evidence, Facts, Snapshot, Status
 from darc_tui.ui.panes.base import Pane
 from darc_tui.ui.repaint import show
 from darc_tui.ui.screens.details import DetailView
@@ -103,20 +102,20 @@ def _summary(ev: Evidence) -> str:
     return (short(ev.facts) if short else None) or _server(ev) or ev.detail
 
 
-def _process(facts: dict[str, Any]) -> str | None:
+def _process(facts: Facts) -> str | None:
     if "pid" not in facts:
         return None
     wrapper = f", wrapper {facts['wrapper_pid']}" if facts.get("wrapper_pid") else ""
     return f"running, pid {facts['pid']}{wrapper}"
 
 
-def _ports(facts: dict[str, Any]) -> str | None:
+def _ports(facts: Facts) -> str | None:
     roles = [k.removesuffix("_port") for k in facts if k.endswith("_port")]
     bound = [f"{role} :{facts[role + '_port']}" for role in roles if facts.get(role + "_bound")]
     return " ".join(bound) or None  # the ✓ already says "bound as expected"
 
 
-_SHORT: dict[ProbeId, Callable[[dict[str, Any]], str | None]] = {
+_SHORT: dict[ProbeId, Callable[[Facts], str | None]] = {
     ProbeId.ENVOY_PROCESS: _process,
     ProbeId.ENVOY_PORTS: _ports,
     ProbeId.ENVOY_VALIDATE: lambda facts: "valid" if facts.get("valid") else None,

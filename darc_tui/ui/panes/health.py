@@ -165,7 +165,7 @@ def _reading(ev: Evidence) -> Content:
     """`✓ 200 3ms/12ms` (connect/TTFB) or `✗ FAIL refused`."""
     code = ev.facts.get("status")
     if ev.status is Status.OK or (code and ev.status is not Status.ERROR):
-        connect, ttfb = ev.facts.get("connect_ms"), ev.facts.get("ttfb_ms")
+        connect, ttfb = _ms(ev.facts.get("connect_ms")), _ms(ev.facts.get("ttfb_ms"))
         timing = (
             f" {millis(connect)}/{millis(ttfb)}"
             if connect is not None or ttfb is not None
@@ -178,3 +178,8 @@ def _reading(ev: Evidence) -> Content:
 
 def _cut(text: str, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _ms(fact: object) -> float | None:
+    """A milliseconds fact as a number (None when absent or not a number)."""
+    return float(fact) if isinstance(fact, int | float) and not isinstance(fact, bool) else None
