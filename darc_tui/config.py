@@ -22,6 +22,7 @@ RELOAD_METHODS = ("systemd", "hot-restart", "command")
 _HOST_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
+CONFIG_FILE_LIMIT = 1024 * 1024  # bytes
 # seconds: a round every 50 ms at most, once an hour at least (interval = 1e308 hung `check`)
 INTERVAL_RANGE = (0.05, 3600.0)
 TIMEOUT_RANGE = (0.001, 600.0)
@@ -210,7 +211,11 @@ def find_config(explicit: str | os.PathLike[str] | None = None) -> Path:
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     file = find_config(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as f:  # bounded: `-c /dev/zero` must not read forever
+            data = f.read(CONFIG_FILE_LIMIT + 1)
+        if len(data) > CONFIG_FILE_LIMIT:
+            raise ConfigError(f"{file}: larger than {CONFIG_FILE_LIMIT // 1024} KiB: not a config")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{file}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
