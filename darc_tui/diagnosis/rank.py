@@ -68,7 +68,12 @@ GRAPH: tuple[Edge, ...] = (
         keep=(C.HEALTHCHECK_FAILING,),
         drop=(C.BACKEND_DOWN, C.HEALTHCHECK_MISCONFIGURED),
     ),
-    *_edges(C.CONFIG_PROTOCOL_MISMATCH, keep=(C.HEALTHCHECK_FAILING,), drop=(C.BACKEND_ERRORS,)),
+    # an h2c-only backend leaves Envoy's HTTP/1.1 health check waiting: it times out
+    *_edges(
+        C.CONFIG_PROTOCOL_MISMATCH,
+        keep=(C.HEALTHCHECK_FAILING, C.HEALTHCHECK_TIMEOUT),
+        drop=(C.BACKEND_ERRORS,),
+    ),
     # the precise reason the check fails names the same fact as "the check fails", more exactly
     *_edges(C.HEALTHCHECK_MISCONFIGURED, keep=(C.ENVOY_PANIC_MODE,), drop=(C.HEALTHCHECK_FAILING,)),
     *_edges(C.HEALTHCHECK_TIMEOUT, keep=(C.ENVOY_PANIC_MODE,), drop=(C.HEALTHCHECK_FAILING,)),
