@@ -201,7 +201,8 @@ class SshHost(Host):
         link = self._link
         if link is not None and link.usable():
             detail = f"connected ({link.caps.summary()})"
-            return HostState(self.name, self.kind, True, detail, since=self._since)
+            limits = link.caps.limits() if link.caps.detected else ()
+            return HostState(self.name, self.kind, True, detail, self._since, limits)
         if self._connecting:
             return HostState(self.name, self.kind, False, "connecting", since=self._since)
         if self._reason:
