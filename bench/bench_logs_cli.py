@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "logs" / "envoy-1.40-default.log"
 WRITER = """
 import sys
-lines = [x + b"\n" for x in open(sys.argv[1], "rb").read().split(b"\n") if x]
+lines = [x + bytes([10]) for x in open(sys.argv[1], "rb").read().split(bytes([10])) if x]
 total, out = int(sys.argv[3]), open(sys.argv[2], "ab")
 chunk = b"".join(lines[i % len(lines)] for i in range(1000))
 for _ in range(total // 1000):
