@@ -99,7 +99,7 @@ def run(lines: int, with_ssh: bool) -> dict[str, Any]:
     try:
         log = folder / "base.log"
         log.touch()
-        tail = f"tail -n +1 -F {log} | grep --line-buffered ''"
+        tail = f"tail -n +1 -F {log} | grep -a --line-buffered ''"
         results["baseline_tail_grep"] = count_lines(["sh", "-c", tail], log, lines, env)
         log = folder / "local.log"
         log.touch()
