@@ -58,6 +58,12 @@ GRAPH: tuple[Edge, ...] = (
         drop=(C.NETWORK_UNREACHABLE, C.BACKEND_DOWN),
     ),
     *_edges(C.NETWORK_UNREACHABLE, keep=(C.HEALTHCHECK_FAILING, C.HEALTHCHECK_TIMEOUT)),
+    # the health check uses the same connect_timeout: its connects time out too
+    *_edges(
+        C.CONFIG_CONNECT_TIMEOUT,
+        keep=(C.HEALTHCHECK_FAILING, C.HEALTHCHECK_TIMEOUT),
+        drop=(C.NETWORK_UNREACHABLE,),
+    ),
     *_edges(
         C.CONFIG_ENDPOINT_MISMATCH,
         keep=(C.HEALTHCHECK_FAILING,),

@@ -584,6 +584,33 @@ async def test_firewall_drop_seen_on_the_backend_host(site: Site, dropped) -> No
     assert f"--dport {port}" in found.summary and "-j DROP" in found.summary
 
 
+async def test_connect_timeout_shorter_than_the_connect(site: Site, netns) -> None:
+    """Every connection's first SYN is dropped in the backend's namespace (hashlimit per source
+    port), so each connect takes one SYN retransmission (~1 s on Linux), behind a cluster whose
+    connect_timeout is 0.2 s: Envoy's connects time out, darc-tui's (3 s timeout) succeed."""
+    port = 18443
+    url = netns.start_backend(port, "--health-path", site.variant.health_path)
+    first_syn = ["iptables", "-A", "INPUT", "-p", "tcp", "--syn", "--dport", str(port)]
+    first_syn += ["-m", "hashlimit", "--hashlimit-name", "firstsyn"]
+    first_syn += ["--hashlimit-mode", "srcip,srcport", "--hashlimit-upto", "1/hour"]
+    first_syn += ["--hashlimit-burst", "1", "-j", "DROP"]
+    netns.exec(first_syn)
+    started = time.monotonic()
+    try:
+        site.ensure(healthy=False, connect_timeout=0.2, endpoints=(Endpoint(netns.addr, port),))
+        found, _ = await diagnosed(
+            site,
+            "connect_timeout too short",
+            "config.connect_timeout",
+            site.config(backend={"url": url}, probes={"interval": 0.5, "timeout": 3.0}),
+            started,
+            also={"healthcheck.failing", "healthcheck.timeout", "envoy.panic_mode"},
+        )
+    finally:
+        site.ensure(healthy=False)
+    assert "connect_timeout (0.2 s)" in found.summary and f"{netns.addr}:{port}" in found.summary
+
+
 async def test_drop_without_a_readable_rule_is_unreachable(site: Site, dropped) -> None:
     url, port, _sshd = dropped
     started = time.monotonic()

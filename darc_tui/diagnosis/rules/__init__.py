@@ -24,6 +24,7 @@ RULES: tuple[Rule, ...] = (
     backend.backend_down,
     network.unreachable,
     network.firewall,
+    network.connect_timeout_short,
     healthcheck.failing,
     healthcheck.timeout,
     healthcheck.misconfigured,
