@@ -49,6 +49,11 @@ _CAUSES = (
         76,
     ),
     Cause(
+        CauseId.CONFIG_UPSTREAM_SNI,
+        "Upstream TLS without the server name the backend needs (SNI)",
+        83,
+    ),
+    Cause(
         CauseId.CONFIG_CONNECT_TIMEOUT,
         "The cluster's connect_timeout is shorter than the connect to the backend takes",
         79,

@@ -40,6 +40,7 @@ class HttpView:
     overloaded: bool  # x-envoy-overloaded: true
     # a plain HTTP/1.1 request was reset, then the backend answered "tls" or "h2c" ("" = not asked)
     speaks: str = ""
+    transport_failure: str = ""  # the TLS detail Envoy appends to a reset reason
 
     @property
     def ok(self) -> bool:
@@ -79,6 +80,7 @@ def http_view(ev: Evidence | None) -> HttpView | None:
         latency_ms=ev.latency_ms,
         overloaded=as_bool(pick(ev, "overloaded")) is True,
         speaks=as_str(pick(ev, "speaks")),
+        transport_failure=as_str(pick(ev, "transport_failure")),
     )
 
 

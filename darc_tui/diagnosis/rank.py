@@ -58,6 +58,8 @@ GRAPH: tuple[Edge, ...] = (
         drop=(C.NETWORK_UNREACHABLE, C.BACKEND_DOWN),
     ),
     *_edges(C.NETWORK_UNREACHABLE, keep=(C.HEALTHCHECK_FAILING, C.HEALTHCHECK_TIMEOUT)),
+    # the health check's TLS handshake lacks the name too
+    *_edges(C.CONFIG_UPSTREAM_SNI, keep=(C.HEALTHCHECK_FAILING,), drop=(C.CONFIG_TLS_MISMATCH,)),
     # the health check uses the same connect_timeout: its connects time out too
     *_edges(
         C.CONFIG_CONNECT_TIMEOUT,

@@ -398,6 +398,25 @@ async def test_plain_envoy_against_a_tls_only_backend(site: Site) -> None:
     assert "speaks only TLS" in found.summary and backend_endpoint(site) in found.summary
 
 
+async def test_upstream_tls_without_the_sni_the_backend_needs(site: Site) -> None:
+    """The backend serves TLS only for the name backend.lab (alert unrecognized_name otherwise);
+    the cluster speaks TLS but sets no `sni`."""
+    site.ensure(healthy=False, upstream_tls=True)
+    started = time.monotonic()
+    site.lab.backend.sni_required = "backend.lab"
+    site.lab.backend.set_tls(True)
+    tls_url = site.lab.backend.url
+    found, _ = await diagnosed(
+        site,
+        "upstream TLS without SNI",
+        "config.upstream_sni",
+        site.config(backend={"url": tls_url}),
+        started,
+        also={"healthcheck.failing", "envoy.panic_mode"},
+    )
+    assert "sends no SNI" in found.summary and "unrecognized_name" in found.summary
+
+
 async def test_http2_upstream_against_an_http1_backend(site: Site) -> None:
     started = time.monotonic()
     site.ensure(upstream_http2=True)

@@ -13,6 +13,7 @@ from darc_tui.diagnosis.rules import (
     network,
     overload,
     route,
+    upstream_tls,
 )
 from darc_tui.diagnosis.rules.common import Rule
 
@@ -31,6 +32,7 @@ RULES: tuple[Rule, ...] = (
     config.invalid,
     config.endpoint_mismatch,
     config.tls_mismatch,
+    upstream_tls.sni_missing,
     config.protocol_mismatch,
     config.no_route,
     config.drift,
