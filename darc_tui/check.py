@@ -36,6 +36,7 @@ def to_json(snap: Snapshot, redact: bool = True) -> dict[str, object]:
         "verdict": snap.verdict.value,
         "causes": [f.to_json() for f in snap.findings],
         "probes": [ev.to_json() for ev in _ordered(snap.evidence)],
+        "hosts": [host.to_json() for host in snap.hosts],
         "generated_at": datetime.fromtimestamp(snap.taken_at, UTC).isoformat(),
         "rounds": snap.rounds,
     }

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from darc_tui import __version__, applog
+from darc_tui import __version__
 from darc_tui.commands import (
     _args,
     check,
@@ -26,7 +26,6 @@ from darc_tui.commands import (
     report,
     watch,
 )
-from darc_tui.config import ConfigError  # cheap: tomllib and platformdirs
 
 COMMANDS: tuple[ModuleType, ...] = (
     check,
@@ -80,6 +79,10 @@ def _glue_since(argv: Sequence[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(_glue_since(sys.argv[1:] if argv is None else argv))
     module: ModuleType = getattr(args, _MODULE)
+    # after parsing: `--help` and usage errors load the standard library only (≤ 0.3 s)
+    from darc_tui import applog
+    from darc_tui.config import ConfigError
+
     try:
         applog.setup(args.log, console=module is DEFAULT or (module is demo and not args.check))
     except OSError as exc:

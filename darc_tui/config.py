@@ -22,6 +22,7 @@ RELOAD_METHODS = ("systemd", "hot-restart", "command")
 _HOST_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
+CONFIG_FILE_LIMIT = 1024 * 1024  # bytes
 # seconds: a round every 50 ms at most, once an hour at least (interval = 1e308 hung `check`)
 INTERVAL_RANGE = (0.05, 3600.0)
 TIMEOUT_RANGE = (0.001, 600.0)
@@ -118,6 +119,8 @@ class UiConfig:
     redact: bool = True
     read_only: bool = False
     mouse: bool = True
+    # binding id → keys, e.g. { reload = "f5", pane_1 = "f1,1" } (ids: `?` help, darc_tui/ui/keys.py)
+    keymap: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +211,11 @@ def find_config(explicit: str | os.PathLike[str] | None = None) -> Path:
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     file = find_config(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as f:  # bounded: `-c /dev/zero` must not read forever
+            data = f.read(CONFIG_FILE_LIMIT + 1)
+        if len(data) > CONFIG_FILE_LIMIT:
+            raise ConfigError(f"{file}: larger than {CONFIG_FILE_LIMIT // 1024} KiB: not a config")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{file}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -351,6 +358,7 @@ def parse_config(text: str, source: Path | None = None) -> Config:
     backend = r.build(BackendConfig, "backend", r.table(data, "backend"))
     probes = r.build(ProbesConfig, "probes", r.table(data, "probes"))
     ui = r.build(UiConfig, "ui", r.table(data, "ui"))
+    _check_keymap(r, ui.keymap)
     deploy = r.build(DeployConfig, "deploy", r.table(data, "deploy"))
 
     def known_host(table: str, key: str, name: str, optional: bool = False) -> None:
@@ -392,6 +400,18 @@ def parse_config(text: str, source: Path | None = None) -> Config:
         raise r.fail("deploy", "before", "must be greater than 0")
     fleet = _fleet(r, data, hosts) if "fleet" in data else None
     return Config(site, hosts, envoy, backend, probes, ui, source, fleet=fleet, deploy=deploy)
+
+
+_KEY = re.compile(r"[A-Za-z0-9_]+(\+[A-Za-z0-9_]+)*")  # a Textual key name: f5, ctrl+r
+
+
+def _check_keymap(r: _Reader, keymap: object) -> None:
+    """A table of binding id → Textual key names (`"f5"`, `"ctrl+r"`, several joined by commas)."""
+    if not isinstance(keymap, dict):
+        raise r.fail("ui", "keymap", 'expected a table of binding id = "keys" ({ reload = "f5" })')
+    for binding, keys in keymap.items():
+        if not isinstance(keys, str) or not all(_KEY.fullmatch(k.strip()) for k in keys.split(",")):
+            raise r.fail("ui", "keymap", f'{binding}: expected key names like "f5" or "ctrl+r,f5"')
 
 
 def _fleet(r: _Reader, data: Mapping[str, Any], hosts: Mapping[str, HostConfig]) -> FleetConfig:

@@ -30,6 +30,7 @@ class ErrorKind(StrEnum):
     RESET = "reset"  # the peer closed or reset the connection before/while answering
     TLS = "tls"  # TLS handshake failed (plain server, alert, SNI, version)
     CERTIFICATE = "certificate"  # the peer's certificate did not verify (CA, name, expiry)
+    SNI = "sni"  # the TLS server refused the handshake's server name (alert unrecognized_name)
     HTTP_VERSION = "http_version"  # the peer speaks another HTTP version (h2-only vs HTTP/1.1)
     PROTOCOL = "protocol"  # an answer that is not valid HTTP
     DNS = "dns"  # the name did not resolve
@@ -48,7 +49,7 @@ class ErrorKind(StrEnum):
 CONNECT_TIMEOUTS = frozenset({ErrorKind.CONNECT_TIMEOUT, ErrorKind.TIMEOUT})
 SLOW_ANSWER = frozenset({ErrorKind.READ_TIMEOUT, ErrorKind.TIMEOUT})
 # the listener or backend was not reached as HTTP: its certificate, SNI or a reset stood in the way
-HANDSHAKE = frozenset({ErrorKind.TLS, ErrorKind.CERTIFICATE, ErrorKind.RESET})
+HANDSHAKE = frozenset({ErrorKind.TLS, ErrorKind.CERTIFICATE, ErrorKind.SNI, ErrorKind.RESET})
 
 
 def classify(exc: BaseException) -> ErrorKind:
@@ -81,7 +82,8 @@ def _exception_kind(exc: BaseException) -> ErrorKind | None:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return ErrorKind.CERTIFICATE
     if isinstance(exc, ssl.SSLError):
-        return ErrorKind.TLS
+        # OpenSSL's reason code for TLS alert 112, not message text
+        return ErrorKind.SNI if exc.reason == "TLSV1_UNRECOGNIZED_NAME" else ErrorKind.TLS
     if isinstance(exc, socket.gaierror):
         return ErrorKind.DNS
     if isinstance(exc, ConnectionRefusedError):
@@ -191,6 +193,7 @@ WORDS = {
     ErrorKind.RESET: "connection reset",
     ErrorKind.TLS: "tls handshake failed",
     ErrorKind.CERTIFICATE: "certificate not trusted",
+    ErrorKind.SNI: "server name (SNI) not recognized",
     ErrorKind.HTTP_VERSION: "HTTP version mismatch",
     ErrorKind.PROTOCOL: "not an HTTP answer",
     ErrorKind.DNS: "name resolution failed",

@@ -81,6 +81,8 @@ class CauseId(StrEnum):
     PROBE_VANTAGE_BLOCKED = "probe.vantage_blocked"
     ROUTE_UPSTREAM_TIMEOUT = "route.upstream_timeout"
     ROUTE_RETRIES_EXHAUSTED = "route.retries_exhausted"
+    CONFIG_CONNECT_TIMEOUT = "config.connect_timeout"
+    CONFIG_UPSTREAM_SNI = "config.upstream_sni"
     # reserved for work in flight (deploy comparison, fleet view): each gets its catalog entry
     # in diagnosis/catalog.py together with the rule that emits it
     DEPLOY_REGRESSION = "deploy.regression"

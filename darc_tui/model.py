@@ -168,9 +168,20 @@ class HostState:
     connected: bool
     detail: str = ""  # e.g. "connecting", "retry in 4s: Connection refused"
     since: float = field(default_factory=time.time)
+    # what this host's setup keeps darc-tui from seeing (no ss, no python3 and no forwarding…)
+    limits: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _clean_fields(self, "detail")
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "connected": self.connected,
+            "detail": self.detail,
+            "limits": list(self.limits),
+        }
 
 
 @dataclass(frozen=True, slots=True)

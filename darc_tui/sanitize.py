@@ -79,7 +79,18 @@ def clean_value(value: Any) -> Any:
 
 def clean_mapping(mapping: Mapping[str, Any]) -> Any:
     """`mapping` itself when every key and value is clean, else a cleaned dict copy."""
-    items = [(clean(k), clean_value(v)) for k, v in mapping.items()]
-    if all(k2 is k and v2 is v for (k2, v2), (k, v) in zip(items, mapping.items(), strict=True)):
+    # one cheap pass first: this runs on every log record's parsed fields
+    if all(_plain(key) and _plain(value) for key, value in mapping.items()):
         return mapping
-    return dict(items)
+    return dict((clean(k), clean_value(v)) for k, v in mapping.items())
+
+
+def _plain(value: Any) -> bool:
+    """True when `clean_value` would return `value` unchanged (cheap checks, no copies)."""
+    if isinstance(value, str):
+        return (value.isascii() and value.isprintable()) or _LINE_UNSAFE.search(value) is None
+    if value is None or isinstance(value, int | float):
+        return True
+    if isinstance(value, list | tuple):
+        return all(_plain(item) for item in value)
+    return False

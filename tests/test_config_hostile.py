@@ -60,3 +60,10 @@ def test_since_minus_ten_minutes_is_accepted_as_documented() -> None:
     assert args.since == "-10min" and args.source == "access"
     args = build_parser().parse_args(_glue_since(["logs", "access", "--since=-2h"]))
     assert args.since == "-2h"
+
+
+def test_an_endless_config_file_is_refused_not_read() -> None:
+    from darc_tui.config import load_config
+
+    with pytest.raises(ConfigError, match="/dev/zero: larger than 1024 KiB: not a config"):
+        load_config("/dev/zero")

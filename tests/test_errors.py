@@ -157,3 +157,14 @@ def test_errors_imports_neither_httpx_nor_asyncssh() -> None:
         "if sys.modules[m] is not None]"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_server_that_wants_another_name_is_an_sni_error() -> None:
+    backend = Backend(tls=True)
+    backend.sni_required = "backend.lab"
+    backend.start()
+    try:
+        # an IP literal sends no server name: the server answers with alert unrecognized_name
+        assert classify(_error_of(backend.url, verify=False)) is ErrorKind.SNI
+    finally:
+        backend.stop()

@@ -45,6 +45,7 @@ class Backend:
         # With keepalive_idle_close: close the idle connection only when the next request arrives
         # on it (unanswered), i.e. lose the keep-alive race every time instead of by chance.
         self.keepalive_race = False
+        self.sni_required = ""  # with TLS: refuse handshakes that do not name this server
         self.race_drops = 0  # requests dropped that way
         self.requests = 0  # all requests answered (health checks included)
         self.health_requests = 0
@@ -133,7 +134,17 @@ class Backend:
     def _context(self) -> ssl.SSLContext:
         if self._tls_context is None:
             self._tls_context = self_signed_context(self.host)
+            self._tls_context.sni_callback = self._check_sni
         return self._tls_context
+
+    def _check_sni(
+        self, _sock: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext
+    ) -> int | None:
+        """With sni_required, a handshake naming another server (or none) gets the TLS alert
+        unrecognized_name, like a virtual-hosted TLS server with no default certificate."""
+        if self.sni_required and name != self.sni_required:
+            return ssl.ALERT_DESCRIPTION_UNRECOGNIZED_NAME
+        return None
 
 
 class _Server(ThreadingHTTPServer):

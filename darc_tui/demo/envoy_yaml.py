@@ -62,6 +62,7 @@ class EnvoySpec:
     hc_no_traffic_interval: float | None = None  # None = hc_interval (Envoy's default is 60 s)
     healthy_panic_threshold: float | None = None  # percent; None = Envoy's default 50
     upstream_tls: bool = False  # TLS to the backend, without certificate verification
+    upstream_sni: str = ""  # the server name Envoy sends in the upstream TLS handshake
     upstream_http2: bool = False
     upstream_idle_timeout: float | None = None  # None = Envoy's default 1 h
     cb_max_connections: int | None = None  # circuit breakers; None = Envoy's default 1024
@@ -214,6 +215,8 @@ def _cluster(spec: EnvoySpec) -> dict[str, Any]:
             # No validation_context: the demo backend's certificate is a throwaway self-signed one.
             "typed_config": {"@type": f"{_TYPES}.transport_sockets.tls.v3.UpstreamTlsContext"},
         }
+        if spec.upstream_sni:
+            cluster["transport_socket"]["typed_config"]["sni"] = spec.upstream_sni
     return cluster
 
 

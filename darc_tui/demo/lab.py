@@ -113,9 +113,41 @@ def demo_spec(backend_port: int, access_log: Path, *, hc_interval: float = 1.0) 
 
 
 class LabAddresses:
-    """Where a lab's Envoy answers, from its spec (shared by the demo and the test lab)."""
+    """Where a lab's Envoy answers and how darc-tui is configured for it: one definition for the
+    demo and the test lab (tests/lab/lab.py)."""
 
     spec: EnvoySpec
+    workdir: Path
+    yaml_path: Path
+    access_log: Path
+    binary: Path
+    backend: Backend
+
+    @property
+    def error_log(self) -> Path:
+        return self.workdir / "envoy.log"
+
+    def darc_sections(
+        self, *, name: str, origin: str, interval: float, timeout: float
+    ) -> dict[str, dict[str, Any]]:
+        """The darc-tui configuration of this lab, as TOML tables (see `to_toml`)."""
+        return {
+            "site": {"name": name, "public_url": self.public_url, "origin": origin},
+            "envoy": {
+                "host": "local",
+                "admin_url": self.admin_url,
+                "listener_url": self.listener_url,
+                "config_path": str(self.yaml_path),
+                "binary": str(self.binary),
+                "cluster": self.spec.cluster_name,
+                "access_log": str(self.access_log),
+                "error_log": str(self.error_log),
+                "unit": "",
+                "reload": "hot-restart",
+            },
+            "backend": {"url": self.backend.url, "health_path": self.backend.health_path},
+            "probes": {"interval": interval, "timeout": timeout},
+        }
 
     @property
     def admin_url(self) -> str:
@@ -235,10 +267,6 @@ class DemoLab(LabAddresses):
 
     # -- addresses and files ---------------------------------------------------------------------
 
-    @property
-    def error_log(self) -> Path:
-        return self.workdir / "envoy.log"
-
     def write_yaml(self, text: str) -> None:
         """Replace envoy.yaml on disk (atomically: a probe never reads half a file)."""
         partial = self.yaml_path.with_suffix(".yaml.partial")
@@ -340,26 +368,12 @@ class DemoLab(LabAddresses):
     # -- darc-tui configuration ------------------------------------------------------------------
 
     def config_sections(self) -> dict[str, dict[str, Any]]:
-        envoy: dict[str, Any] = {
-            "host": "local",
-            "admin_url": self.admin_url,
-            "listener_url": self.listener_url,
-            "config_path": str(self.yaml_path),
-            "binary": str(self.binary),
-            "cluster": self.spec.cluster_name,
-            "access_log": str(self.access_log),
-            "error_log": str(self.error_log),
-            "unit": "",
-            "reload": "hot-restart",
-        }
+        sections = self.darc_sections(
+            name="darc demo", origin=ORIGIN, interval=self.probe_interval, timeout=2.0
+        )
         if self.use_wrapper:
-            envoy["wrapper_pid_file"] = str(self.pid_file)
-        return {
-            "site": {"name": "darc demo", "public_url": self.public_url, "origin": ORIGIN},
-            "envoy": envoy,
-            "backend": {"url": self.backend.url, "health_path": self.backend.health_path},
-            "probes": {"interval": self.probe_interval, "timeout": 2.0},
-        }
+            sections["envoy"]["wrapper_pid_file"] = str(self.pid_file)
+        return sections
 
     def _write_config(self) -> Config:
         text = "# darc-tui configuration of the demo lab (deleted when the demo ends)\n"

@@ -49,6 +49,16 @@ _CAUSES = (
         76,
     ),
     Cause(
+        CauseId.CONFIG_UPSTREAM_SNI,
+        "Upstream TLS without the server name the backend needs (SNI)",
+        83,
+    ),
+    Cause(
+        CauseId.CONFIG_CONNECT_TIMEOUT,
+        "The cluster's connect_timeout is shorter than the connect to the backend takes",
+        79,
+    ),
+    Cause(
         CauseId.ROUTE_UPSTREAM_TIMEOUT,
         "The route's timeout runs out before the backend answers (504 UT)",
         73,

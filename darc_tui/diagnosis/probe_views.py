@@ -38,7 +38,9 @@ class HttpView:
     body: str
     latency_ms: float | None
     overloaded: bool  # x-envoy-overloaded: true
-    speaks_tls: bool | None = None  # a plain request was reset, then a TLS handshake answered
+    # a plain HTTP/1.1 request was reset, then the backend answered "tls" or "h2c" ("" = not asked)
+    speaks: str = ""
+    transport_failure: str = ""  # the TLS detail Envoy appends to a reset reason
 
     @property
     def ok(self) -> bool:
@@ -77,7 +79,8 @@ def http_view(ev: Evidence | None) -> HttpView | None:
         body=body,
         latency_ms=ev.latency_ms,
         overloaded=as_bool(pick(ev, "overloaded")) is True,
-        speaks_tls=as_bool(pick(ev, "speaks_tls")),
+        speaks=as_str(pick(ev, "speaks")),
+        transport_failure=as_str(pick(ev, "transport_failure")),
     )
 
 

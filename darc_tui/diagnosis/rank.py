@@ -58,6 +58,14 @@ GRAPH: tuple[Edge, ...] = (
         drop=(C.NETWORK_UNREACHABLE, C.BACKEND_DOWN),
     ),
     *_edges(C.NETWORK_UNREACHABLE, keep=(C.HEALTHCHECK_FAILING, C.HEALTHCHECK_TIMEOUT)),
+    # the health check's TLS handshake lacks the name too
+    *_edges(C.CONFIG_UPSTREAM_SNI, keep=(C.HEALTHCHECK_FAILING,), drop=(C.CONFIG_TLS_MISMATCH,)),
+    # the health check uses the same connect_timeout: its connects time out too
+    *_edges(
+        C.CONFIG_CONNECT_TIMEOUT,
+        keep=(C.HEALTHCHECK_FAILING, C.HEALTHCHECK_TIMEOUT),
+        drop=(C.NETWORK_UNREACHABLE,),
+    ),
     *_edges(
         C.CONFIG_ENDPOINT_MISMATCH,
         keep=(C.HEALTHCHECK_FAILING,),
@@ -68,7 +76,12 @@ GRAPH: tuple[Edge, ...] = (
         keep=(C.HEALTHCHECK_FAILING,),
         drop=(C.BACKEND_DOWN, C.HEALTHCHECK_MISCONFIGURED),
     ),
-    *_edges(C.CONFIG_PROTOCOL_MISMATCH, keep=(C.HEALTHCHECK_FAILING,), drop=(C.BACKEND_ERRORS,)),
+    # an h2c-only backend leaves Envoy's HTTP/1.1 health check waiting: it times out
+    *_edges(
+        C.CONFIG_PROTOCOL_MISMATCH,
+        keep=(C.HEALTHCHECK_FAILING, C.HEALTHCHECK_TIMEOUT),
+        drop=(C.BACKEND_ERRORS,),
+    ),
     # the precise reason the check fails names the same fact as "the check fails", more exactly
     *_edges(C.HEALTHCHECK_MISCONFIGURED, keep=(C.ENVOY_PANIC_MODE,), drop=(C.HEALTHCHECK_FAILING,)),
     *_edges(C.HEALTHCHECK_TIMEOUT, keep=(C.ENVOY_PANIC_MODE,), drop=(C.HEALTHCHECK_FAILING,)),

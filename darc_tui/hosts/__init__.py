@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from darc_tui.config import LOCAL, Config, ConfigError
 from darc_tui.hosts.base import CommandResult, Host, HostError, LineStream, TcpResult, shell_join
 from darc_tui.hosts.http import HttpResult, http_request
 from darc_tui.hosts.local import LocalHost
-from darc_tui.hosts.ssh import SshHost
 from darc_tui.retry import Backoff
+
+if TYPE_CHECKING:
+    from darc_tui.hosts.ssh import SshHost
 
 __all__ = [
     "Backoff",
@@ -25,9 +29,22 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    # asyncssh (and its crypto) takes a quarter of a second to import: only when SSH is used
+    if name == "SshHost":
+        from darc_tui.hosts.ssh import SshHost
+
+        return SshHost
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def build_hosts(config: Config) -> dict[str, Host]:
     """ "local" plus one SshHost per [hosts.*], each jump host wired as the same SshHost object."""
     hosts: dict[str, Host] = {LOCAL: LocalHost(LOCAL)}
+    if not config.hosts:
+        return hosts  # no SSH host: asyncssh is never imported
+    from darc_tui.hosts.ssh import SshHost
+
     ssh_hosts: dict[str, SshHost] = {}
 
     def ssh_host(name: str, chain: tuple[str, ...] = ()) -> SshHost:

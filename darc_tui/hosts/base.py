@@ -131,9 +131,12 @@ class Host(ABC):
         """TCP connect *from this host* to host:port, then close (nc -z)."""
 
     @abstractmethod
-    def http_transport(self, ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncBaseTransport:
+    def http_transport(
+        self, ssl_context: ssl.SSLContext | None = None, *, h2c: bool = False
+    ) -> httpx.AsyncBaseTransport:
         """An httpx transport whose connections originate on this host; `ssl_context` replaces
-        the default (system CAs, verifying) for TLS, e.g. a listener's own CA."""
+        the default (system CAs, verifying) for TLS, e.g. a listener's own CA; `h2c` speaks
+        only HTTP/2 (prior knowledge on plain connections)."""
 
     def keepalive_transport(self) -> httpx.AsyncBaseTransport:
         """A transport that may keep connections open between requests (default: http_transport)."""

@@ -123,16 +123,20 @@ async def http_request(
     headers: Mapping[str, str] | None = None,
     timeout: float,
     tls: TlsIdentity | None = None,
+    h2c: bool = False,
 ) -> HttpResult:
     """`method url` from `host`. Each phase waits up to `timeout`; the whole request at most
     2 × timeout + 1 s (room for a remote curl to report its own timeout first)."""
     budget = 2 * timeout + 1.0
     sent = httpx.Headers({"User-Agent": USER_AGENT})
     sent.update(headers or {})
-    own_context = tls is not None and tls.ssl_context is not None
-    if own_context and tls is not None:  # a listener's own CA: a client of its own, closed after
+    context = tls.ssl_context if tls is not None else None
+    own_context = context is not None or h2c
+    if own_context:  # a listener's own CA, or HTTP/2 only: a client of its own, closed after
         client = httpx.AsyncClient(
-            transport=host.http_transport(tls.ssl_context), trust_env=False, follow_redirects=False
+            transport=host.http_transport(context, h2c=h2c),
+            trust_env=False,
+            follow_redirects=False,
         )
     else:
         client = host.shared_client(keepalive=False)  # a fresh connection: connect_ms is measured

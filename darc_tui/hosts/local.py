@@ -40,10 +40,14 @@ def shared_ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def timing_transport(ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncHTTPTransport:
+def timing_transport(
+    ssl_context: ssl.SSLContext | None = None, *, h2c: bool = False
+) -> httpx.AsyncHTTPTransport:
     """A transport that never reuses connections, so every request reports its own connect time."""
     return httpx.AsyncHTTPTransport(
         verify=ssl_context or shared_ssl_context(),
+        http1=not h2c,
+        http2=h2c,
         limits=httpx.Limits(max_keepalive_connections=0),
     )
 
@@ -185,8 +189,10 @@ class LocalHost(Host):
                 await writer.wait_closed()
         return TcpResult(host, port, True, connect_ms=connect_ms, via="socket")
 
-    def http_transport(self, ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncBaseTransport:
-        return timing_transport(ssl_context)
+    def http_transport(
+        self, ssl_context: ssl.SSLContext | None = None, *, h2c: bool = False
+    ) -> httpx.AsyncBaseTransport:
+        return timing_transport(ssl_context, h2c=h2c)
 
     def keepalive_transport(self) -> httpx.AsyncBaseTransport:
         return keepalive_transport()

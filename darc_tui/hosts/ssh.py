@@ -201,7 +201,8 @@ class SshHost(Host):
         link = self._link
         if link is not None and link.usable():
             detail = f"connected ({link.caps.summary()})"
-            return HostState(self.name, self.kind, True, detail, since=self._since)
+            limits = link.caps.limits() if link.caps.detected else ()
+            return HostState(self.name, self.kind, True, detail, self._since, limits)
         if self._connecting:
             return HostState(self.name, self.kind, False, "connecting", since=self._since)
         if self._reason:
@@ -281,10 +282,12 @@ class SshHost(Host):
             return TcpResult(host, port, False, error=f"host down: {exc}", via="ssh direct-tcpip")
         return await open_tcp_over(self, link, host, port, timeout=timeout)
 
-    def http_transport(self, ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncBaseTransport:
+    def http_transport(
+        self, ssl_context: ssl.SSLContext | None = None, *, h2c: bool = False
+    ) -> httpx.AsyncBaseTransport:
         from darc_tui.hosts.ssh_http import SshHttpTransport
 
-        return SshHttpTransport(self, ssl_context)
+        return SshHttpTransport(self, ssl_context, h2c=h2c)
 
 
 def _retrieve_exception(task: asyncio.Task[Link]) -> None:

@@ -237,10 +237,14 @@ class SshHttpTransport(httpx.AsyncBaseTransport):
     """An httpx transport whose connections start on the SSH host (no keep-alive: every request
     reports its own connect time)."""
 
-    def __init__(self, ssh: SshHost, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, ssh: SshHost, ssl_context: ssl.SSLContext | None = None, *, h2c: bool = False
+    ) -> None:
         self._ssh = ssh
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context or shared_ssl_context(),
+            http1=not h2c,
+            http2=h2c,
             max_keepalive_connections=0,
             network_backend=_SshBackend(ssh),
         )

@@ -47,6 +47,7 @@ class JournalFollower:
         backoff: Backoff = FOLLOWER_BACKOFF,
         source: str = "journal",
         probe: ProbeId = ProbeId.LOGS_JOURNAL,
+        sudo: bool = False,
     ) -> None:
         self.name = source
         self.host = host
@@ -56,6 +57,8 @@ class JournalFollower:
         saved = self.positions.get(self.key)
         self.cursor: str | None = saved if isinstance(saved, str) else None
         self.initial_lines, self.since, self.backoff = initial_lines, since, backoff
+        # a unit's journal needs root (or the systemd-journal group) for a non-root login
+        self.prefix: tuple[str, ...] = ("sudo", "-n") if sudo else ()
         human = shell_join(["journalctl", *self.match, "-f"])
         shown = human if host.kind == "local" else f"ssh {host.name} {shell_join([human])}"
         self.status = StatusReporter(
@@ -66,8 +69,8 @@ class JournalFollower:
     def argv(self) -> tuple[str, ...]:
         """The follow command for where we are: after our cursor, or since a time."""
         start = (f"--cursor={self.cursor}",) if self.cursor else (f"--since={self.since}",)
-        return ("env", "LC_ALL=C", "journalctl", *self.match, "-o", "json", "--no-pager",
-                "-f", "-n", "all", *start)  # fmt: skip
+        return (*self.prefix, "env", "LC_ALL=C", "journalctl", *self.match, "-o", "json",
+                "--no-pager", "-f", "-n", "all", *start)  # fmt: skip
 
     async def _context(self, sink: LogSink) -> str:
         """First start: the last entries with a plain (non-follow) query; "" or why it failed.
@@ -75,7 +78,7 @@ class JournalFollower:
         `-n N -f` with a match that has no entries yet drops the first entry that arrives
         (seen on systemd 252), so following always starts from a cursor or a time instead.
         """
-        argv = ("sh", "-c", 'date +%s; exec env LC_ALL=C journalctl "$@"', "darc-journal",
+        argv = (*self.prefix, "sh", "-c", 'date +%s; exec env LC_ALL=C journalctl "$@"', "darc-journal",
                 *self.match, "-o", "json", "--no-pager", "-n", str(self.initial_lines))  # fmt: skip
         result = await self.host.run(argv, timeout=30.0)
         self._notices |= journal_notices(result.err_text())

@@ -132,7 +132,8 @@ def build_source(
             host, envoy.error_log, source="error", parse=envoy_log_fields, positions=positions
         )
     if which == "journal" and envoy.unit:
-        return JournalFollower(host, envoy.unit, positions=positions, since=since)
+        sudo = bool(envoy.host in config.hosts and config.hosts[envoy.host].sudo)
+        return JournalFollower(host, envoy.unit, positions=positions, since=since, sudo=sudo)
     return None
 
 

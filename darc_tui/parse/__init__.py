@@ -14,6 +14,8 @@ import json
 import re
 from typing import Any
 
+import orjson
+
 from darc_tui.sanitize import clean_block, clean_value, is_clean
 
 MAX_ERROR_CHARS = 200
@@ -35,13 +37,22 @@ def one_line(message: object, limit: int = MAX_ERROR_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _loads(text: str) -> Any:
+    """orjson (several times faster on a 30 MiB /clusters, one object per repeated key), and
+    the standard parser for what orjson refuses (NaN, integers beyond 64 bits) or to word why."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def load_json(body: str | bytes) -> tuple[Any, str]:
     """(document, "") or (None, one-line reason); HTML or truncated output gives a reason."""
     text = as_text(body)
     if not text.strip():
         return None, "empty response"
     try:
-        doc = json.loads(text)
+        doc = _loads(text)
     except RecursionError:
         return None, "not JSON: nested too deeply"
     except ValueError as exc:

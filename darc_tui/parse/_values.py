@@ -58,6 +58,9 @@ def text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+_INT_TEXT = re.compile(r"\s*-?\d{1,20}\s*")
+
+
 def to_int(value: Any) -> int | None:
     """An int from a JSON number or a decimal string (proto3 JSON writes uint64 as "200")."""
     if isinstance(value, bool):
@@ -66,8 +69,11 @@ def to_int(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,20}\s*", value):
-        return int(value)
+    if isinstance(value, str):
+        if value.isdecimal() and len(value) <= 20:  # the common "200": no regex
+            return int(value)
+        if _INT_TEXT.fullmatch(value):
+            return int(value)
     return None
 
 

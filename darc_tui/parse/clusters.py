@@ -152,7 +152,8 @@ class ClustersReport:
 
 def parse_clusters(body: str | bytes) -> ClustersReport:
     """Either format, told apart by the first character (`{` means JSON)."""
-    if as_text(body).lstrip().startswith("{"):
+    body = as_text(body)  # once: 30 MiB decoded and checked twice was a third of the time
+    if body.lstrip()[:1] == "{":
         return parse_clusters_json(body)
     return parse_clusters_text(body)
 
@@ -227,7 +228,7 @@ def _json_host(raw: Mapping[str, Any]) -> HostStatus:
         for s in items(raw.get("stats"))
         if isinstance(s, Mapping)
     }
-    host = HostStatus(
+    return HostStatus(
         address=address,
         port=port,
         flags=frozenset(flags),
@@ -238,8 +239,16 @@ def _json_host(raw: Mapping[str, Any]) -> HostStatus:
         local_origin_success_rate=to_float(
             mapping(raw.get("local_origin_success_rate")).get("value")
         ),
+        cx_active=stats.get("cx_active", 0),
+        cx_connect_fail=stats.get("cx_connect_fail", 0),
+        cx_total=stats.get("cx_total", 0),
+        rq_active=stats.get("rq_active", 0),
+        rq_error=stats.get("rq_error", 0),
+        rq_success=stats.get("rq_success", 0),
+        rq_timeout=stats.get("rq_timeout", 0),
+        rq_total=stats.get("rq_total", 0),
+        rq_pending_active=stats.get("rq_pending_active", 0),
     )
-    return _with_counters(host, stats)
 
 
 def _with_counters(host: HostStatus, stats: Mapping[str, int]) -> HostStatus:

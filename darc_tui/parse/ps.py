@@ -10,6 +10,8 @@ from darc_tui.parse import one_line
 
 # -ww: without it procps cuts lines at $COLUMNS even into a pipe, hiding the Envoy binary path
 PS_ARGV = ("ps", "-ww", "-eo", "pid,ppid,etimes,args")
+# busybox ps (minimal hosts) knows neither -e, -ww nor etimes; it lists every process anyway
+PS_ARGV_MINIMAL = ("ps", "-o", "pid,ppid,args")
 # A hot-restart wrapper execs Envoy with a fresh --restart-epoch and forwards signals: Envoy's own
 # tools/hot-restarter.py, or `darc-tui envoy-wrapper` (`python -m darc_tui.actions.wrapper`).
 WRAPPER_MARKERS = (
@@ -61,21 +63,24 @@ class ProcessTable:
     error: str = ""  # "" or why nothing was understood (see darc_tui.parse)
 
 
-def parse_ps(text: str) -> ProcessTable:
-    """`ps -eo pid,ppid,etimes,args` output, header optional. Never raises."""
+def parse_ps(text: str, *, elapsed: bool = True) -> ProcessTable:
+    """`ps -eo pid,ppid,etimes,args` output (`elapsed=False`: `ps -o pid,ppid,args`), header
+    optional. Never raises."""
     rows: list[ProcessRow] = []
     skipped = 0
     first_bad = ""
+    columns = 4 if elapsed else 3
     for line in text.splitlines():
-        parts = line.split(None, 3)
+        parts = line.split(None, columns - 1)
         if not parts or parts[0] == "PID":
             continue
-        if len(parts) < 4 or not (parts[0].isdecimal() and parts[1].isdecimal()):
+        if len(parts) < columns or not (parts[0].isdecimal() and parts[1].isdecimal()):
             skipped += 1
             first_bad = first_bad or line
             continue
-        elapsed = int(parts[2]) if parts[2].isdecimal() else None
-        rows.append(ProcessRow(int(parts[0]), int(parts[1]), elapsed, tuple(parts[3].split())))
+        seconds = int(parts[2]) if elapsed and parts[2].isdecimal() else None
+        argv = tuple(parts[-1].split())
+        rows.append(ProcessRow(int(parts[0]), int(parts[1]), seconds, argv))
     error = one_line(f"not ps output: {first_bad}") if skipped and not rows else ""
     return ProcessTable(tuple(rows), skipped, error)
 
@@ -96,6 +101,8 @@ def is_envoy(argv: Sequence[str], binary: str = "") -> bool:
     """argv[0] is the Envoy binary: basename `envoy` (or `envoy-*`), or the configured binary."""
     if not argv:
         return False
+    if flag_value(argv, "--mode") in ("validate", "init_only"):
+        return False  # darc-tui's own `envoy --mode validate` (or anyone's) is not a running Envoy
     name = os.path.basename(argv[0])
     if binary:
         return argv[0] == binary or name == os.path.basename(binary)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from darc_tui.config import Config
 from darc_tui.hosts.base import CommandResult, Host, shell_join
+from darc_tui.parse.ps import PS_ARGV, PS_ARGV_MINIMAL, ProcessTable, parse_ps
 
 # What iptables, nft, ufw, ss and sudo print when the caller lacks the privilege (recorded in
 # tests/data/host/*nonroot*, and sudo's documented wording for `-n` without a cached password).
@@ -62,3 +63,15 @@ def not_installed(result: CommandResult) -> bool:
     return result.exit_status == 127 or (
         result.ran and not result.ok and "command not found" in result.err_text().lower()
     )
+
+
+async def list_processes(host: Host, timeout: float) -> tuple[CommandResult, ProcessTable]:
+    """`ps` on the host; on a minimal (busybox) host whose ps refuses the options, the plain form
+    (no start times). The result is the last command run."""
+    result = await host.run(PS_ARGV, timeout=timeout)
+    if result.ok or not result.ran or not_installed(result):
+        return result, parse_ps(result.text())
+    minimal = await host.run(PS_ARGV_MINIMAL, timeout=timeout)
+    if not minimal.ok:
+        return result, parse_ps("")
+    return minimal, parse_ps(minimal.text(), elapsed=False)

@@ -133,24 +133,27 @@ class HttpHealthProbe(Probe):
         except Exception as exc:  # the boundary: a probe never raises into the engine
             detail, kind = f"GET {self.url}: {exc}", classify(exc)
             return self.evidence(Status.ERROR, detail, facts={"error": str(exc)}, error_kind=kind)
-        return self.judge(result, await self._speaks_tls(result))
+        return self.judge(result, await self._speaks(result))
 
-    async def _speaks_tls(self, result: HttpResult) -> bool | None:
-        """A plain request the backend reset may have met a TLS-only server: a TLS handshake
-        (not verified: only whether it speaks TLS) tells. None = not asked."""
+    async def _speaks(self, result: HttpResult) -> str:
+        """A plain HTTP/1.1 request the backend reset may have met a server that speaks only TLS
+        or only HTTP/2 (h2c): one TLS handshake (not verified) and one h2c request tell which.
+        "" = not asked or neither."""
         if (
             self.vantage is Vantage.THROUGH_ENVOY
             or not self.url.startswith("http://")
             or result.error_kind not in (ErrorKind.RESET, ErrorKind.PROTOCOL)
         ):
-            return None
+            return ""
         https = "https://" + self.url.removeprefix("http://")
-        tls = await http_request(
-            self.host, "GET", https, timeout=self.timeout, tls=TlsIdentity("", unverified_context())
-        )
-        return tls.status is not None
+        no_verify = TlsIdentity("", unverified_context())
+        tls = await http_request(self.host, "GET", https, timeout=self.timeout, tls=no_verify)
+        if tls.status is not None:
+            return "tls"
+        h2c = await http_request(self.host, "GET", self.url, timeout=self.timeout, h2c=True)
+        return "h2c" if h2c.status is not None else ""
 
-    def judge(self, result: HttpResult, speaks_tls: bool | None = None) -> Evidence:
+    def judge(self, result: HttpResult, speaks: str = "") -> Evidence:
         reply = None
         if self.vantage is Vantage.THROUGH_ENVOY and result.status is not None:
             headers = {k.lower(): v for k, v in result.headers}
@@ -162,7 +165,7 @@ class HttpHealthProbe(Probe):
             detail,
             latency_ms=result.total_ms,
             via=result.via,
-            facts={**self._facts(result, reply), "speaks_tls": speaks_tls},
+            facts={**self._facts(result, reply), "speaks": speaks},
             data=check,
             observed_at=result.observed_at,
             error_kind=result.error_kind,

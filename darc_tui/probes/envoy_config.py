@@ -10,16 +10,24 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from darc_tui.config import Config
-from darc_tui.hosts.base import Host
+from darc_tui.errors import ErrorKind
+from darc_tui.hosts.base import CommandResult, Host
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.config_dump import parse_config_dump
 from darc_tui.parse.envoy_summary import ConfigChange, EnvoySummary
 from darc_tui.parse.envoy_validate import ValidateResult, parse_validate_output
 from darc_tui.parse.envoy_yaml import diff, parse_envoy_yaml
-from darc_tui.parse.ps import PS_ARGV, find_envoys, parse_ps
+from darc_tui.parse.ps import find_envoys
 from darc_tui.probes._admin_http import admin_get, admin_url
-from darc_tui.probes._commands import host_named, not_installed, shown
+from darc_tui.probes._commands import (
+    host_named,
+    list_processes,
+    needs_root,
+    not_installed,
+    shown,
+    uses_sudo,
+)
 from darc_tui.probes.base import ObservingProbe, Probe
 
 CONFIG_SIZE_LIMIT = 4 * 1024 * 1024  # an envoy.yaml larger than this is not read
@@ -146,14 +154,18 @@ class ValidateProbe(ConfigProbe):
 
     name = ProbeId.ENVOY_VALIDATE
 
-    def __init__(self, host: Host, path: str, binary: str = "", **kw: Any) -> None:
+    def __init__(
+        self, host: Host, path: str, binary: str = "", *, sudo: bool = False, **kw: Any
+    ) -> None:
         super().__init__(host, path, **kw)
+        self.sudo = sudo  # validate opens the access-log files for writing: root's, usually
         self.configured_binary = binary
         self.binary = binary
         self._last: tuple[str, float, Evidence] | None = None  # (fingerprint, when, evidence)
 
     def argv(self, binary: str) -> tuple[str, ...]:
-        return (binary, "--mode", "validate", "-c", self.path, "--log-level", "error")
+        argv = (binary, "--mode", "validate", "-c", self.path, "--log-level", "error")
+        return ("sudo", "-n", *argv) if self.sudo else argv
 
     @property
     def command(self) -> str:
@@ -196,6 +208,19 @@ class ValidateProbe(ConfigProbe):
             {"valid": verdict.ok, "message": verdict.message, "exit_status": result.exit_status}
         )
         data = Validation(binary, self.path, verdict)
+        if not verdict.ok and verdict.message.startswith("Invalid path"):
+            return await self._unopenable(facts)
+        if not verdict.ok and _privilege_error(verdict.message, result):
+            # e.g. "unable to open file '/var/log/envoy/access.log': Permission denied": the
+            # login user may not open what Envoy opens; that says nothing about the config
+            hint = "sudo -n refused" if self.sudo else "set sudo = true for this host"
+            return self.evidence(
+                Status.UNKNOWN,
+                f"cannot validate {self.path} as the login user: needs root ({hint}): "
+                f"{verdict.message}",
+                facts=facts,
+                error_kind=ErrorKind.NEEDS_ROOT,
+            )
         if verdict.ok:
             return self.evidence(
                 Status.OK,
@@ -212,12 +237,31 @@ class ValidateProbe(ConfigProbe):
             latency_ms=elapsed,
         )
 
+    async def _unopenable(self, facts: dict[str, Any]) -> Evidence:
+        """Envoy says "Invalid path" for a missing file and for one the login user cannot read:
+        neither says the config is invalid (a non-root login must not produce config.invalid)."""
+        exists = await self.host.run(["test", "-e", self.path], timeout=self.timeout)
+        if exists.exit_status == 0:
+            return self.evidence(
+                Status.UNKNOWN,
+                f"cannot validate {self.path}: not readable by the login user (needs root)",
+                facts=facts,
+                error_kind=ErrorKind.NEEDS_ROOT,
+            )
+        return self.evidence(
+            Status.UNKNOWN,
+            f"cannot validate {self.path}: no such file, or a folder on its path is closed to "
+            "the login user",
+            facts=facts,
+            error_kind=ErrorKind.NOT_FOUND,
+        )
+
     async def find_binary(self) -> tuple[str, str]:
         """The running Envoy's executable (`/proc/<pid>/exe`), or ("", why not)."""
-        listing = await self.host.run(PS_ARGV, timeout=self.timeout)
+        listing, table = await list_processes(self.host, self.timeout)
         if not listing.ok:
             return "", f"cannot list processes ({listing.why()}); set [envoy] binary"
-        envoys = find_envoys(parse_ps(listing.text()).rows)
+        envoys = find_envoys(table.rows)
         if not envoys:
             return "", "no running Envoy to take the binary from; set [envoy] binary"
         envoy = next((e for e in envoys if e.config_path == self.path), envoys[0])
@@ -289,6 +333,10 @@ class DriftProbe(ConfigProbe):
         return self.evidence(Status.FAIL, detail, facts=facts, data=data)
 
 
+def _privilege_error(message: str, result: CommandResult) -> bool:
+    return "permission denied" in message.lower() or needs_root(result)
+
+
 def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
     host = host_named(hosts, config.envoy.host)
     e = config.envoy
@@ -300,6 +348,6 @@ def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
     }
     return [
         ConfigFileProbe(host, e.config_path, e.cluster, **kw),
-        ValidateProbe(host, e.config_path, e.binary, **kw),
+        ValidateProbe(host, e.config_path, e.binary, sudo=uses_sudo(config, e.host), **kw),
         DriftProbe(host, e.config_path, e.admin_url, **kw),
     ]

@@ -15,16 +15,9 @@ from darc_tui.config import Config
 from darc_tui.hosts.base import Host
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
-from darc_tui.parse.ps import (
-    PS_ARGV,
-    EnvoyProcess,
-    ProcessRow,
-    find_envoys,
-    is_envoy,
-    parse_ps,
-)
+from darc_tui.parse.ps import PS_ARGV, EnvoyProcess, ProcessRow, find_envoys, is_envoy
 from darc_tui.parse.ss import ListeningSocket, parse_ss
-from darc_tui.probes._commands import host_named, privileged, shown, uses_sudo
+from darc_tui.probes._commands import host_named, list_processes, privileged, shown, uses_sudo
 from darc_tui.probes.base import Probe
 
 SS_ARGV = ("ss", "-tlnpH")
@@ -166,12 +159,11 @@ class EnvoyProcessProbe(Probe):
                 return (), 0, f"psutil: {exc}"
             return rows, seen, ""
         try:
-            result = await self.host.run(PS_ARGV, timeout=self.timeout)
+            result, table = await list_processes(self.host, self.timeout)
         except Exception as exc:  # the boundary: a probe never raises into the engine
             return (), 0, f"ps failed: {exc}"
         if not result.ok:
             return (), 0, f"ps failed: {result.why()}"
-        table = parse_ps(result.text())
         return table.rows, len(table.rows), table.error
 
     async def run(self) -> Evidence:

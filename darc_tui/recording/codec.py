@@ -21,6 +21,7 @@ from darc_tui.model import (
     Vantage,
     Verdict,
 )
+from darc_tui.recording.payloads import payload_from_json
 
 FORMAT = "darc-tui-recording"
 VERSION = 1
@@ -42,6 +43,7 @@ def evidence_from_json(raw: dict[str, Any]) -> Evidence:
         latency_ms=_float_or_none(raw.get("latency_ms")),
         via=str(raw.get("via", "")),
         facts=dict(raw.get("facts") or {}),
+        data=payload_from_json(str(raw["name"]), raw.get("data")),
     )
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from darc_tui.config import Config
-from darc_tui.model import DeployMarker, Snapshot, TimelineEvent
+from darc_tui.model import DeployMarker, Evidence, Snapshot, TimelineEvent
 from darc_tui.recording.codec import (
     FORMAT,
     VERSION,
@@ -31,6 +31,7 @@ from darc_tui.recording.codec import (
     evidence_to_json,
     host_to_json,
 )
+from darc_tui.recording.payloads import payload_to_json
 from darc_tui.redact import redact_evidence, redact_finding, redact_json
 
 FLUSH_EVERY = 1.0  # seconds: what a killed writer can lose at most
@@ -121,7 +122,7 @@ class Recorder:
         for ev in changed:
             self._written[ev.key] = ev.observed_at
         if changed:
-            frame["evidence"] = [evidence_to_json(redact_evidence(ev)) for ev in changed]
+            frame["evidence"] = [self._evidence(ev) for ev in changed]
         if snap.findings != self._findings:
             self._findings = snap.findings
             frame["findings"] = [redact_finding(f).to_json() for f in snap.findings]
@@ -137,6 +138,13 @@ class Recorder:
         if events:
             frame["timeline"] = [event_to_json(e) for e in events]
         return frame
+
+    def _evidence(self, ev: Evidence) -> dict[str, Any]:
+        doc = evidence_to_json(redact_evidence(ev))
+        payload = payload_to_json(ev, self.where.get("cluster", ""))
+        if payload is not None:
+            doc["data"] = payload
+        return doc
 
     def _line(self, doc: dict[str, Any]) -> None:
         assert self._gz is not None

@@ -19,7 +19,7 @@ from darc_tui.model import LogRecord, Snapshot
 from darc_tui.redact import redact_record, redact_snapshot
 from darc_tui.ui import layout
 from darc_tui.ui.engine_link import EngineApi, EngineLink
-from darc_tui.ui.keys import BINDINGS, PANES
+from darc_tui.ui.keys import BINDINGS, PANES, binding_ids
 from darc_tui.ui.messages import LogsArrived, SnapshotArrived
 from darc_tui.ui.palette import ConsoleCommands
 from darc_tui.ui.panes.base import Pane
@@ -107,6 +107,12 @@ class DarcApp(App[int]):
         }
         self.too_small = Static("", id="too-small", markup=False)
         self.signals = ExitOnSignals(self)
+        self.set_keymap(
+            {
+                k: ",".join(key.strip() for key in v.split(","))
+                for k, v in self.config.ui.keymap.items()
+            }
+        )
 
     # -- composition -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -135,6 +141,15 @@ class DarcApp(App[int]):
             )
         if self._theme_notice:
             self.notify(self._theme_notice, title="theme", severity="warning")
+        unknown = sorted(set(self.config.ui.keymap) - binding_ids(self))
+        if unknown:
+            self.notify(
+                f"[ui] keymap: no binding has the id {', '.join(unknown)} (? lists them)",
+                title="keymap",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._apply_palette()
         self.link.attach()

@@ -6,7 +6,11 @@ multiplexers eat (ctrl+a, ctrl+b, ctrl+s, ctrl+z, …): the palette has `:` besi
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual.app import App
 from textual.binding import Binding
+from textual.dom import DOMNode
 
 PANES = ("envoy", "health", "causes", "clusters", "logs", "probes")
 
@@ -121,3 +125,15 @@ BINDINGS: list[Binding] = [
         for n, pane in enumerate(PANES, start=1)
     ),
 ]
+
+
+def binding_ids(app: App[Any]) -> set[str]:
+    """Every binding id the running app knows, its own and its widgets' ([ui] keymap names these)."""
+    nodes: list[DOMNode] = [app, app.screen, *app.screen.walk_children()]
+    return {
+        binding.id
+        for node in nodes
+        for bindings in node._bindings.key_to_bindings.values()
+        for binding in bindings
+        if binding.id
+    }

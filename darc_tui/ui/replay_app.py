@@ -11,6 +11,8 @@ from textual.content import Content
 from darc_tui.config import Config
 from darc_tui.recording.replay import ReplayEngine
 from darc_tui.ui.app import DarcApp
+from darc_tui.ui.keys import BINDINGS
+from darc_tui.ui.screens.help import HelpScreen
 
 SEEK_S = 30.0
 _LIVE_ONLY = {"probe_now", "reload"}
@@ -56,6 +58,11 @@ class ReplayApp(DarcApp):
 
     def action_pause(self) -> None:
         self.action_play()
+
+    def action_help(self) -> None:
+        """The replay's keys first, then the console's (without the live-only ones)."""
+        console = [b for b in BINDINGS if b.action not in _LIVE_ONLY | {"pause"}]
+        self.push_screen(HelpScreen([*REPLAY_BINDINGS, *console], self.read_only))
 
     def _position(self) -> Content:
         r = self.replay

@@ -53,7 +53,7 @@ async def test_fault_key_shows_its_cause_undo_clears_it_and_quit_leaves_nothing(
             await until(pilot, lambda: snapshot_causes(app) == [], "a healthy first diagnosis")
             bar = screen_text(app)
             assert (
-                "DEMO  b down  k health 500  s slow  o overload  i bad yaml  e drift  u undo" in bar
+                "DEMO  b down  a health 500  s slow  o overload  i bad yaml  e drift  u undo" in bar
             )
 
             await pilot.press("b")

@@ -109,6 +109,7 @@ class Site:
         backend.paths = (self.variant.api_path,)  # what the site serves when strict_paths is on
         backend.served_hosts = ()
         backend.health_path = self.variant.health_path
+        backend.sni_required = ""
         backend.set_tls(False)
         backend.up()
 

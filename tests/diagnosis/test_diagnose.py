@@ -53,7 +53,7 @@ DESIGN_IDS = {
 # issue 10: a listener darc-tui cannot get through, route timeouts and exhausted retries
 FIELD_IDS = {
     "envoy.listener_unreachable", "probe.vantage_blocked", "route.upstream_timeout",
-    "route.retries_exhausted",
+    "route.retries_exhausted", "config.connect_timeout", "config.upstream_sni",
 }  # fmt: skip
 FLEET_IDS = {
     "fleet.envoy_down", "fleet.cluster_unhealthy", "fleet.errors", "fleet.overflow",

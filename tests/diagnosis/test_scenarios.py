@@ -11,12 +11,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
+from pathlib import Path
 
 import pytest
+import yaml
 
 from darc_tui.config import Config
 from darc_tui.demo.backend import Backend
-from darc_tui.demo.envoy_yaml import ClusterType, Endpoint, render
+from darc_tui.demo.envoy_process import EnvoyProcess
+from darc_tui.demo.envoy_yaml import ClusterType, Endpoint, EnvoySpec, bootstrap, render
 from darc_tui.engine import build_engine
 from darc_tui.model import Finding, Snapshot, Verdict
 from tests.diagnosis.scenario import (
@@ -395,6 +398,25 @@ async def test_plain_envoy_against_a_tls_only_backend(site: Site) -> None:
     assert "speaks only TLS" in found.summary and backend_endpoint(site) in found.summary
 
 
+async def test_upstream_tls_without_the_sni_the_backend_needs(site: Site) -> None:
+    """The backend serves TLS only for the name backend.lab (alert unrecognized_name otherwise);
+    the cluster speaks TLS but sets no `sni`."""
+    site.ensure(healthy=False, upstream_tls=True)
+    started = time.monotonic()
+    site.lab.backend.sni_required = "backend.lab"
+    site.lab.backend.set_tls(True)
+    tls_url = site.lab.backend.url
+    found, _ = await diagnosed(
+        site,
+        "upstream TLS without SNI",
+        "config.upstream_sni",
+        site.config(backend={"url": tls_url}),
+        started,
+        also={"healthcheck.failing", "envoy.panic_mode"},
+    )
+    assert "sends no SNI" in found.summary and "unrecognized_name" in found.summary
+
+
 async def test_http2_upstream_against_an_http1_backend(site: Site) -> None:
     started = time.monotonic()
     site.ensure(upstream_http2=True)
@@ -402,6 +424,51 @@ async def test_http2_upstream_against_an_http1_backend(site: Site) -> None:
         site, "HTTP/2 to HTTP/1 backend", "config.protocol_mismatch", site.config(), started
     )
     assert "HTTP/2" in found.summary and "502" in found.summary
+
+
+@pytest.fixture
+def h2c_backend(site: Site, envoy_binary: Path, tmp_path: Path) -> Iterator[int]:
+    """A backend that speaks only HTTP/2 with prior knowledge (h2c): an Envoy whose listener codec
+    is HTTP2, in front of the lab's backend. Yields its port."""
+    front = EnvoySpec(
+        admin_port=free_port(),
+        listener_port=free_port(),
+        endpoints=(Endpoint("127.0.0.1", site.lab.backend.port),),
+        route_prefix="/",
+        health_check=False,
+        access_log_path="",
+        cors_origins=(),
+    )
+    doc = bootstrap(front)
+    hcm = doc["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]
+    hcm["typed_config"]["codec_type"] = "HTTP2"
+    (tmp_path / "envoy.yaml").write_text(yaml.safe_dump(doc))
+    envoy = EnvoyProcess(
+        tmp_path / "envoy.yaml", admin_url=front.admin_url, workdir=tmp_path, binary=envoy_binary
+    )
+    envoy.start_sync()
+    try:
+        yield front.listener_port
+    finally:
+        envoy.stop_sync()
+        site.ensure(healthy=False)
+
+
+async def test_http1_envoy_against_an_h2c_only_backend(site: Site, h2c_backend: int) -> None:
+    """The mirror image of HTTP/2 to an HTTP/1 backend: Envoy sends HTTP/1.1, the backend speaks
+    only h2c and drops the request (503 UC)."""
+    started = time.monotonic()
+    site.ensure(healthy=False, endpoints=(Endpoint("127.0.0.1", h2c_backend),))
+    config = site.config(backend={"url": f"http://127.0.0.1:{h2c_backend}"})
+    found, _ = await diagnosed(
+        site,
+        "HTTP/1.1 to h2c-only backend",
+        "config.protocol_mismatch",
+        config,
+        started,
+        also={"healthcheck.timeout", "healthcheck.failing", "envoy.panic_mode"},
+    )
+    assert "speaks only HTTP/2" in found.summary and str(h2c_backend) in found.summary
 
 
 async def test_no_route(site: Site) -> None:
@@ -534,6 +601,33 @@ async def test_firewall_drop_seen_on_the_backend_host(site: Site, dropped) -> No
         also={"healthcheck.timeout", "healthcheck.failing", "envoy.panic_mode"},
     )
     assert f"--dport {port}" in found.summary and "-j DROP" in found.summary
+
+
+async def test_connect_timeout_shorter_than_the_connect(site: Site, netns) -> None:
+    """Every connection's first SYN is dropped in the backend's namespace (hashlimit per source
+    port), so each connect takes one SYN retransmission (~1 s on Linux), behind a cluster whose
+    connect_timeout is 0.2 s: Envoy's connects time out, darc-tui's (3 s timeout) succeed."""
+    port = 18443
+    url = netns.start_backend(port, "--health-path", site.variant.health_path)
+    first_syn = ["iptables", "-A", "INPUT", "-p", "tcp", "--syn", "--dport", str(port)]
+    first_syn += ["-m", "hashlimit", "--hashlimit-name", "firstsyn"]
+    first_syn += ["--hashlimit-mode", "srcip,srcport", "--hashlimit-upto", "1/hour"]
+    first_syn += ["--hashlimit-burst", "1", "-j", "DROP"]
+    netns.exec(first_syn)
+    started = time.monotonic()
+    try:
+        site.ensure(healthy=False, connect_timeout=0.2, endpoints=(Endpoint(netns.addr, port),))
+        found, _ = await diagnosed(
+            site,
+            "connect_timeout too short",
+            "config.connect_timeout",
+            site.config(backend={"url": url}, probes={"interval": 0.5, "timeout": 3.0}),
+            started,
+            also={"healthcheck.failing", "healthcheck.timeout", "envoy.panic_mode"},
+        )
+    finally:
+        site.ensure(healthy=False)
+    assert "connect_timeout (0.2 s)" in found.summary and f"{netns.addr}:{port}" in found.summary
 
 
 async def test_drop_without_a_readable_rule_is_unreachable(site: Site, dropped) -> None:

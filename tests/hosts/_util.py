@@ -42,6 +42,14 @@ def pids_matching(pattern: str) -> list[int]:
     return [int(p) for p in out.stdout.split()]
 
 
+def helper_pid(host: SshHost) -> int:
+    """The pid of the host's running multiplexing helper (its greeting says it)."""
+    link = host.current_link()
+    mux = link.live_mux() if link is not None else None
+    assert mux is not None, "no helper running"
+    return int(mux.info["pid"])
+
+
 @dataclass
 class NsSite:
     """An SSH host living in its own network namespace (see the ns_site fixture)."""

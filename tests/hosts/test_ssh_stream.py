@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from darc_tui.hosts import SshHost
-from tests.hosts._util import marker_seconds, pids_matching, wait_until
+from tests.hosts._util import helper_pid, marker_seconds, pids_matching, wait_until
 from tests.lab.sshd import TEST_USER, Sshd, without_tools
 
 MakeHost = Callable[..., SshHost]
@@ -123,8 +124,9 @@ async def test_closing_the_helper_leaves_nothing_behind(
     running = asyncio.ensure_future(host.run(["sleep", secs], timeout=60))
     async with host.stream(["sleep", secs]) as s:
         await wait_until(lambda: len(pids_matching(f"sleep {secs}")) == 2, what="both started")
+        helper = helper_pid(host)
         await host.close()
         assert [c async for c in s] == []
     assert (await running).error.startswith("connection lost")
     await wait_until(lambda: not pids_matching(f"sleep {secs}"), what="remote processes gone")
-    await wait_until(lambda: not pids_matching("exec(sys.stdin.buffer.read"), what="helper gone")
+    await wait_until(lambda: not Path(f"/proc/{helper}").exists(), what="helper gone")

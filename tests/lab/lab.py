@@ -192,23 +192,7 @@ class Lab(LabAddresses):
 
     def config_sections(self) -> dict[str, dict[str, Any]]:
         origin = self.spec.cors_origins[0] if self.spec.cors_origins else ""
-        return {
-            "site": {"name": "lab", "public_url": self.public_url, "origin": origin},
-            "envoy": {
-                "host": "local",
-                "admin_url": self.admin_url,
-                "listener_url": self.listener_url,
-                "config_path": str(self.yaml_path),
-                "binary": str(self.binary),
-                "cluster": self.spec.cluster_name,
-                "access_log": str(self.access_log),
-                "error_log": str(self.error_log),
-                "unit": "",
-                "reload": "hot-restart",
-            },
-            "backend": {"url": self.backend.url, "health_path": self.backend.health_path},
-            "probes": {"interval": 0.5, "timeout": 1.0},
-        }
+        return self.darc_sections(name="lab", origin=origin, interval=0.5, timeout=1.0)
 
     def write_config(self, path: str | Path | None = None, **sections: Mapping[str, Any]) -> Path:
         """A darc-tui TOML config for this lab; `sections` merge into (or add) tables,

@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -275,10 +276,10 @@ class Sshd:
 MakeSshd = Callable[..., Sshd]
 
 
-@pytest.fixture
-def make_sshd() -> Iterator[MakeSshd]:
-    """Factory: make_sshd(allow_tcp_forwarding=True, max_sessions=10, netns=None, listen=...,
-    path=None | without_tools-like callable(workdir) -> PATH)."""
+@contextmanager
+def sshd_factory() -> Iterator[MakeSshd]:
+    """make(allow_tcp_forwarding=True, max_sessions=10, netns=None, listen=..., path=None |
+    without_tools-like callable(workdir) -> PATH); every sshd made is killed on leaving."""
     require(os.path.exists(SSHD), f"OpenSSH server at {SSHD}")
     require(os.geteuid() == 0, "root (sshd needs it)")
     require(shutil.which("ssh-keygen") is not None, "ssh-keygen")
@@ -320,10 +321,26 @@ def make_sshd() -> Iterator[MakeSshd]:
             return sshd
         raise RuntimeError(f"could not start sshd: {last_error}")
 
-    yield make
-    for sshd in started:
-        sshd.kill_all()
-        shutil.rmtree(sshd.dir, ignore_errors=True)
+    try:
+        yield make
+    finally:
+        for sshd in started:
+            sshd.kill_all()
+            shutil.rmtree(sshd.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def make_sshd() -> Iterator[MakeSshd]:
+    """Factory (see sshd_factory), one test's sshds."""
+    with sshd_factory() as make:
+        yield make
+
+
+@pytest.fixture(scope="module")
+def make_module_sshd() -> Iterator[MakeSshd]:
+    """Factory (see sshd_factory) whose sshds live for the whole test module."""
+    with sshd_factory() as make:
+        yield make
 
 
 @pytest.fixture

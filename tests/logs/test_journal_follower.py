@@ -129,3 +129,18 @@ async def test_no_permission_is_reported(sshd: Sshd, journald: Journald) -> None
         await host.close()
     assert not sink.got
     assert any("no permission" in e.detail for e in sink.seen)
+
+
+def test_sudo_hosts_read_the_journal_through_sudo_n() -> None:
+    """A non-root login with `sudo = true` reads other units' journals with `sudo -n` (never a
+    prompt); without sudo the command is unchanged."""
+    from darc_tui.hosts import LocalHost
+    from darc_tui.logs.journal_follower import JournalFollower
+
+    assert JournalFollower(LocalHost(), "envoy", sudo=True).argv()[:4] == (
+        "sudo",
+        "-n",
+        "env",
+        "LC_ALL=C",
+    )
+    assert JournalFollower(LocalHost(), "envoy").argv()[0] == "env"

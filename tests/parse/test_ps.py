@@ -108,3 +108,22 @@ def test_ps_argv_asks_for_unlimited_width() -> None:
         PS_ARGV, capture_output=True, text=True, env={**os.environ, "COLUMNS": "40"}, check=True
     ).stdout
     assert any(len(line) > 40 for line in out.splitlines())
+
+
+def test_busybox_ps_without_start_times_still_finds_envoy_and_its_wrapper() -> None:
+    """Minimal hosts: busybox `ps -o pid,ppid,args` (no etimes, no -e) recorded on this machine."""
+    table = parse_ps(recorded("busybox_ps_o_pid_ppid_args.txt"), elapsed=False)
+    assert table.error == "" and table.skipped == 0 and len(table.rows) == 3
+    (envoy,) = find_envoys(table.rows)
+    assert (envoy.pid, envoy.ppid, envoy.uptime_s, envoy.restart_epoch) == (14796, 14728, None, 0)
+    assert envoy.config_path == "/tmp/darc-demo-14643-_mhy9t0_/envoy.yaml"
+    assert envoy.wrapper is not None and envoy.wrapper.pid == 14728
+    assert table.rows[-1].argv == ("[kthreadd]",)
+
+
+def test_an_envoy_validating_a_config_is_not_a_running_envoy() -> None:
+    """The validate probe runs `envoy --mode validate -c <the same file>` while ps lists
+    processes: seen as the Envoy, a stopped Envoy read as "listener missing"."""
+    validate = ("/usr/bin/envoy", "--mode", "validate", "-c", "/etc/envoy/envoy.yaml")
+    assert not is_envoy(validate) and not is_envoy(("envoy", "--mode=validate", "-c", "x.yaml"))
+    assert is_envoy(("/usr/bin/envoy", "--mode", "serve", "-c", "/etc/envoy/envoy.yaml"))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from darc_tui.ids import ProbeId
 from darc_tui.model import (
     DeployKind,
     DeployMarker,
@@ -27,8 +28,11 @@ from darc_tui.model import (
     Vantage,
     Verdict,
 )
+from darc_tui.parse.clusters import ClustersReport, parse_clusters
 from darc_tui.recording import Recorder, RecordingError, read_frames
 from darc_tui.recording.reader import open_recording
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def snapshot(at: float, status: Status, causes: tuple[str, ...] = ()) -> Snapshot:
@@ -169,3 +173,20 @@ def test_a_file_that_is_not_a_recording_is_one_clear_error(tmp_path: Path) -> No
     assert frame.snapshot.evidence == () and frame.snapshot.deploys
     with pytest.raises(RecordingError, match="cannot read"):
         read_frames(tmp_path / "missing.gz")
+
+
+@pytest.mark.parametrize(
+    "state", ["healthy", "backend_down", "hc_timeout_degraded", "pre_initializing"]
+)
+def test_the_cluster_hosts_come_back_for_the_clusters_pane(tmp_path: Path, state: str) -> None:
+    report = parse_clusters((DATA / "envoy-1.40" / state / "clusters.json").read_text())
+    name = report.clusters[0].name
+    ev = Evidence(ProbeId.ENVOY_CLUSTERS, name, Vantage.ENVOY_HOST, Status.OK, "clusters",
+                  observed_at=1000.0, data=report)  # fmt: skip
+    path = tmp_path / "rec.jsonl.gz"
+    rec = Recorder(path, where={"cluster": name})
+    rec.snapshot(Snapshot(1000.0, (ev,), (), (), Verdict.OK))
+    rec.close()
+    (frame,) = read_frames(path)
+    back = frame.snapshot.evidence[0].data
+    assert back == ClustersReport((report.get(name),), format=report.format)

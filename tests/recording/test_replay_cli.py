@@ -113,6 +113,9 @@ def test_replay_console_at_80x24_in_tmux_plays_steps_and_quits(
     tmux.until(lambda: "backend.down" in tmux.screen() or "Nothing listens" in tmux.screen(),
                "the recorded cause")  # fmt: skip
     tmux.until(lambda: "■ END" in tmux.screen(), "the end of the recording")
+    # the Clusters pane draws its host rows from the recorded /clusters payload, as live
+    rows = tmux.screen().splitlines()
+    assert any(row.startswith(" 127.0.0.1:") for row in rows), tmux.screen()
     print("\n" + tmux.screen())
     tmux("send-keys", "-t", "ui", ",")
     tmux.until(lambda: "⏸ REPLAY" in tmux.screen(), "a step back pauses")

@@ -56,3 +56,24 @@ async def test_speed_moves_through_the_steps_and_stays_in_bounds() -> None:
     for _ in range(20):
         engine.faster(False)
     assert engine.speed == 0.25
+
+
+async def test_the_replay_console_plays_steps_and_lists_its_keys_in_help() -> None:
+    from darc_tui.ui.replay_app import ReplayApp
+    from darc_tui.ui.screens.help import HelpScreen
+    from tests.ui.conftest import screen_text
+
+    engine = ReplayEngine(Config(), frames(50, gap=1.0))
+    app = ReplayApp(engine, Config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("p")  # pause
+        await pilot.pause()
+        assert not engine.playing and "⏸ REPLAY" in screen_text(app)
+        await pilot.press("full_stop", "full_stop", "right_square_bracket")
+        await pilot.pause()
+        assert engine.index == engine.times.index(engine.position) and engine.position >= 30.0
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        assert "play or pause the recording" in text and "run every probe now" not in text

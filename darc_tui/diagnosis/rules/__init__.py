@@ -13,6 +13,7 @@ from darc_tui.diagnosis.rules import (
     network,
     overload,
     route,
+    upstream_tls,
 )
 from darc_tui.diagnosis.rules.common import Rule
 
@@ -24,12 +25,14 @@ RULES: tuple[Rule, ...] = (
     backend.backend_down,
     network.unreachable,
     network.firewall,
+    network.connect_timeout_short,
     healthcheck.failing,
     healthcheck.timeout,
     healthcheck.misconfigured,
     config.invalid,
     config.endpoint_mismatch,
     config.tls_mismatch,
+    upstream_tls.sni_missing,
     config.protocol_mismatch,
     config.no_route,
     config.drift,

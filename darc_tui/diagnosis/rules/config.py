@@ -232,7 +232,7 @@ def tls_mismatch(ctx: Context) -> Iterator[Finding]:
         return
     http = direct(ctx)
     # what the backend speaks: its URL's scheme, unless a plain request met a TLS-only server
-    speaks_tls = http is not None and http.speaks_tls is True
+    speaks_tls = http is not None and http.speaks == "tls"
     plain_backend = ctx.backend_scheme == "http" and not speaks_tls
     if config.upstream_tls == (not plain_backend):
         return
@@ -281,6 +281,9 @@ def tls_mismatch(ctx: Context) -> Iterator[Finding]:
 
 def protocol_mismatch(ctx: Context) -> Iterator[Finding]:
     config = ctx.cluster_config
+    if config is not None and not config.http2:
+        yield from _http1_to_h2c(ctx)
+        return
     if config is None or not config.http2:
         return
     symptoms = local_reply_symptoms(ctx, ("UPE",), ("upstream_cx_protocol_error",))
@@ -305,6 +308,31 @@ def protocol_mismatch(ctx: Context) -> Iterator[Finding]:
             steps.curl_from_envoy(ctx, ctx.health_url, "--http2-prior-knowledge"),
             steps.cluster_stats(ctx, "upstream_cx_protocol_error"),
             steps.config_grep(ctx, "http2_protocol_options|explicit_http_config"),
+        ],
+    )
+
+
+def _http1_to_h2c(ctx: Context) -> Iterator[Finding]:
+    """The mirror image: Envoy sends HTTP/1.1 to a backend that speaks only HTTP/2 (h2c, prior
+    knowledge). The backend drops the HTTP/1.1 request: 503 UC (connection termination)."""
+    http = direct(ctx)
+    if http is None or http.speaks != "h2c":
+        return
+    symptoms = local_reply_symptoms(ctx, ("UC",), ("upstream_cx_destroy_remote_with_active_rq",))
+    support = [ref(http.ev, f"{direct_fact(http)}; with HTTP/2 prior knowledge it answers")]
+    support += symptoms.refs
+    tail = f"; {symptoms.text}" if symptoms.text else ""
+    yield finding(
+        CauseId.CONFIG_PROTOCOL_MISMATCH,
+        confidence(0.7, len(support) - 1),
+        f"cluster {ctx.cluster} sends HTTP/1.1 to {ctx.backend_url}, a backend that speaks only "
+        f"HTTP/2 (h2c, prior knowledge): it drops HTTP/1.1 requests{tail}",
+        support,
+        ["backend.down: the backend answers HTTP/2 from the Envoy host"],
+        [
+            steps.curl_from_envoy(ctx, ctx.health_url, "--http2-prior-knowledge"),
+            steps.config_grep(ctx, "http2_protocol_options|explicit_http_config"),
+            steps.cluster_stats(ctx, "upstream_cx_destroy_remote_with_active_rq"),
         ],
     )
 

@@ -22,6 +22,7 @@ _NO_ANSWER = frozenset(
     {
         ErrorKind.TLS,
         ErrorKind.CERTIFICATE,
+        ErrorKind.SNI,
         ErrorKind.RESET,
         ErrorKind.PROTOCOL,
         ErrorKind.HTTP_VERSION,

@@ -148,3 +148,43 @@ def unreachable(ctx: Context) -> Iterator[Finding]:
         ],
         severity=Verdict.DEGRADED if serving else None,
     )
+
+
+def connect_timeout_short(ctx: Context) -> Iterator[Finding]:
+    """Envoy's connects time out while a plain connect from the Envoy host succeeds, slower than
+    the cluster's connect_timeout: the timeout is too short for this path, nothing is down."""
+    config, tcp = ctx.cluster_config, ctx.tcp()
+    if config is None or tcp is None or not tcp.ok or tcp.ev.latency_ms is None:
+        return
+    limit_ms = config.connect_timeout * 1000.0
+    if tcp.ev.latency_ms <= limit_ms:
+        return
+    symptoms = local_reply_symptoms(ctx, (), _TIMEOUT_COUNTERS)
+    view = direct(ctx)
+    timed_out = list(symptoms.refs)
+    if not timed_out:
+        return
+    backend = ctx.backend_endpoint
+    support = [
+        ref(
+            tcp.ev,
+            f"connect {backend} from the Envoy host: connected in {tcp.ev.latency_ms:.0f} ms",
+        ),
+        *timed_out,
+    ]
+    if view is not None and view.answered:
+        support.append(ref(view.ev, direct_fact(view)))
+    yield finding(
+        CauseId.CONFIG_CONNECT_TIMEOUT,
+        confidence(0.7, len(support) - 1),
+        f"cluster {ctx.cluster}'s connect_timeout ({config.connect_timeout:g} s) is shorter than "
+        f"the connect to {backend} takes ({tcp.ev.latency_ms:.0f} ms from the Envoy host): "
+        "Envoy gives up (upstream_cx_connect_timeout) on a backend that is up",
+        support,
+        ["network.unreachable: a plain connect from the Envoy host succeeds, only slowly"],
+        [
+            ctx.on_envoy_host(f"nc -zv -w 5 {shlex.quote(ctx.backend_host)} {ctx.backend_port}"),
+            steps.config_grep(ctx, "connect_timeout"),
+            steps.cluster_stats(ctx, "upstream_cx_connect_timeout", "upstream_cx_connect_ms"),
+        ],
+    )

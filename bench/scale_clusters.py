@@ -1,0 +1,158 @@
+"""/clusters?format=json at scale: 100 clusters × 100 hosts, and a 32 MiB answer.
+
+    .venv/bin/python bench/scale_clusters.py [--json]
+
+The payload is a real Envoy 1.40 /clusters?format=json host entry (pretty-printed as Envoy sends
+it) repeated with distinct addresses. Measured in this process: json.loads of the payload (the
+baseline) and darc-tui's path from the bytes to a diagnosis — parse_clusters → the clusters probe's
+judgement → state → diagnose(); peak RSS of parsing a 32 MiB answer in a fresh process, against
+the payload size. Printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+HOST = {
+    "address": {"socket_address": {"address": "10.1.0.1", "port_value": 8080}},
+    "stats": [
+        {"name": "cx_connect_fail"},
+        {"value": "3", "name": "cx_total"},
+        {"name": "rq_error"},
+        {"value": "10937", "name": "rq_success"},
+        {"name": "rq_timeout"},
+        {"value": "10937", "name": "rq_total"},
+        {"type": "GAUGE", "value": "3", "name": "cx_active"},
+        {"type": "GAUGE", "name": "rq_active"},
+        {"type": "GAUGE", "name": "rq_pending_active"},
+    ],
+    "health_status": {"eds_health_status": "HEALTHY"},
+    "weight": 1,
+    "locality": {},
+}
+BREAKERS = {
+    "thresholds": [
+        {"max_connections": 1024, "max_pending_requests": 1024, "max_requests": 1024},
+        {"priority": "HIGH", "max_connections": 1024, "max_requests": 1024},
+    ]
+}
+
+
+def payload(clusters: int, hosts: int) -> bytes:
+    out = []
+    for c in range(clusters):
+        statuses = []
+        for h in range(hosts):
+            host = json.loads(json.dumps(HOST))
+            host["address"]["socket_address"] = {
+                "address": f"10.{c // 250}.{c % 250}.{h % 250}",
+                "port_value": 8000 + h,
+            }
+            statuses.append(host)
+        name = "backend_cluster" if c == 0 else f"cluster_{c}"
+        out.append(
+            {
+                "name": name,
+                "host_statuses": statuses,
+                "circuit_breakers": BREAKERS,
+                "observability_name": name,
+            }
+        )
+    return json.dumps({"cluster_statuses": out}, indent=1).encode()
+
+
+def pipeline(body: bytes) -> int:
+    """Bytes of /clusters → the probe's evidence → state → findings (as the engine does it)."""
+    from darc_tui.config import Config
+    from darc_tui.diagnosis import diagnose
+    from darc_tui.hosts.local import LocalHost
+    from darc_tui.parse.clusters import parse_clusters
+    from darc_tui.probes.admin import ClustersProbe, _judge_cluster
+    from darc_tui.state import State
+
+    report = parse_clusters(body)
+    status, detail, facts = _judge_cluster(report, "backend_cluster")
+    probe = ClustersProbe(LocalHost(), "http://127.0.0.1:9901", "backend_cluster")
+    state = State()
+    state.add(probe.evidence(status, detail, facts=facts, data=report))
+    return len(diagnose(state, Config()))
+
+
+def timings(body: bytes, repeat: int = 5) -> dict[str, Any]:
+    pipeline(body)  # warm the imports
+    loads, ours = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        json.loads(body)
+        loads.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        pipeline(body)
+        ours.append((time.perf_counter() - t0) * 1000)
+    a, b = statistics.median(loads), statistics.median(ours)
+    return {
+        "payload_mib": round(len(body) / 2**20, 1),
+        "json_loads_ms": round(a, 1),
+        "darc_ms": round(b, 1),
+        "ratio": round(b / a, 2),
+    }
+
+
+PEAK = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from bench.scale_clusters import pipeline
+import darc_tui.diagnosis, darc_tui.probes.admin
+def hwm():  # this process's own peak (ru_maxrss would include the forking parent's)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+body = open(sys.argv[1], "rb").read()
+before = hwm()
+pipeline(body)
+print(before, hwm())
+"""
+
+
+def peak_rss(target_mib: float = 32.0) -> dict[str, Any]:
+    per_cluster = len(payload(1, 100))
+    clusters = max(1, int(target_mib * 2**20 / per_cluster))
+    body = payload(clusters, 100)
+    path = Path("/tmp/darc-bench-clusters.json")
+    path.write_bytes(body)
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", PEAK, str(path), str(ROOT)],
+            capture_output=True, text=True, check=True, timeout=600,
+        ).stdout.split()  # fmt: skip
+    finally:
+        path.unlink(missing_ok=True)
+    before, after = int(out[0]) * 1024, int(out[1]) * 1024
+    return {
+        "payload_mib": round(len(body) / 2**20, 1),
+        "hosts": clusters * 100,
+        "peak_rss_mib": round(after / 2**20),
+        "growth_mib": round((after - before) / 2**20),
+        "growth_vs_payload": round((after - before) / len(body), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", action="store_true")
+    parser.parse_args()
+    result = {"hosts_10k": timings(payload(100, 100)), "clusters_32mib": peak_rss()}
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

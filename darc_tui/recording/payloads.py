@@ -1,0 +1,67 @@
+"""The few typed payloads (`Evidence.data`) a replay needs to render like live: the cluster's
+hosts from /clusters (the Clusters pane draws its rows from them). Everything else the console
+shows comes from `facts`, `detail` and the findings."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from typing import Any
+
+from darc_tui.ids import ProbeId
+from darc_tui.model import Evidence
+from darc_tui.parse.clusters import (
+    CircuitBreakerLimits,
+    ClustersReport,
+    ClusterStatus,
+    HealthFlag,
+    HostStatus,
+)
+
+
+def payload_to_json(ev: Evidence, cluster: str = "") -> dict[str, Any] | None:
+    """The JSON form of the payload a replay needs, or None (most evidence needs none)."""
+    report = ev.data
+    if ev.probe != ProbeId.ENVOY_CLUSTERS or not isinstance(report, ClustersReport):
+        return None
+    kept = [c for c in report.clusters if not cluster or c.name == cluster]
+    return {"clusters": [_cluster_to_json(c) for c in kept], "format": report.format}
+
+
+def payload_from_json(probe: str, raw: Any) -> Any:
+    """The payload back (None when unknown or damaged: the replay shows facts only)."""
+    if probe != ProbeId.ENVOY_CLUSTERS or not isinstance(raw, dict):
+        return None
+    try:
+        clusters = tuple(_cluster_from_json(c) for c in raw.get("clusters", ()))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return ClustersReport(clusters, format=str(raw.get("format", "json")))
+
+
+def _cluster_to_json(c: ClusterStatus) -> dict[str, Any]:
+    doc = asdict(c)
+    for host in doc["hosts"]:
+        host["flags"] = sorted(str(f) for f in host["flags"])
+    return doc
+
+
+def _cluster_from_json(raw: dict[str, Any]) -> ClusterStatus:
+    hosts = tuple(_host(h) for h in raw.get("hosts", ()))
+    limits = tuple(CircuitBreakerLimits(**_known(CircuitBreakerLimits, b))
+                   for b in raw.get("circuit_breakers", ()))  # fmt: skip
+    rest = _known(ClusterStatus, raw)
+    rest.update(hosts=hosts, circuit_breakers=limits)
+    return ClusterStatus(**rest)
+
+
+def _host(raw: dict[str, Any]) -> HostStatus:
+    values = _known(HostStatus, raw)
+    values["flags"] = frozenset(HealthFlag(f) for f in raw.get("flags", ()))
+    values["unknown_flags"] = tuple(raw.get("unknown_flags", ()))
+    return HostStatus(**values)
+
+
+def _known(cls: type, raw: dict[str, Any]) -> dict[str, Any]:
+    """Only the fields this version has (a newer recording may carry more)."""
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in raw.items() if k in names}
