@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 Subscriber = Callable[[Snapshot], None]
 LogSubscriber = Callable[[Sequence[LogRecord]], None]
 PUBLISH_EVERY = 0.2  # seconds: coalesce bursts of probe results into one snapshot
+# ... and at most one snapshot per probe interval (capped at 1 s): two dozen probes finishing at
+# different moments made five snapshots a second, each redacted and drawn by the console
+PUBLISH_AT_MOST = 1.0
 
 
 class Engine:
@@ -42,6 +45,7 @@ class Engine:
         self.sources = list(sources)
         self.state = State(clock)
         self.clock = clock
+        self.publish_every = min(PUBLISH_AT_MOST, max(PUBLISH_EVERY, config.probes.interval))
         self._subscribers: list[Subscriber] = []
         self._log_subscribers: list[LogSubscriber] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -229,7 +233,7 @@ class Engine:
             await self._dirty.wait()
             self._dirty.clear()
             self._publish()
-            await asyncio.sleep(PUBLISH_EVERY)
+            await asyncio.sleep(self.publish_every)
 
     async def stop(self) -> None:
         for task in self._tasks:

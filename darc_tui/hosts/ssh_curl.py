@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 import httpx
 
 from darc_tui.errors import ErrorKind, classify_reason
+from darc_tui.hosts.base import HOST_DOWN, HostError, host_down
 from darc_tui.hosts.http import TIMINGS_EXTENSION, VIA_EXTENSION
 
 if TYPE_CHECKING:
     from darc_tui.hosts.ssh import SshHost
 
 VIA_CURL = "remote curl"
+NO_HTTP = "cannot make HTTP requests from {host}: no TCP forwarding, no python3, no curl"
 DEFAULT_PHASE_TIMEOUT = 10.0
 _NOT_FORWARDED = {"accept-encoding", "connection", "content-length", "transfer-encoding"}
 _WRITE_OUT = "%{http_code} %{time_connect} %{time_pretransfer} %{time_starttransfer} %{time_total}"
@@ -54,11 +56,12 @@ async def curl_request(ssh: SshHost, request: httpx.Request) -> httpx.Response:
     if result.error:
         if result.error.startswith("timed out"):
             raise httpx.ReadTimeout(f"remote curl {result.error}", request=request)
+        if host_down(result.error):
+            raise HostError(result.error.removeprefix(HOST_DOWN).strip())
         raise httpx.ConnectError(result.error, request=request)
     if result.exit_status == 127:
-        raise httpx.ConnectError(
-            "forwarding prohibited and curl not found on the host", request=request
-        )
+        # nothing was measured: not "the target is unreachable" (a false admin_unreachable)
+        raise HostError(NO_HTTP.format(host=ssh.name))
     payload, meta = _split_write_out(result.stdout, marker)
     if meta is None:
         raise httpx.RemoteProtocolError(f"remote curl: {result.why()}", request=request)

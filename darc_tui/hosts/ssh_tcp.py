@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import asyncssh
 
+from darc_tui.errors import ErrorKind
 from darc_tui.hosts._common import CLOSE_GRACE, elapsed_ms, one_line
-from darc_tui.hosts.base import TcpResult
+from darc_tui.hosts.base import HOST_DOWN, TcpResult
 from darc_tui.hosts.ssh_mux import Mux, MuxError
 
 if TYPE_CHECKING:
@@ -141,8 +142,11 @@ async def bash_dev_tcp(ssh: SshHost, host: str, port: int, *, timeout: float) ->
         error = "timeout" if result.error.startswith("timed out") else result.error
         return TcpResult(host, port, False, error=error, via=VIA_BASH)
     if result.exit_status == 127:
-        error = "forwarding prohibited and bash not found on the host"
-        return TcpResult(host, port, False, error=error, via=VIA_BASH)
+        # nothing was measured: the host cannot connect anywhere for us, not "refused"
+        error = f"{HOST_DOWN} cannot connect from {ssh.name}: no TCP forwarding, python3 or bash"
+        return TcpResult(
+            host, port, False, error=error, via=VIA_BASH, error_kind=ErrorKind.HOST_DOWN
+        )
     words = result.text().split()
     if result.exit_status == 0 and words[:1] == ["connected"]:
         micros = int(words[1]) if len(words) > 1 and words[1].isdigit() else None

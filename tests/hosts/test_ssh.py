@@ -265,3 +265,18 @@ def test_backoff_grows_to_its_cap_with_jitter() -> None:
     for failures, raw in ((1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (9, 8.0)):
         delays = {backoff.delay(failures) for _ in range(20)}
         assert all(0.8 * raw <= d <= 1.2 * raw for d in delays) and len(delays) > 1
+
+
+async def test_output_beyond_the_cap_is_cut_and_the_helper_keeps_serving(
+    sshd: Sshd, make_ssh_host: MakeHost
+) -> None:
+    from darc_tui.hosts.ssh_mux import OUTPUT_LIMIT
+
+    host = make_ssh_host(sshd.host_config(user=TEST_USER))
+    result = await host.run(["head", "-c", str(OUTPUT_LIMIT + 4096), "/dev/zero"], timeout=30)
+    # never half an output passed off as the whole: an error saying so, with what was kept
+    assert result.error == "output larger than 16 MiB: stopped reading"
+    assert len(result.stdout) == OUTPUT_LIMIT
+    link = host.current_link()
+    assert link is not None and link.live_mux() is not None
+    assert (await host.run(["echo", "still here"], timeout=5)).stdout == b"still here\n"

@@ -65,6 +65,8 @@ VARIANTS = {
     "no-curl": Variant(forwarding=False, path=lambda d: without_tools(d, "curl")),
     "busybox": Variant(path=busybox_only, limits=("no python3", "no ss")),
 }
+# no forwarding, no python3, no curl, no bash: HTTP and TCP from that host are impossible
+BLIND = Variant(forwarding=False, path=busybox_only)
 
 
 @dataclass
@@ -94,6 +96,7 @@ def _site(lab: Lab, make_module_sshd: MakeSshd) -> Site:
             allow_tcp_forwarding=v.forwarding, max_sessions=v.sshd_max_sessions, path=v.path
         )
         sshds[name] = (target, make_module_sshd() if v.bastion else None)
+    sshds["blind"] = (make_module_sshd(allow_tcp_forwarding=False, path=busybox_only), None)
     return Site(lab, sshds)
 
 
@@ -122,7 +125,7 @@ def host_table(sshd: Sshd, user: str, **extra: Any) -> dict[str, Any]:
 
 
 def variant_config(site: Site, name: str) -> Path:
-    v = VARIANTS[name]
+    v = VARIANTS.get(name, BLIND)
     target, bastion = site.sshds[name]
     edge: dict[str, Any] = {"sudo": v.sudo}
     if v.max_sessions is not None:
@@ -230,3 +233,16 @@ def test_wrong_port_is_the_top_cause_over_every_variant(site: Site) -> None:
         site.lab.reconfigure(healthy=True, endpoints=original)
     assert local["causes"][0]["id"] == "config.endpoint_mismatch"
     assert not problems, "\n".join(problems)
+
+
+def test_a_host_that_can_make_no_connection_says_so_and_finds_nothing(site: Site) -> None:
+    """No forwarding, no python3, no curl, no bash: every check that needs a connection from the
+    Envoy host is an error naming why, the host's limits say it, and no cause is made up
+    (the issue's false envoy.admin_unreachable on a healthy site)."""
+    doc = check(variant_config(site, "blind"))
+    assert doc["causes"] == [], doc["causes"]
+    edge = next(h for h in doc["hosts"] if h["name"] == "edge")
+    assert any("HTTP from this host impossible" in limit for limit in edge["limits"]), edge
+    from_edge = [p for p in doc["probes"] if p["name"] in ("envoy.clusters", "backend.tcp")]
+    assert from_edge and all(p["status"] == "error" for p in from_edge), from_edge
+    assert all("cannot" in p["detail"] and "no TCP forwarding" in p["detail"] for p in from_edge)
