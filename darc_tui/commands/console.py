@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from darc_tui.commands import _args
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from darc_tui.config import Config
+    from darc_tui.hosts.base import Host
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -39,17 +42,26 @@ def run(args: argparse.Namespace) -> int:
 def run_console_for(
     config: Config, *, read_only: bool, mouse: bool, record: str | None = None
 ) -> int:
-    """The console on a fresh engine, with the reload flow unless read-only."""
-    from darc_tui.engine import build_engine
+    """The console on a fresh engine, with the reload flow unless read-only. The engine is
+    built once the first frame is drawn (ui/deferred_engine.py)."""
     from darc_tui.ui.command import run_console
+    from darc_tui.ui.deferred_engine import DeferredEngine
 
     read_only = read_only or config.ui.read_only
-    engine = build_engine(config, with_logs=True)
-    on_reload = None
-    if not read_only:
-        from darc_tui.ui.screens.reload_confirm import reload_handler
 
-        on_reload = reload_handler(config, engine.hosts)
+    from darc_tui.hosts import build_hosts
+
+    hosts = build_hosts(config)  # a bad [hosts] table is one line and exit 2, before the screen
+
+    def build() -> Any:
+        from darc_tui.engine import Engine
+        from darc_tui.logs import build_sources
+        from darc_tui.probes import build_probes
+
+        return Engine(config, hosts, build_probes(config, hosts), build_sources(config, hosts))
+
+    engine = DeferredEngine(config, build)
+    on_reload = None if read_only else _reload_key(config, engine.hosts)
     recorder = None
     if record:
         from darc_tui.recording.writer import open_recorder
@@ -71,3 +83,14 @@ def run_console_for(
     finally:
         if recorder is not None:
             recorder.close()
+
+
+def _reload_key(config: Config, hosts: Mapping[str, Host]) -> Any:
+    """The reload key's handler, its modules imported when the key is first pressed."""
+
+    async def handle(app: Any) -> None:
+        from darc_tui.ui.screens.reload_confirm import reload_handler
+
+        await reload_handler(config, hosts)(app)
+
+    return handle
