@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -12,12 +13,19 @@ from urllib.parse import urlsplit
 import psutil
 
 from darc_tui.config import Config
-from darc_tui.hosts.base import Host
+from darc_tui.hosts.base import CommandResult, Host
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.ps import PS_ARGV, EnvoyProcess, ProcessRow, find_envoys, is_envoy
 from darc_tui.parse.ss import ListeningSocket, parse_ss
-from darc_tui.probes._commands import host_named, list_processes, privileged, shown, uses_sudo
+from darc_tui.probes._commands import (
+    host_named,
+    list_processes,
+    needs_root,
+    privileged,
+    shown,
+    uses_sudo,
+)
 from darc_tui.probes.base import Probe
 
 SS_ARGV = ("ss", "-tlnpH")
@@ -277,8 +285,17 @@ class EnvoyPortsProbe(Probe):
     async def run(self) -> Evidence:
         try:
             result = await self.host.run(self.argv, timeout=self.timeout)
+            refused = self.argv[0] == "sudo" and needs_root(result)
+            if refused:  # sudo -n said no: the ports are still readable, only not their owners
+                result = await self.host.run(privileged(SS_ARGV, False), timeout=self.timeout)
         except Exception as exc:  # the boundary: a probe never raises into the engine
             return self.evidence(Status.ERROR, f"ss failed: {exc}", via="ss", facts={})
+        evidence = self._read(result)
+        if refused:
+            return dataclasses.replace(evidence, detail=f"{evidence.detail} (sudo -n refused)")
+        return evidence
+
+    def _read(self, result: CommandResult) -> Evidence:
         listing = parse_ss(result.text()) if result.ok else None
         if listing is None or listing.error:
             why = result.why() if listing is None else listing.error
