@@ -18,7 +18,7 @@ from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.ps import PS_ARGV, EnvoyProcess, ProcessRow, find_envoys, is_envoy
 from darc_tui.parse.ss import ListeningSocket, parse_ss
 from darc_tui.probes._commands import host_named, list_processes, privileged, shown, uses_sudo
-from darc_tui.probes.base import Probe
+from darc_tui.probes.base import AnyProbe, Probe
 
 SS_ARGV = ("ss", "-tlnpH")
 _PSUTIL_ATTRS = ["pid", "ppid", "create_time", "cmdline"]
@@ -123,7 +123,7 @@ def select_envoy(
     return (found[0] if found else None), not wanted
 
 
-class EnvoyProcessProbe(Probe):
+class EnvoyProcessProbe(Probe[EnvoyProcess]):
     """`ps` for Envoy on its host: running? pid, uptime, -c path, --restart-epoch, wrapper."""
 
     name = ProbeId.ENVOY_PROCESS
@@ -248,7 +248,7 @@ def url_endpoint(url: str) -> tuple[str, int] | None:
     return (host if literal else ""), port
 
 
-class EnvoyPortsProbe(Probe):
+class EnvoyPortsProbe(Probe[PortsObservation]):
     """`ss -tlnp` on the Envoy host: are the listener and admin ports bound, and by Envoy?"""
 
     name = ProbeId.ENVOY_PORTS
@@ -334,13 +334,13 @@ class EnvoyPortsProbe(Probe):
         return any(name.startswith(n) for n in self.owner_names if n)
 
 
-def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
+def build(config: Config, hosts: Mapping[str, Host]) -> list[AnyProbe]:
     host = host_named(hosts, config.envoy.host)
     if host is None:
         return []
     timeout = config.probes.timeout
     interval = max(config.probes.interval, 2.0)
-    probes: list[Probe] = [
+    probes: list[AnyProbe] = [
         EnvoyProcessProbe(
             host, config.envoy.config_path, config.envoy.binary, interval=interval, timeout=timeout
         )
