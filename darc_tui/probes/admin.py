@@ -56,7 +56,8 @@ FAILURE_COUNTERS = (
     "outlier_detection.ejections_enforced_total",
     "ssl.connection_error",
 )
-STATS_ALSO = ("http.", "listener.", "server.")  # HCM no_route/5xx, listener and server stats
+# HCM no_route/5xx, listener and server stats; xDS update_rejected (cds/lds, rds under http.)
+STATS_ALSO = ("http.", "listener.", "server.", "cluster_manager.", "listener_manager.")
 SLOW_ENDPOINT_INTERVAL = 5.0  # seconds between reads of big, slow-changing endpoints
 
 
