@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "logs" / "envoy-1.40-default.log"
 WRITER = """
 import sys
-lines = [x + b"\n" for x in open(sys.argv[1], "rb").read().split(b"\n") if x]
+lines = [x + bytes([10]) for x in open(sys.argv[1], "rb").read().split(bytes([10])) if x]
 total, out = int(sys.argv[3]), open(sys.argv[2], "ab")
 chunk = b"".join(lines[i % len(lines)] for i in range(1000))
 for _ in range(total // 1000):
@@ -99,7 +99,7 @@ def run(lines: int, with_ssh: bool) -> dict[str, Any]:
     try:
         log = folder / "base.log"
         log.touch()
-        tail = f"tail -n +1 -F {log} | grep --line-buffered ''"
+        tail = f"tail -n +1 -F {log} | grep -a --line-buffered ''"
         results["baseline_tail_grep"] = count_lines(["sh", "-c", tail], log, lines, env)
         log = folder / "local.log"
         log.touch()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -109,14 +108,18 @@ def timings(body: bytes, repeat: int = 5) -> dict[str, Any]:
 
 
 PEAK = """
-import resource, sys
+import sys
 sys.path.insert(0, sys.argv[2])
 from bench.scale_clusters import pipeline
 import darc_tui.diagnosis, darc_tui.probes.admin
+def hwm():  # this process's own peak (ru_maxrss would include the forking parent's)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
 body = open(sys.argv[1], "rb").read()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = hwm()
 pipeline(body)
-print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(before, hwm())
 """
 
 
@@ -152,5 +155,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    _ = resource
     main()

@@ -83,6 +83,7 @@ class CauseId(StrEnum):
     ROUTE_RETRIES_EXHAUSTED = "route.retries_exhausted"
     CONFIG_CONNECT_TIMEOUT = "config.connect_timeout"
     CONFIG_UPSTREAM_SNI = "config.upstream_sni"
+    CONFIG_UPDATE_REJECTED = "config.update_rejected"
     # reserved for work in flight (deploy comparison, fleet view): each gets its catalog entry
     # in diagnosis/catalog.py together with the rule that emits it
     DEPLOY_REGRESSION = "deploy.regression"

@@ -49,6 +49,12 @@ _CAUSES = (
         76,
     ),
     Cause(
+        CauseId.CONFIG_UPDATE_REJECTED,
+        "Envoy rejected a configuration update; the last accepted config stays live",
+        87,
+        Verdict.DEGRADED,
+    ),
+    Cause(
         CauseId.CONFIG_UPSTREAM_SNI,
         "Upstream TLS without the server name the backend needs (SNI)",
         83,

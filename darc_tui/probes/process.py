@@ -26,9 +26,12 @@ from darc_tui.probes._commands import (
     shown,
     uses_sudo,
 )
-from darc_tui.probes.base import Probe
+from darc_tui.probes.base import AnyProbe, Probe
 
 SS_ARGV = ("ss", "-tlnpH")
+# which process is Envoy and which ports it holds change rarely; the admin probes (every round)
+# see a dead or deaf Envoy first, so `ps`/`ss` on a 1 s cadence only spent CPU (a fork each)
+SLOW_FACTS_INTERVAL = 5.0
 _PSUTIL_ATTRS = ["pid", "ppid", "create_time", "cmdline"]
 
 
@@ -131,12 +134,12 @@ def select_envoy(
     return (found[0] if found else None), not wanted
 
 
-class EnvoyProcessProbe(Probe):
+class EnvoyProcessProbe(Probe[EnvoyProcess]):
     """`ps` for Envoy on its host: running? pid, uptime, -c path, --restart-epoch, wrapper."""
 
     name = ProbeId.ENVOY_PROCESS
     vantage = Vantage.ENVOY_HOST
-    interval = 2.0
+    interval = SLOW_FACTS_INTERVAL
 
     def __init__(
         self,
@@ -256,12 +259,12 @@ def url_endpoint(url: str) -> tuple[str, int] | None:
     return (host if literal else ""), port
 
 
-class EnvoyPortsProbe(Probe):
+class EnvoyPortsProbe(Probe[PortsObservation]):
     """`ss -tlnp` on the Envoy host: are the listener and admin ports bound, and by Envoy?"""
 
     name = ProbeId.ENVOY_PORTS
     vantage = Vantage.ENVOY_HOST
-    interval = 2.0
+    interval = SLOW_FACTS_INTERVAL
 
     def __init__(
         self,
@@ -351,13 +354,13 @@ class EnvoyPortsProbe(Probe):
         return any(name.startswith(n) for n in self.owner_names if n)
 
 
-def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
+def build(config: Config, hosts: Mapping[str, Host]) -> list[AnyProbe]:
     host = host_named(hosts, config.envoy.host)
     if host is None:
         return []
     timeout = config.probes.timeout
-    interval = max(config.probes.interval, 2.0)
-    probes: list[Probe] = [
+    interval = max(config.probes.interval, SLOW_FACTS_INTERVAL)
+    probes: list[AnyProbe] = [
         EnvoyProcessProbe(
             host, config.envoy.config_path, config.envoy.binary, interval=interval, timeout=timeout
         )

@@ -54,6 +54,7 @@ DESIGN_IDS = {
 FIELD_IDS = {
     "envoy.listener_unreachable", "probe.vantage_blocked", "route.upstream_timeout",
     "route.retries_exhausted", "config.connect_timeout", "config.upstream_sni",
+    "config.update_rejected",
 }  # fmt: skip
 FLEET_IDS = {
     "fleet.envoy_down", "fleet.cluster_unhealthy", "fleet.errors", "fleet.overflow",

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import shutil
+import ssl
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +18,7 @@ from darc_tui.config import FleetConfig, parse_config
 from darc_tui.fleet.collect import FleetSource
 from darc_tui.fleet.model import FleetSnapshot, Scrape
 from darc_tui.ui.fleet_app import FleetApp
+from tests.conftest import require
 from tests.lab.fake_prometheus import FakePrometheus, synthetic
 
 BIG = 500
@@ -149,3 +153,31 @@ def test_a_path_prefix_missing_from_the_url_is_one_line_error() -> None:
         snap = sample(prom)
     assert snap.envoys == () and "\n" not in snap.error
     assert snap.error.startswith(f"{prom.url}/api/v1/query: HTTP 404")
+
+
+@pytest.fixture
+def tls_files(tmp_path: Path) -> tuple[Path, Path]:
+    require(shutil.which("openssl") is not None, "openssl")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=prom",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_tls_with_the_services_ca_file_and_one_line_without_it(
+    tls_files: tuple[Path, Path],
+) -> None:
+    cert, key = tls_files
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with FakePrometheus("healthy", tls=context) as prom:
+        trusted = sample(prom, ca_file=str(cert))
+        unknown = sample(prom)
+        unchecked = sample(prom, verify=False)
+    assert trusted.error == "" and len(trusted.envoys) == 3
+    assert "\n" not in unknown.error and "CERTIFICATE_VERIFY_FAILED" in unknown.error
+    assert unchecked.error == ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -56,7 +57,9 @@ def _scale(items: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
 class FakePrometheus:
     """`with FakePrometheus("healthy", size=500) as prom: prom.url`; `prom.state = …` switches."""
 
-    def __init__(self, state: str, size: int = 3, prefix: str = "") -> None:
+    def __init__(
+        self, state: str, size: int = 3, prefix: str = "", tls: ssl.SSLContext | None = None
+    ) -> None:
         self.size = size
         self.prefix = prefix  # a hosted service's path prefix, e.g. "/prometheus"
         self.headers: list[dict[str, str]] = []  # of every request, as received
@@ -64,7 +67,9 @@ class FakePrometheus:
         self.asked: list[str] = []
         # serialised once: the server shares the GIL with the client it serves
         self._bytes: dict[str, bytes] = {}
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _Server(("127.0.0.1", 0), _handler(self))
+        self._server.tls = tls
+        self.scheme = "https" if tls else "http"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def switch(self, state: str) -> None:
@@ -73,7 +78,7 @@ class FakePrometheus:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> FakePrometheus:
         self._thread.start()
@@ -104,6 +109,20 @@ class FakePrometheus:
         if key not in self._bytes:
             self._bytes[key] = _dump(doc)
         return self._bytes[key]
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    tls: ssl.SSLContext | None = None
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, address = self.socket.accept()
+        if self.tls is not None:  # the handshake runs in the request's thread, on first read
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that refused our certificate
 
 
 def _dump(doc: Any) -> bytes:

@@ -36,6 +36,7 @@ RULES: tuple[Rule, ...] = (
     config.protocol_mismatch,
     config.no_route,
     config.drift,
+    envoy.update_rejected,
     overload.overloaded,
     overload.ejected,
     backend.backend_errors,

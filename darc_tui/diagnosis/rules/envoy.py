@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 
 from darc_tui.diagnosis import steps
@@ -9,10 +10,10 @@ from darc_tui.diagnosis.catalog import finding
 from darc_tui.diagnosis.context import Context, known
 from darc_tui.diagnosis.probe_views import PortsView
 from darc_tui.diagnosis.rank import confidence
-from darc_tui.diagnosis.rules.common import ref, through, through_fact
+from darc_tui.diagnosis.rules.common import ref, through, through_fact, window
 from darc_tui.errors import ErrorKind
 from darc_tui.ids import CauseId, ProbeId
-from darc_tui.model import EvidenceRef, Finding
+from darc_tui.model import EvidenceRef, Finding, Verdict
 
 
 def _listener_refused(ctx: Context) -> EvidenceRef | None:
@@ -150,4 +151,37 @@ def admin_unreachable(ctx: Context) -> Iterator[Finding]:
             *([listening] if listening else []),
             steps.config_grep(ctx, "admin|port_value"),
         ],
+    )
+
+
+def update_rejected(ctx: Context) -> Iterator[Finding]:
+    """An xDS update (CDS, LDS, RDS, …; from a control plane or a watched file) that Envoy rejected:
+    it keeps serving the last accepted config, so the change that was pushed is not live."""
+    stats = ctx.stats
+    if not stats.sampled or stats.ev is None:
+        return
+    moved = sorted(
+        (name, value)
+        for name, value in stats.deltas.items()
+        if name.endswith(".update_rejected") and value > 0
+    )
+    if not moved:
+        return
+    counters = ", ".join(f"{name} +{value:g}" for name, value in moved)
+    yield finding(
+        CauseId.CONFIG_UPDATE_REJECTED,
+        confidence(0.8, len(moved) - 1),
+        f"Envoy rejected a configuration update ({counters} in {window(ctx)}): it keeps the last "
+        "accepted config, so the pushed change is not live",
+        [ref(stats.ev, f"{counters} in {window(ctx)}")],
+        [],
+        [
+            steps.admin(ctx, "/stats", "update_(rejected|success|attempt)|version_text"),
+            ctx.on_envoy_host(
+                f"grep -n -i 'rejected\\|gRPC config' {shlex.quote(ctx.config.envoy.error_log)}"
+            )
+            if ctx.config.envoy.error_log
+            else steps.admin(ctx, "/config_dump", "version_info"),
+        ],
+        severity=Verdict.DEGRADED,
     )
