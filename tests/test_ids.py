@@ -74,3 +74,44 @@ def test_log_probe_names_each_follower() -> None:
         ProbeId.LOGS_ERROR,
         ProbeId.LOGS_JOURNAL,
     ]
+
+
+def _payload(cls: type) -> object:
+    """The payload type a probe class declares (`class X(Probe[Payload])`), None if none."""
+    import typing
+
+    from darc_tui.probes.base import Probe
+
+    for klass in cls.__mro__:
+        for base in getattr(klass, "__orig_bases__", ()):
+            origin = typing.get_origin(base)
+            args = typing.get_args(base)
+            declared = args and not any(isinstance(a, typing.TypeVar) for a in args)
+            if origin and issubclass(origin, Probe) and declared:
+                return args[0]
+    return None
+
+
+def test_every_probe_declares_its_payload_type() -> None:
+    import dataclasses
+    import importlib
+    import inspect
+    import pkgutil
+
+    import darc_tui.probes
+    from darc_tui.probes.base import Probe
+
+    concrete: list[type] = []
+    for mod in pkgutil.iter_modules(darc_tui.probes.__path__):
+        module = importlib.import_module(f"darc_tui.probes.{mod.name}")
+        concrete += [
+            c
+            for _, c in inspect.getmembers(module, inspect.isclass)
+            if issubclass(c, Probe)
+            and not inspect.isabstract(c)
+            and c.__module__ == module.__name__
+        ]
+    assert len(concrete) >= 15
+    for cls in concrete:
+        payload = _payload(cls)
+        assert isinstance(payload, type) and dataclasses.is_dataclass(payload), (cls, payload)

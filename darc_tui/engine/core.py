@@ -13,7 +13,7 @@ from darc_tui.deploy.detect import DeployDetector, VersionSource, backend_port
 from darc_tui.diagnosis import diagnose, verdict
 from darc_tui.hosts.base import Host
 from darc_tui.model import Evidence, LogRecord, Snapshot, Status
-from darc_tui.probes.base import Probe
+from darc_tui.probes.base import AnyProbe
 from darc_tui.sinks import LogSource
 from darc_tui.state import State
 
@@ -34,7 +34,7 @@ class Engine:
         self,
         config: Config,
         hosts: dict[str, Host],
-        probes: Sequence[Probe],
+        probes: Sequence[AnyProbe],
         sources: Sequence[LogSource] = (),
         *,
         clock: Callable[[], float] = time.time,
@@ -139,11 +139,11 @@ class Engine:
             log.exception("diagnosis failed")
             self.state.note("engine", f"diagnosis failed: {type(exc).__name__}: {exc}")
 
-    async def run_probe(self, probe: Probe) -> Evidence:
+    async def run_probe(self, probe: AnyProbe) -> Evidence:
         """Run one probe with a hard deadline; never raises. (Its first Evidence.)"""
         return (await self.run_probe_all(probe))[0]
 
-    async def run_probe_all(self, probe: Probe) -> list[Evidence]:
+    async def run_probe_all(self, probe: AnyProbe) -> list[Evidence]:
         """Run one probe with a hard deadline: every Evidence it made (at least one); never raises."""
         started = time.perf_counter()
         deadline = probe.deadline
@@ -199,7 +199,7 @@ class Engine:
         for wake in self._wakes:
             wake.set()
 
-    async def _probe_loop(self, probe: Probe) -> None:
+    async def _probe_loop(self, probe: AnyProbe) -> None:
         wake = asyncio.Event()
         self._wakes.append(wake)
         try:

@@ -18,9 +18,9 @@ from darc_tui.probes import (
     process,
     tcp,
 )
-from darc_tui.probes.base import Probe
+from darc_tui.probes.base import AnyProbe, Probe
 
-# One module per runbook check; each exposes `build(config, hosts) -> list[Probe]`.
+# One module per runbook check; each exposes `build(config, hosts) -> list[AnyProbe]`.
 PROBE_MODULES = (
     process,
     admin,
@@ -35,7 +35,7 @@ PROBE_MODULES = (
 )
 
 
-def build_probes(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
+def build_probes(config: Config, hosts: Mapping[str, Host]) -> list[AnyProbe]:
     return [probe for module in PROBE_MODULES for probe in module.build(config, hosts)]
 
 

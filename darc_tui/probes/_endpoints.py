@@ -18,7 +18,7 @@ from darc_tui.parse.clusters import parse_clusters
 from darc_tui.parse.envoy_summary import Endpoint
 from darc_tui.probes._admin_http import admin_get, admin_url
 from darc_tui.probes._commands import shown
-from darc_tui.probes.base import Probe
+from darc_tui.probes.base import P, Probe
 
 MAX_ENDPOINTS = 16  # hosts checked per round; a bigger cluster is checked in /clusters order
 SHOWN_IN_DETAIL = 4
@@ -61,7 +61,7 @@ async def list_cluster_hosts(
     return ClusterHosts(cluster, endpoints[:limit], len(endpoints), via=response.via)
 
 
-class EndpointProbe(Probe):
+class EndpointProbe(Probe[ClusterHosts | P]):
     """One Evidence per host of the cluster (target `address:port`), plus one for the cluster
     (target: its name) saying which hosts were checked this round, or why none could be."""
 

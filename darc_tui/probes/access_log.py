@@ -13,16 +13,16 @@ from typing import Any
 from darc_tui.config import Config
 from darc_tui.hosts.base import Host, shell_join
 from darc_tui.logs.formats import load_access_format
-from darc_tui.logs.window import PROBE, WINDOW_S, AccessWindow, window_evidence
+from darc_tui.logs.window import PROBE, WINDOW_S, AccessWindow, WindowCounts, window_evidence
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.access_log import AnyFormat
-from darc_tui.probes.base import Probe
+from darc_tui.probes.base import AnyProbe, Probe
 
 TAIL_BYTES = 262144
 _READ = 'date +%s.%N; exec tail -c "$2" -- "$1"'
 
 
-class AccessLogProbe(Probe):
+class AccessLogProbe(Probe[WindowCounts]):
     """`tail -c 262144 -- ACCESS_LOG` on the Envoy host, counted over the last 60 s."""
 
     name = PROBE
@@ -92,7 +92,7 @@ class AccessLogProbe(Probe):
         ev = window_evidence(counts, self.target, command=self.command)
         facts = {**ev.facts, "format": self._format_note}
         return self.evidence(
-            ev.status, ev.detail, facts=facts, data=ev.data, latency_ms=latency_ms, via="tail -c"
+            ev.status, ev.detail, facts=facts, data=counts, latency_ms=latency_ms, via="tail -c"
         )
 
 
@@ -103,7 +103,7 @@ def _float(text: bytes) -> float | None:
         return None
 
 
-def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
+def build(config: Config, hosts: Mapping[str, Host]) -> list[AnyProbe]:
     host = hosts.get(config.envoy.host)
     if host is None or not config.envoy.access_log:
         return []

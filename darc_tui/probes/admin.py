@@ -18,7 +18,14 @@ from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.clusters import ClustersReport, HealthFlag, flags_in_words, parse_clusters
 from darc_tui.parse.config_dump import parse_config_dump
-from darc_tui.parse.server_info import ServerState, parse_ready, parse_server_info
+from darc_tui.parse.envoy_summary import EnvoySummary
+from darc_tui.parse.server_info import (
+    ReadyState,
+    ServerInfo,
+    ServerState,
+    parse_ready,
+    parse_server_info,
+)
 from darc_tui.parse.stats import (
     CLUSTER_COUNTERS,
     CLUSTER_GAUGES,
@@ -30,7 +37,7 @@ from darc_tui.parse.stats import (
 )
 from darc_tui.probes._admin_http import AdminResponse, admin_get, admin_url
 from darc_tui.probes._commands import host_named, shown
-from darc_tui.probes.base import ObservingProbe, Probe
+from darc_tui.probes.base import AnyProbe, ObservingProbe, P
 from darc_tui.probes.envoy_config import judge_summary
 
 # Counters whose movement in a window means requests are failing at Envoy.
@@ -54,7 +61,7 @@ STATS_ALSO = ("http.", "listener.", "server.", "cluster_manager.", "listener_man
 SLOW_ENDPOINT_INTERVAL = 5.0  # seconds between reads of big, slow-changing endpoints
 
 
-class AdminProbe(ObservingProbe):
+class AdminProbe(ObservingProbe[P]):
     """Base for the admin probes: one admin endpoint on the Envoy host."""
 
     vantage = Vantage.ENVOY_HOST
@@ -101,7 +108,7 @@ class AdminProbe(ObservingProbe):
         )
 
 
-class ReadyProbe(AdminProbe):
+class ReadyProbe(AdminProbe[ReadyState]):
     name = ProbeId.ENVOY_READY
     path = "/ready"
 
@@ -133,7 +140,7 @@ def _ready_verdict(state: ServerState | None) -> tuple[Status, str]:
     return Status.FAIL, f"Envoy is {state}: draining (healthcheck/fail or shutting down)"
 
 
-class ServerInfoProbe(AdminProbe):
+class ServerInfoProbe(AdminProbe[ServerInfo]):
     name = ProbeId.ENVOY_SERVER_INFO
     path = "/server_info"
 
@@ -181,7 +188,7 @@ def _age(seconds: float | None) -> str:
     return f"{s // 60}m{s % 60}s" if s >= 60 else f"{s}s"
 
 
-class ClustersProbe(AdminProbe):
+class ClustersProbe(AdminProbe[ClustersReport]):
     """The configured cluster's hosts and every health flag, from /clusters?format=json."""
 
     name = ProbeId.ENVOY_CLUSTERS
@@ -243,7 +250,7 @@ def _judge_cluster(report: ClustersReport, name: str) -> tuple[Status, str, dict
     return status, f"{name}: {count}; {facts['unhealthy']}", facts
 
 
-class StatsProbe(AdminProbe):
+class StatsProbe(AdminProbe[Stats]):
     """The configured cluster's counters and gauges; counters judged by their change since the
     previous sample this probe took (the first sample has no deltas: "no data yet")."""
 
@@ -328,7 +335,7 @@ class StatsProbe(AdminProbe):
         return Status.WARN, f"{self.cluster}: {health}; in {window:.1f}s: {text}", facts
 
 
-class ConfigDumpProbe(AdminProbe):
+class ConfigDumpProbe(AdminProbe[EnvoySummary]):
     """The running configuration, summarised (clusters, health checks, listeners, routes)."""
 
     name = ProbeId.ENVOY_CONFIG_DUMP
@@ -360,7 +367,7 @@ class ConfigDumpProbe(AdminProbe):
         )
 
 
-def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
+def build(config: Config, hosts: Mapping[str, Host]) -> list[AnyProbe]:
     host = host_named(hosts, config.envoy.host)
     if host is None:
         return []

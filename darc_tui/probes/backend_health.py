@@ -16,7 +16,7 @@ from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.probes._commands import host_named, shown
 from darc_tui.probes._listener import ListenerIdentity, listener_identity, unverified_context
-from darc_tui.probes.base import Probe
+from darc_tui.probes.base import AnyProbe, Probe
 
 BODY_FACT_CHARS = 200
 # Envoy's own response bodies (1.40; wording differs across versions, hence the loose matching)
@@ -94,7 +94,7 @@ class HealthCheck:
     reply: EnvoyReply | None  # only for requests that went through Envoy
 
 
-class HttpHealthProbe(Probe):
+class HttpHealthProbe(Probe[HealthCheck]):
     """GET a health URL from `host`; FAIL on no answer or a non-2xx/3xx status."""
 
     name = ProbeId.BACKEND_HEALTH
@@ -229,7 +229,7 @@ def _join(base: str, path: str) -> str:
     return base.rstrip("/") + path
 
 
-def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
+def build(config: Config, hosts: Mapping[str, Host]) -> list[AnyProbe]:
     timeout, interval = config.probes.timeout, config.probes.interval
     jump, envoy_host = hosts.get(LOCAL), host_named(hosts, config.envoy.host)
     backend_host = host_named(hosts, config.backend.host)

@@ -5,15 +5,21 @@ from __future__ import annotations
 import logging
 import time
 from abc import ABC, abstractmethod
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 
 log = logging.getLogger(__name__)
 
+P = TypeVar("P")  # the probe's payload: the frozen dataclass its Evidence.data carries
 
-class Probe(ABC):
-    """One runbook check. `run()` never raises: every failure becomes Evidence saying why."""
+
+class Probe(ABC, Generic[P]):
+    """One runbook check. `run()` never raises: every failure becomes Evidence saying why.
+
+    `Probe[P]` declares the payload type: `evidence(..., data=...)` accepts a P only (mypy checks
+    every probe), and readers narrow `Evidence.data` to it with isinstance."""
 
     name: ProbeId  # stable, e.g. ProbeId.BACKEND_HEALTH
     vantage: Vantage
@@ -45,14 +51,16 @@ class Probe(ABC):
         may take a few (connect, then a fallback)."""
         return self.timeout * 3 + 1
 
-    def evidence(self, status: Status, detail: str, **kw: object) -> Evidence:
+    def evidence(
+        self, status: Status, detail: str, *, data: P | None = None, **kw: object
+    ) -> Evidence:
         """Evidence for this probe with its name, target, vantage and command filled in."""
         kw.setdefault("command", self.command)
         kw.setdefault("observed_at", time.time())
-        return Evidence(self.name, self.target, self.vantage, status, detail, **kw)  # type: ignore[arg-type]
+        return Evidence(self.name, self.target, self.vantage, status, detail, data=data, **kw)  # type: ignore[arg-type]
 
 
-class ObservingProbe(Probe):
+class ObservingProbe(Probe[P]):
     """A probe written as `observe()`; an unexpected exception becomes ERROR evidence here, so a
     parser or protocol surprise names the probe instead of reaching the engine."""
 
@@ -66,3 +74,6 @@ class ObservingProbe(Probe):
     @abstractmethod
     async def observe(self) -> Evidence:
         """Observe once; may raise on surprises (run() turns them into evidence)."""
+
+
+AnyProbe: TypeAlias = Probe[Any]  # a probe of any payload: what the engine schedules

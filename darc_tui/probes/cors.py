@@ -13,7 +13,7 @@ from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.probes._commands import shown
 from darc_tui.probes.backend_health import classify_reply
-from darc_tui.probes.base import Probe
+from darc_tui.probes.base import AnyProbe, Probe
 
 REQUEST_METHOD = "GET"
 REQUEST_HEADER = "content-type"  # a header the site's scripts send, so it is preflighted too
@@ -69,7 +69,7 @@ def read_preflight(origin: str, result: HttpResult) -> Preflight:
     )
 
 
-class CorsPreflightProbe(Probe):
+class CorsPreflightProbe(Probe[Preflight]):
     """OPTIONS with Origin + Access-Control-Request-*; FAIL when the origin is not allowed."""
 
     name = ProbeId.CORS_PREFLIGHT
@@ -160,7 +160,7 @@ class CorsPreflightProbe(Probe):
         )
 
 
-def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
+def build(config: Config, hosts: Mapping[str, Host]) -> list[AnyProbe]:
     jump = hosts.get(LOCAL)
     if jump is None or not config.site.public_url:
         return []

@@ -28,7 +28,7 @@ from darc_tui.probes._commands import (
     shown,
     uses_sudo,
 )
-from darc_tui.probes.base import ObservingProbe, Probe
+from darc_tui.probes.base import AnyProbe, ObservingProbe, P
 
 CONFIG_SIZE_LIMIT = 4 * 1024 * 1024  # an envoy.yaml larger than this is not read
 CONFIG_INTERVAL = 5.0  # seconds between reads of the file (it rarely changes)
@@ -54,7 +54,7 @@ async def file_fingerprint(host: Host, path: str, timeout: float) -> str:
     return result.text().strip() if result.ok else ""
 
 
-class ConfigProbe(ObservingProbe):
+class ConfigProbe(ObservingProbe[P]):
     vantage = Vantage.ENVOY_HOST
     interval = CONFIG_INTERVAL
 
@@ -108,7 +108,7 @@ def judge_summary(
     return Status.OK, detail, facts
 
 
-class ConfigFileProbe(ConfigProbe):
+class ConfigFileProbe(ConfigProbe[EnvoySummary]):
     """envoy.yaml as it is on disk now: parses? has the configured cluster? with which settings?"""
 
     name = ProbeId.ENVOY_CONFIG_FILE
@@ -149,7 +149,7 @@ class Validation:
     result: ValidateResult
 
 
-class ValidateProbe(ConfigProbe):
+class ValidateProbe(ConfigProbe[Validation]):
     """`<envoy> --mode validate -c <path>` on the Envoy host, re-run when the file changes."""
 
     name = ProbeId.ENVOY_VALIDATE
@@ -283,7 +283,7 @@ class Drift:
     changes: tuple[ConfigChange, ...]
 
 
-class DriftProbe(ConfigProbe):
+class DriftProbe(ConfigProbe[Drift]):
     """envoy.yaml on disk vs the running config (/config_dump): FAIL when they differ."""
 
     name = ProbeId.ENVOY_DRIFT
@@ -337,7 +337,7 @@ def _privilege_error(message: str, result: CommandResult) -> bool:
     return "permission denied" in message.lower() or needs_root(result)
 
 
-def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
+def build(config: Config, hosts: Mapping[str, Host]) -> list[AnyProbe]:
     host = host_named(hosts, config.envoy.host)
     e = config.envoy
     if host is None or not e.config_path:

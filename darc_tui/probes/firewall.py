@@ -30,7 +30,7 @@ from darc_tui.probes._commands import (
     shown,
     uses_sudo,
 )
-from darc_tui.probes.base import Probe
+from darc_tui.probes.base import AnyProbe, Probe
 
 IPTABLES_ARGV = ("iptables", "-S")
 IP6TABLES_ARGV = ("ip6tables", "-S")
@@ -103,7 +103,7 @@ def policy_text(policy: ChainPolicy) -> str:
     return f"{policy.tool}:{policy.line}: {policy.chain} policy {policy.policy.upper()}"
 
 
-class FirewallProbe(Probe):
+class FirewallProbe(Probe[FirewallReport]):
     """Reads every firewall tool on one host and keeps the rules that stop the backend port."""
 
     name = ProbeId.FIREWALL_RULES
@@ -250,13 +250,13 @@ def _role_for_envoy_host(config: Config) -> str:
     return Role.BOTH if loopback or same_host else Role.CLIENT
 
 
-def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
+def build(config: Config, hosts: Mapping[str, Host]) -> list[AnyProbe]:
     address, port = config.backend.address
     if not address:
         return []
     interval = max(config.probes.interval, FirewallProbe.interval)
     timeout = config.probes.timeout
-    probes: list[Probe] = []
+    probes: list[AnyProbe] = []
     envoy_host = host_named(hosts, config.envoy.host)
     if envoy_host is not None:
         sudo = uses_sudo(config, config.envoy.host)

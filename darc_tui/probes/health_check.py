@@ -25,7 +25,7 @@ from darc_tui.parse.envoy_summary import ClusterSummary, Endpoint, statuses_text
 from darc_tui.parse.envoy_yaml import parse_envoy_yaml
 from darc_tui.probes._commands import host_named, shown
 from darc_tui.probes._endpoints import EndpointProbe
-from darc_tui.probes.base import Probe
+from darc_tui.probes.base import AnyProbe
 from darc_tui.probes.envoy_config import CONFIG_INTERVAL, read_config
 
 PROBE = ProbeId.ENVOY_HC_REQUEST
@@ -80,7 +80,7 @@ def hc_settings(cluster: ClusterSummary) -> HcSettings | None:
     )
 
 
-class HealthCheckRequestProbe(EndpointProbe):
+class HealthCheckRequestProbe(EndpointProbe[HcAnswer]):
     """GET the configured health-check path with its Host header from the Envoy host, per host."""
 
     name = PROBE
@@ -201,7 +201,7 @@ def _facts(answer: HcAnswer, url: str, cluster: str) -> dict[str, Any]:
     }
 
 
-def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
+def build(config: Config, hosts: Mapping[str, Host]) -> list[AnyProbe]:
     host = host_named(hosts, config.envoy.host)
     envoy = config.envoy
     if host is None or not (envoy.admin_url and envoy.cluster and envoy.config_path):

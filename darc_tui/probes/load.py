@@ -11,13 +11,13 @@ from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.host_load import LOAD_ARGV, NPROC_ARGV, HostLoad, parse_host_load
 from darc_tui.probes._commands import host_named, shown
-from darc_tui.probes.base import Probe
+from darc_tui.probes.base import AnyProbe, Probe
 
 SATURATED_PER_CPU = 2.0  # runnable work per CPU above which requests queue for a CPU
 LOW_MEMORY_PCT = 95.0
 
 
-class HostLoadProbe(Probe):
+class HostLoadProbe(Probe[HostLoad]):
     """`cat /proc/loadavg /proc/meminfo; nproc` on one host."""
 
     name = ProbeId.HOST_LOAD
@@ -86,7 +86,7 @@ class HostLoadProbe(Probe):
         return self.evidence(status, ", ".join(parts), facts=facts, data=load)
 
 
-def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
+def build(config: Config, hosts: Mapping[str, Host]) -> list[AnyProbe]:
     interval = max(config.probes.interval, HostLoadProbe.interval)
     timeout = config.probes.timeout
     plan: list[tuple[Host | None, Vantage]] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -12,13 +13,20 @@ from urllib.parse import urlsplit
 import psutil
 
 from darc_tui.config import Config
-from darc_tui.hosts.base import Host
+from darc_tui.hosts.base import CommandResult, Host
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.ps import PS_ARGV, EnvoyProcess, ProcessRow, find_envoys, is_envoy
 from darc_tui.parse.ss import ListeningSocket, parse_ss
-from darc_tui.probes._commands import host_named, list_processes, privileged, shown, uses_sudo
-from darc_tui.probes.base import Probe
+from darc_tui.probes._commands import (
+    host_named,
+    list_processes,
+    needs_root,
+    privileged,
+    shown,
+    uses_sudo,
+)
+from darc_tui.probes.base import AnyProbe, Probe
 
 SS_ARGV = ("ss", "-tlnpH")
 # which process is Envoy and which ports it holds change rarely; the admin probes (every round)
@@ -126,7 +134,7 @@ def select_envoy(
     return (found[0] if found else None), not wanted
 
 
-class EnvoyProcessProbe(Probe):
+class EnvoyProcessProbe(Probe[EnvoyProcess]):
     """`ps` for Envoy on its host: running? pid, uptime, -c path, --restart-epoch, wrapper."""
 
     name = ProbeId.ENVOY_PROCESS
@@ -251,7 +259,7 @@ def url_endpoint(url: str) -> tuple[str, int] | None:
     return (host if literal else ""), port
 
 
-class EnvoyPortsProbe(Probe):
+class EnvoyPortsProbe(Probe[PortsObservation]):
     """`ss -tlnp` on the Envoy host: are the listener and admin ports bound, and by Envoy?"""
 
     name = ProbeId.ENVOY_PORTS
@@ -280,8 +288,17 @@ class EnvoyPortsProbe(Probe):
     async def run(self) -> Evidence:
         try:
             result = await self.host.run(self.argv, timeout=self.timeout)
+            refused = self.argv[0] == "sudo" and needs_root(result)
+            if refused:  # sudo -n said no: the ports are still readable, only not their owners
+                result = await self.host.run(privileged(SS_ARGV, False), timeout=self.timeout)
         except Exception as exc:  # the boundary: a probe never raises into the engine
             return self.evidence(Status.ERROR, f"ss failed: {exc}", via="ss", facts={})
+        evidence = self._read(result)
+        if refused:
+            return dataclasses.replace(evidence, detail=f"{evidence.detail} (sudo -n refused)")
+        return evidence
+
+    def _read(self, result: CommandResult) -> Evidence:
         listing = parse_ss(result.text()) if result.ok else None
         if listing is None or listing.error:
             why = result.why() if listing is None else listing.error
@@ -337,13 +354,13 @@ class EnvoyPortsProbe(Probe):
         return any(name.startswith(n) for n in self.owner_names if n)
 
 
-def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
+def build(config: Config, hosts: Mapping[str, Host]) -> list[AnyProbe]:
     host = host_named(hosts, config.envoy.host)
     if host is None:
         return []
     timeout = config.probes.timeout
     interval = max(config.probes.interval, SLOW_FACTS_INTERVAL)
-    probes: list[Probe] = [
+    probes: list[AnyProbe] = [
         EnvoyProcessProbe(
             host, config.envoy.config_path, config.envoy.binary, interval=interval, timeout=timeout
         )

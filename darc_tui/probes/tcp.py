@@ -15,7 +15,7 @@ from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.envoy_summary import Endpoint
 from darc_tui.probes._commands import host_named, shown
 from darc_tui.probes._endpoints import EndpointProbe
-from darc_tui.probes.base import Probe
+from darc_tui.probes.base import AnyProbe, Probe
 
 _WORDING = {"refused": "connection refused", "timeout": "connect timed out"}
 
@@ -77,7 +77,7 @@ def nc_command(host: Host, address: str, port: int, timeout: float) -> str:
     return shown(host, ("nc", "-zv", "-w", f"{max(1, round(timeout))}", address, str(port)))
 
 
-class BackendTcpProbe(Probe):
+class BackendTcpProbe(Probe[TcpResult]):
     """TCP connect from `host` to address:port, then close; FAIL refused/timeout/unreachable."""
 
     name = ProbeId.BACKEND_TCP
@@ -116,7 +116,7 @@ class BackendTcpProbe(Probe):
         )
 
 
-class EndpointTcpProbe(EndpointProbe):
+class EndpointTcpProbe(EndpointProbe[TcpResult]):
     """A TCP connect from the Envoy host to every host of the cluster (at most 16 per round)."""
 
     name = ProbeId.ENDPOINT_TCP
@@ -143,12 +143,12 @@ class EndpointTcpProbe(EndpointProbe):
         )
 
 
-def build(config: Config, hosts: Mapping[str, Host]) -> list[Probe]:
+def build(config: Config, hosts: Mapping[str, Host]) -> list[AnyProbe]:
     host = host_named(hosts, config.envoy.host)
     if host is None:
         return []
     common: dict[str, Any] = {"interval": config.probes.interval, "timeout": config.probes.timeout}
-    probes: list[Probe] = []
+    probes: list[AnyProbe] = []
     address, port = config.backend.address
     if address:
         probes.append(BackendTcpProbe(host, address, port, **common))

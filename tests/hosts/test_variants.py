@@ -61,6 +61,15 @@ VARIANTS = {
         },
     ),
     "non-root-sudo": Variant(user=SUDO_USER, sudo=True, forwarding=False),
+    # sudo = true but sudoers says no: `sudo -n` is refused, which is evidence, not a finding
+    "sudo-refused": Variant(
+        user=TEST_USER,
+        sudo=True,
+        limited={
+            "firewall.rules": ("unknown", "needs root"),
+            "envoy.validate": ("unknown", "sudo -n refused"),
+        },
+    ),
     "bastion": Variant(bastion=True, forwarding=False),
     "no-curl": Variant(forwarding=False, path=lambda d: without_tools(d, "curl")),
     "busybox": Variant(path=busybox_only, limits=("no python3", "no ss")),
