@@ -18,14 +18,17 @@ _KEY = (
     r"(?:[a-z0-9]+[_.-])*"
     r"(?:[a-z0-9]*(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key"
     r"|secret[_-]?key|private[_-]?key|credentials?|sessionid|sessid)"
-    r"|pass|pwd|session|authorization|cookie|set-cookie)"
+    r"|pass|pwd|authorization|cookie|set-cookie)"
 )
 # header-like "Name: value" or "name=value" pairs whose value is a secret
 _PAIR = re.compile(
     rf"(?i)(?<![a-z0-9_.-])({_KEY})(\"?\s*[:=]\s*\"?)((?:bearer|basic|token|digest)\s+)?"
     r"([^\s\"&;,]+)"
 )
-_SECRET_KEY = re.compile(rf"(?i){_KEY}")
+# a bare `session` is a secret only as `session=value` (a query or cookie pair): "SSH session: open
+# failed" is an error message, and masking its reason hides why the channel was refused
+_SESSION_PAIR = re.compile(r"(?i)(?<![a-z0-9_.-])(session)(\"?=\"?)()([^\s\"&;,]+)")
+_SECRET_KEY = re.compile(rf"(?i)(?:{_KEY}|(?:[a-z0-9]+[_.-])*session)")
 _COOKIE = re.compile(r"(?im)\b((?:set-)?cookie\s*:\s*)([^\n\"]+)")
 # a bare credential after its scheme: any length when it looks like one (a digit or symbol in
 # it, or 8+ characters), so "Bearer short1" is masked and "basic auth failed" is not
@@ -58,6 +61,7 @@ def redact_text(text: str) -> str:
     text = _URL_CRED.sub(lambda m: f"{m.group(1)}{m.group(2)}:{MASK}@", text)
     text = _COOKIE.sub(lambda m: f"{m.group(1)}{MASK}", text)
     text = _PAIR.sub(_mask_pair, text)
+    text = _SESSION_PAIR.sub(_mask_pair, text)
     text = _JWT.sub(MASK, text)
     return _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
 

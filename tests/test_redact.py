@@ -82,6 +82,7 @@ WIDER = [
     ("Authorization: Bearer short1", "short1"),
     ("proxy-authorization: Basic dXNlcjpw", "dXNlcjpw"),
     ("curl -H 'Bearer s1' http://b/", "s1"),
+    ("GET /app?session=a1b2c3d4 HTTP/1.1", "a1b2c3d4"),
 ]
 
 
@@ -99,6 +100,7 @@ NEAR_MISSES = [
     "basic auth failed for user bob",
     "bearer token expired",
     "the session ended after 10s",
+    "cannot open an SSH session: open failed",  # asyncssh's reason, not a session id
     "ssh://git@github.com/owner/repo",
     "GET /password-reset HTTP/1.1 200",
 ]
@@ -107,6 +109,14 @@ NEAR_MISSES = [
 @pytest.mark.parametrize("text", NEAR_MISSES)
 def test_near_misses_are_not_masked(text: str) -> None:
     assert redact_text(text) == text
+
+
+def test_a_field_named_session_is_still_masked() -> None:
+    from darc_tui.model import LogRecord
+    from darc_tui.redact import redact_record
+
+    rec = LogRecord("access", "GET /", 0.0, {"session": "s-77", "user_session": "s-78"})
+    assert redact_record(rec).fields == {"session": MASK, "user_session": MASK}
 
 
 def test_quotes_next_to_a_secret_keep_check_json_valid() -> None:
