@@ -5,8 +5,8 @@
 The payload is a real Envoy 1.40 /clusters?format=json host entry (pretty-printed as Envoy sends
 it) repeated with distinct addresses. Measured in this process: json.loads of the payload (the
 baseline) and darc-tui's path from the bytes to a diagnosis — parse_clusters → the clusters probe's
-judgement → state → diagnose(); peak RSS of parsing a 32 MiB answer in a fresh process, against
-the payload size. Printed, never asserted.
+judgement → state → diagnose(); peak RSS growth and time of that path on a 32 MiB answer in a
+fresh process (the body already read), against the payload size. Printed, never asserted.
 """
 
 from __future__ import annotations
@@ -116,10 +116,12 @@ def hwm():  # this process's own peak (ru_maxrss would include the forking paren
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
+import time
 body = open(sys.argv[1], "rb").read()
 before = hwm()
+start = time.perf_counter()
 pipeline(body)
-print(before, hwm())
+print(before, hwm(), time.perf_counter() - start)
 """
 
 
@@ -136,13 +138,14 @@ def peak_rss(target_mib: float = 32.0) -> dict[str, Any]:
         ).stdout.split()  # fmt: skip
     finally:
         path.unlink(missing_ok=True)
-    before, after = int(out[0]) * 1024, int(out[1]) * 1024
+    before, after, seconds = int(out[0]) * 1024, int(out[1]) * 1024, float(out[2])
     return {
         "payload_mib": round(len(body) / 2**20, 1),
         "hosts": clusters * 100,
         "peak_rss_mib": round(after / 2**20),
         "growth_mib": round((after - before) / 2**20),
         "growth_vs_payload": round((after - before) / len(body), 1),
+        "pipeline_ms": round(seconds * 1000),
     }
 
 

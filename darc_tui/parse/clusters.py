@@ -9,7 +9,8 @@ from enum import StrEnum
 from typing import Any
 
 from darc_tui.parse import as_text, load_json
-from darc_tui.parse._values import items, mapping, text, to_float, to_int
+from darc_tui.parse._values import items, mapping, to_float, to_int
+from darc_tui.sanitize import clean
 
 
 class HealthFlag(StrEnum):
@@ -151,15 +152,58 @@ class ClustersReport:
 
 
 def parse_clusters(body: str | bytes) -> ClustersReport:
-    """Either format, told apart by the first character (`{` means JSON)."""
+    """Either format, told apart by the first character (`{` means JSON).
+
+    JSON bytes are read one cluster at a time (see `_stream_json`): memory follows the hosts kept,
+    not the answer's text (a 32 MiB answer as one document was 7.8x its size in objects)."""
+    if isinstance(body, bytes | bytearray | memoryview):
+        data = bytes(body) if not isinstance(body, bytes) else body
+        start = _LEADING_SPACE.match(data)
+        first = data[start.end() : start.end() + 1] if start else b""
+        if first == b"{":
+            streamed = _stream_json(data)
+            return streamed if streamed is not None else parse_clusters_json(data)
+        return parse_clusters_text(data)
     body = as_text(body)  # once: 30 MiB decoded and checked twice was a third of the time
     if body.lstrip()[:1] == "{":
         return parse_clusters_json(body)
     return parse_clusters_text(body)
 
 
+_LEADING_SPACE = re.compile(rb"[ \t\r\n]*")
+
+
+def _stream_json(data: bytes) -> ClustersReport | None:
+    """Each element of `cluster_statuses` built by ijson's C parser, turned into a ClusterStatus
+    and dropped before the next one; None (read the whole document instead, for its exact error
+    wording or its empty-document rules) when the bytes are not plain valid JSON or list no
+    cluster."""
+    import ijson  # only the clusters probe's worker thread needs it
+
+    built: list[ClusterStatus] = []
+    try:
+        for raw in ijson.items(data, "cluster_statuses.item", use_float=True):
+            if isinstance(raw, Mapping):
+                cluster = _json_cluster(raw)
+                if cluster.name:
+                    built.append(cluster)
+    except Exception:  # ijson's errors, invalid UTF-8, …: the slow path words them
+        return None
+    return ClustersReport(tuple(built)) if built else None
+
+
 # ---------------------------------------------------------------------------------------------
 # JSON
+
+
+def text(value: Any) -> str:
+    """A string the report keeps, cleaned here: the streamed path never sees the whole text."""
+    return clean(value) if isinstance(value, str) else ""
+
+
+def _key(value: Any) -> str:
+    """A string only compared with known names (stat names, enum values): not kept, not cleaned."""
+    return value if isinstance(value, str) else ""
 
 
 def parse_clusters_json(body: str | bytes) -> ClustersReport:
@@ -219,12 +263,12 @@ def _json_host(raw: Mapping[str, Any]) -> HostStatus:
     address, port = _json_address(raw.get("address"))
     status = mapping(raw.get("health_status"))
     flags = {flag for key, flag in _JSON_BOOL_FLAGS.items() if status.get(key) is True}
-    eds = _EDS_STATUS_FLAGS.get(text(status.get("eds_health_status")))
+    eds = _EDS_STATUS_FLAGS.get(_key(status.get("eds_health_status")))
     if eds is not None:
         flags.add(eds)
     # proto3 JSON omits zero values (and the COUNTER type), so a missing value is 0
     stats = {
-        text(s.get("name")): to_int(s.get("value", 0)) or 0
+        _key(s.get("name")): to_int(s.get("value", 0)) or 0
         for s in items(raw.get("stats"))
         if isinstance(s, Mapping)
     }

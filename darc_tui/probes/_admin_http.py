@@ -24,7 +24,10 @@ from darc_tui.hosts.http import (
     describe_http_error,
 )
 
-ADMIN_BODY_LIMIT = 32 * 1024 * 1024
+# Every admin answer's size budget: a broken or hostile Envoy may send without end; past it the
+# read stops and the answer is an error ("answer over 64 MiB, cut", ErrorKind.TOO_LARGE), never
+# an out-of-memory. Read at call time, so it can be changed (tests lower it).
+ADMIN_BODY_LIMIT = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +38,9 @@ class AdminResponse:
     error: str = ""  # "" or one line: "connection refused", "timed out after 4s", …
     total_ms: float | None = None
     via: str = ""
-    truncated: bool = False
+    truncated: bool = False  # the answer went past `limit` bytes; `body` holds the first `limit`
     error_kind: ErrorKind | None = None
+    limit: int = ADMIN_BODY_LIMIT
 
     @property
     def problem(self) -> str:
@@ -47,8 +51,12 @@ class AdminResponse:
             first = self.body.decode("utf-8", "replace").strip().splitlines()[:1]
             return f"HTTP {self.status}" + (f": {first[0][:120]}" if first else "")
         if self.truncated:
-            return f"answer larger than {ADMIN_BODY_LIMIT // (1024 * 1024)} MiB"
+            return f"answer over {_mib(self.limit)}, cut"
         return ""
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:g} MiB"
 
 
 def admin_url(base: str, path: str, **query: str) -> str:
@@ -58,12 +66,13 @@ def admin_url(base: str, path: str, **query: str) -> str:
 
 
 async def admin_get(
-    host: Host, url: str, *, timeout: float, limit: int = ADMIN_BODY_LIMIT
+    host: Host, url: str, *, timeout: float, limit: int | None = None
 ) -> AdminResponse:
     """GET `url` from `host`; each phase waits `timeout`, the whole request 2 × timeout. Never raises.
 
     The host's kept-alive client is used (one connection polled every second, not a handshake per
     request); a kept-alive connection the server closed meanwhile is retried once on a new one."""
+    limit = ADMIN_BODY_LIMIT if limit is None else limit
     start = time.monotonic()
     try:
         client = host.shared_client(keepalive=True)
@@ -86,8 +95,17 @@ async def admin_get(
         error, kind = describe_http_error(exc), classify(exc)
         return AdminResponse(url, None, error=error, via=via, error_kind=kind)
     elapsed = (time.monotonic() - start) * 1000.0
+    truncated = len(body) > limit
+    del body[limit:]  # in place: no second copy of a big answer
     return AdminResponse(
-        url, status, bytes(body[:limit]), total_ms=elapsed, via=via, truncated=len(body) > limit
+        url,
+        status,
+        bytes(body),
+        total_ms=elapsed,
+        via=via,
+        truncated=truncated,
+        error_kind=ErrorKind.TOO_LARGE if truncated else None,
+        limit=limit,
     )
 
 

@@ -1,4 +1,5 @@
-"""Admin polling reuses one kept-alive connection and survives the server closing it."""
+"""Admin polling reuses one kept-alive connection and survives the server closing it; an answer
+over the size budget is cut and reported, never read to the end."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from darc_tui.errors import ErrorKind
 from darc_tui.hosts import LocalHost
+from darc_tui.model import Status
+from darc_tui.probes import _admin_http
 from darc_tui.probes._admin_http import admin_get
+from darc_tui.probes.admin import ClustersProbe
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nLIVE"
 
@@ -88,3 +93,34 @@ async def test_closing_the_host_clients_closes_the_kept_connection(server: Count
             break
         await asyncio.sleep(0.01)
     assert reader_done.is_closing()
+
+
+async def endless(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """An admin API that never stops answering (a broken or hostile Envoy)."""
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{")
+    try:
+        while True:
+            writer.write(b'"cluster_statuses": [' * 4096)
+            await writer.drain()
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+
+
+async def test_an_answer_over_the_budget_is_cut_and_becomes_error_evidence(monkeypatch) -> None:
+    monkeypatch.setattr(_admin_http, "ADMIN_BODY_LIMIT", 1024 * 1024)
+    srv = await asyncio.start_server(endless, "127.0.0.1", 0)
+    base = f"http://127.0.0.1:{srv.sockets[0].getsockname()[1]}"
+    host = LocalHost()
+    try:
+        evidence = await ClustersProbe(host, base, "backend_cluster", timeout=5).observe()
+    finally:
+        await host.close_http()
+        srv.close()
+        await srv.wait_closed()
+    assert evidence.status is Status.ERROR
+    assert evidence.error_kind is ErrorKind.TOO_LARGE
+    assert evidence.detail == f"GET {base}/clusters?format=json: answer over 1 MiB, cut"
+    assert evidence.facts["error"] == "answer over 1 MiB, cut"
