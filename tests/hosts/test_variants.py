@@ -159,7 +159,13 @@ def statuses(doc: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, Any]]:
 
 def status(p: dict[str, Any]) -> str:
     # a loaded 2-core machine makes any request "slow" now and then, over SSH or not
-    return "ok" if p["status"] == "warn" and "slow" in p["detail"] else str(p["status"])
+    if p["status"] == "warn" and "slow" in p["detail"]:
+        return "ok"
+    # Envoys of other tests (another xdist worker) run on this same machine: with the lab's Envoy
+    # stopped, a scan that meets one of them says "not the configured …" instead of "no Envoy"
+    if p["name"] == "envoy.process" and "not the configured" in p["detail"]:
+        return "fail"
+    return str(p["status"])
 
 
 def compare(name: str, local: dict[str, Any], remote: dict[str, Any]) -> list[str]:
