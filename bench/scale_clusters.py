@@ -125,10 +125,13 @@ print(before, hwm(), time.perf_counter() - start)
 """
 
 
-def peak_rss(target_mib: float = 32.0) -> dict[str, Any]:
-    per_cluster = len(payload(1, 100))
-    clusters = max(1, int(target_mib * 2**20 / per_cluster))
-    body = payload(clusters, 100)
+def peak_rss(target_mib: float = 32.0, hosts: int = 100) -> dict[str, Any]:
+    """`hosts` per cluster, as many clusters as make `target_mib` (hosts=0: one cluster)."""
+    if hosts:
+        clusters = max(1, int(target_mib * 2**20 / len(payload(1, hosts))))
+    else:
+        clusters, hosts = 1, int(target_mib * 2**20 / (len(payload(1, 1000)) / 1000))
+    body = payload(clusters, hosts)
     path = Path("/tmp/darc-bench-clusters.json")
     path.write_bytes(body)
     try:
@@ -141,7 +144,8 @@ def peak_rss(target_mib: float = 32.0) -> dict[str, Any]:
     before, after, seconds = int(out[0]) * 1024, int(out[1]) * 1024, float(out[2])
     return {
         "payload_mib": round(len(body) / 2**20, 1),
-        "hosts": clusters * 100,
+        "clusters": clusters,
+        "hosts": clusters * hosts,
         "peak_rss_mib": round(after / 2**20),
         "growth_mib": round((after - before) / 2**20),
         "growth_vs_payload": round((after - before) / len(body), 1),
@@ -153,7 +157,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", action="store_true")
     parser.parse_args()
-    result = {"hosts_10k": timings(payload(100, 100)), "clusters_32mib": peak_rss()}
+    result = {
+        "hosts_10k": timings(payload(100, 100)),
+        "clusters_32mib": peak_rss(),
+        "one_cluster_32mib": peak_rss(hosts=0),
+    }
     print(json.dumps(result, indent=2))
 
 

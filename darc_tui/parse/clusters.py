@@ -171,25 +171,49 @@ def parse_clusters(body: str | bytes) -> ClustersReport:
 
 
 _LEADING_SPACE = re.compile(rb"[ \t\r\n]*")
+# A cluster whose host list spans more JSON text than this is read host by host (slower, but its
+# memory is its hosts, not the dicts of its text).
+CLUSTER_TEXT_BUDGET = 2 * 1024 * 1024
 
 
 def _stream_json(data: bytes) -> ClustersReport | None:
-    """Each element of `cluster_statuses` built by ijson's C parser, turned into a ClusterStatus
-    and dropped before the next one; None (read the whole document instead, for its exact error
-    wording or its empty-document rules) when the bytes are not plain valid JSON or list no
-    cluster."""
-    import ijson  # only the clusters probe's worker thread needs it
+    """The clusters built one at a time by ijson's C parser, each dropped once converted (a
+    cluster over CLUSTER_TEXT_BUDGET: host by host); None (read the whole document instead, for
+    its exact error wording and empty-document rules) when the bytes are not plain valid JSON or
+    list no cluster."""
+    from darc_tui.parse import _clusters_stream as stream
 
-    built: list[ClusterStatus] = []
     try:
-        for raw in ijson.items(data, "cluster_statuses.item", use_float=True):
-            if isinstance(raw, Mapping):
-                cluster = _json_cluster(raw)
-                if cluster.name:
-                    built.append(cluster)
-    except Exception:  # ijson's errors, invalid UTF-8, …: the slow path words them
+        if stream.largest_cluster_text(data) > CLUSTER_TEXT_BUDGET:
+            built = _host_by_host(data)
+        else:
+            import ijson  # only the clusters probe's worker thread needs it
+
+            raws = ijson.items(data, stream.CLUSTER, use_float=True)
+            built = [_json_cluster(raw) for raw in raws if isinstance(raw, Mapping)]
+    except Exception:  # ijson's errors, invalid UTF-8, …: the whole-document path words them
         return None
-    return ClustersReport(tuple(built)) if built else None
+    kept = tuple(c for c in built if c.name)
+    return ClustersReport(kept) if built else None
+
+
+def _host_by_host(data: bytes) -> list[ClusterStatus]:
+    from darc_tui.parse import _clusters_stream as stream
+
+    shells = stream.shells(data)
+    values = stream.hosts(data)
+    built = []
+    for shell in shells:
+        for _ in range(shell.skipped):
+            next(values)
+        found = []
+        for _ in range(shell.count):
+            raw = next(values)  # one host's dicts at a time
+            if isinstance(raw, Mapping):
+                found.append(_json_host(raw))
+        if isinstance(shell.raw, Mapping):
+            built.append(replace(_json_cluster(shell.raw), hosts=tuple(found)))
+    return built
 
 
 # ---------------------------------------------------------------------------------------------

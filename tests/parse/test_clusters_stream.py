@@ -36,21 +36,50 @@ def whole_document(body: bytes) -> Any:
     return parse_clusters_json(body.decode())
 
 
-def test_a_big_answer_gives_the_same_report_as_the_whole_document_parse(monkeypatch):
+# cluster by cluster (the default), or host by host (what a cluster over the budget gets)
+BUDGETS = pytest.mark.parametrize("budget", [clusters_module.CLUSTER_TEXT_BUDGET, 0])
+
+
+@BUDGETS
+def test_a_big_answer_gives_the_same_report_as_the_whole_document_parse(budget, monkeypatch):
     body = big_answer(200)
     expected = whole_document(body)
     assert expected.error == "" and len(expected.clusters) > 1000
     # the streamed path alone: the whole-document fallback is not reachable here
     monkeypatch.setattr(clusters_module, "parse_clusters_json", _no_fallback)
+    monkeypatch.setattr(clusters_module, "CLUSTER_TEXT_BUDGET", budget)
     assert parse_clusters(body) == expected
 
 
+@BUDGETS
 @pytest.mark.parametrize("state", STATES)
-def test_each_recorded_answer_streams_to_the_same_report(state, monkeypatch):
+def test_each_recorded_answer_streams_to_the_same_report(state, budget, monkeypatch):
     body = recorded(state, "clusters.json")
     expected = whole_document(body)
     monkeypatch.setattr(clusters_module, "parse_clusters_json", _no_fallback)
+    monkeypatch.setattr(clusters_module, "CLUSTER_TEXT_BUDGET", budget)
     assert parse_clusters(body) == expected
+
+
+def test_host_by_host_keeps_odd_shapes_as_the_whole_document_does(monkeypatch):
+    """Non-object clusters and hosts are skipped, a repeated host_statuses key: the last wins,
+    a cluster without a name is dropped, hosts stay with their own cluster."""
+    doc = recorded_json("healthy", "clusters.json")
+    first = doc["cluster_statuses"][0]
+    hosts = json.dumps(first["host_statuses"])
+    statuses = ",".join(json.dumps(c) for c in doc["cluster_statuses"][1:])
+    body = (
+        '{"cluster_statuses": [7, {"name": "twice", "host_statuses": [1, {"weight": 2}],'
+        f' "host_statuses": {hosts}}}, {{"host_statuses": {hosts}}}, "x", {statuses}]}}'
+    ).encode()
+    expected = whole_document(body)
+    monkeypatch.setattr(clusters_module, "parse_clusters_json", _no_fallback)
+    monkeypatch.setattr(clusters_module, "CLUSTER_TEXT_BUDGET", 0)
+    streamed = parse_clusters(body)
+    assert streamed == expected
+    assert streamed.clusters[0].name == "twice" and len(streamed.clusters[0].hosts) == len(
+        first["host_statuses"]
+    )
 
 
 def _no_fallback(body: object) -> object:
@@ -76,7 +105,9 @@ def test_names_with_escaped_terminal_controls_are_cleaned_alike_on_both_paths():
         (b'{"cluster_statuses": [{"name": "\xff\xfe"}]}', ""),  # invalid UTF-8: replaced, read
     ],
 )
-def test_bytes_the_stream_refuses_get_the_whole_document_wording(body, needle):
+@BUDGETS
+def test_bytes_the_stream_refuses_get_the_whole_document_wording(body, needle, budget, monkeypatch):
+    monkeypatch.setattr(clusters_module, "CLUSTER_TEXT_BUDGET", budget)
     report = parse_clusters(body)
     assert report == parse_clusters_json(body)
     assert needle in report.error if needle else report.error == ""
