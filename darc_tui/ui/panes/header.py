@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from textual.content import Content
@@ -13,6 +14,7 @@ from darc_tui.model import HostState, Snapshot, Status
 from darc_tui.ui.repaint import show
 from darc_tui.ui.status import VERDICT_STATUS, VERDICT_WORD, WAITING, duration, status_content
 
+HEADER_LIMITS = 2  # missing tools named per host in the header (more: "+N"), to fit 80 columns
 STALE_AFTER = 10.0  # seconds without new evidence before the age turns into a warning
 
 
@@ -102,9 +104,36 @@ class HeaderBar(Static):
         return Content(text)
 
 
+# The tools a limit line of a minimal remote host names (hosts/ssh_link.py SshSetup.limits).
+_MISSING = re.compile(
+    r"\b(?:no|neither|nor|or) (TCP forwarding|python3|curl|bash|ss|iptables|nft)\b"
+)
+
+
+def limits_words(limits: tuple[str, ...], most: int = 0) -> str:
+    """ "no curl/bash/ss": what a host lacks (the first `most` and "+N", if `most`), short enough
+    for the header; `check --json` and the host's probes carry the full sentences. A line naming
+    no known tool keeps its first words."""
+    missing: list[str] = []
+    for line in limits:
+        found = _MISSING.findall(line)
+        if "journalctl missing" in line:
+            found.append("journalctl")
+        if not found:
+            found.append(line.split(":", 1)[0].split(" (", 1)[0].removeprefix("no ").strip())
+        missing.extend(f.removeprefix("TCP ") for f in found)
+    unique = list(dict.fromkeys(missing))
+    if not unique:
+        return ""
+    more = f" +{len(unique) - most}" if 0 < most < len(unique) else ""
+    return "no " + "/".join(unique[:most] if more else unique) + more
+
+
 def _host(host: HostState) -> Content:
     if host.connected:
-        return Content(f"{host.name} ") + status_content(Status.OK, "up")
+        up = Content(f"{host.name} ") + status_content(Status.OK, "up")
+        lacking = limits_words(host.limits, most=HEADER_LIMITS)
+        return up + Content.styled(f" (limited: {lacking})", "$warning") if lacking else up
     detail = host.detail
     # SshHost's detail already says "down: <why>"; "connecting" and others do not
     word = detail if detail.startswith("down") else f"down: {detail}" if detail else "down"
