@@ -42,6 +42,7 @@ class EnvoySpec:
     retry_on: str = ""  # route retry_policy.retry_on, e.g. "5xx"; "" = no retry policy
     num_retries: int = 1
     cluster_name: str = "backend_cluster"
+    alt_stat_name: str = ""  # "" = stats under cluster.<cluster_name>.
     cluster_type: ClusterType = ClusterType.STATIC
     endpoints: tuple[Endpoint, ...] = (Endpoint("127.0.0.1", 18443),)
     dns_resolver: tuple[str, int] | None = None  # STRICT_DNS: (ip, port) of the only resolver used
@@ -189,6 +190,8 @@ def _cluster(spec: EnvoySpec) -> dict[str, Any]:
         "lb_policy": "ROUND_ROBIN",
         "load_assignment": _load_assignment(spec),
     }
+    if spec.alt_stat_name:
+        cluster["alt_stat_name"] = spec.alt_stat_name
     if spec.cluster_type is ClusterType.STRICT_DNS:
         cluster.update(_dns_settings(spec))
     if spec.health_check:

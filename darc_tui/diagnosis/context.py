@@ -64,7 +64,7 @@ class Context:
     # -- typed views (lazily built, tolerant of missing or other-typed data) ------------------
     @cached_property
     def stats(self) -> views.StatsView:
-        return views.stats_view(self.history(ProbeId.ENVOY_STATS), self.cluster)
+        return views.stats_view(self.history(ProbeId.ENVOY_STATS), self.stat_name)
 
     @cached_property
     def clusters(self) -> views.ClustersView | None:
@@ -138,6 +138,17 @@ class Context:
     @property
     def cluster(self) -> str:
         return self.config.envoy.cluster
+
+    @cached_property
+    def stat_name(self) -> str:
+        """The name the cluster's stats are under (`cluster.<stat_name>.…`): its alt_stat_name if
+        the config sets one, as the stats probe learned it, else as the running config says."""
+        ev = self.latest(ProbeId.ENVOY_STATS)
+        learned = ev.facts.get("stat_name") if ev is not None else None
+        if isinstance(learned, str) and learned:
+            return learned
+        config = self.cluster_config
+        return config.stat_name if config is not None else self.cluster
 
     @property
     def backend_endpoint(self) -> str:

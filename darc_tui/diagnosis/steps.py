@@ -22,7 +22,7 @@ def cluster_hosts(ctx: Context) -> str:
 
 def cluster_stats(ctx: Context, *names: str) -> str:
     alternatives = "|".join(names)
-    return admin(ctx, "/stats", f"cluster\\.{ctx.cluster}\\.({alternatives})")
+    return admin(ctx, "/stats", f"cluster\\.{ctx.stat_name}\\.({alternatives})")
 
 
 def curl_from_envoy(ctx: Context, url: str, *flags: str) -> str:

@@ -113,7 +113,8 @@ class StatsView:
         return self.deltas.get(name, 0.0)
 
     def cdelta(self, suffix: str) -> float | None:
-        """Delta of a counter of the configured cluster, e.g. `upstream_cx_connect_fail`."""
+        """Delta of a counter of the configured cluster, e.g. `upstream_cx_connect_fail`
+        (`cluster` is the name its stats are under: its alt_stat_name if it has one)."""
         return self.delta(f"cluster.{self.cluster}.{suffix}")
 
     def cgauge(self, suffix: str) -> float | None:

@@ -8,6 +8,7 @@ naming the endpoint, never an exception.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -59,6 +60,14 @@ FAILURE_COUNTERS = (
 # HCM no_route/5xx, listener and server stats; xDS update_rejected (cds/lds, rds under http.)
 STATS_ALSO = ("http.", "listener.", "server.", "cluster_manager.", "listener_manager.")
 SLOW_ENDPOINT_INTERVAL = 5.0  # seconds between reads of big, slow-changing endpoints
+# Stats (read every round anyway) whose change means a hot restart or a cluster added/changed/removed:
+# the cluster's stat name (alt_stat_name) is learned again then.
+GENERATION_STATS = (
+    "server.hot_restart_epoch",
+    "cluster_manager.cluster_added",
+    "cluster_manager.cluster_modified",
+    "cluster_manager.cluster_removed",
+)
 
 
 class AdminProbe(ObservingProbe[P]):
@@ -260,8 +269,19 @@ class StatsProbe(AdminProbe[Stats]):
     def __init__(self, host: Host, base_url: str, cluster: str, **kw: Any) -> None:
         super().__init__(host, base_url, target=cluster, **kw)
         self.cluster = cluster
-        self.filter = cluster_filter(cluster, *STATS_ALSO)
         self.previous: tuple[float, Stats] | None = None
+        # The cluster's stats live under cluster.<alt_stat_name>. when the config sets one: the name
+        # is learned from the running config on the first round, and again after a restart or a
+        # cluster change (or while no stats are found, at most every SLOW_ENDPOINT_INTERVAL).
+        self.stat_name = cluster
+        self.relearn = True
+        self.learned_at = -SLOW_ENDPOINT_INTERVAL
+        self.generation: tuple[int | None, ...] | None = None
+        self.found = False  # the last sample had stats under stat_name
+
+    @property
+    def filter(self) -> str:
+        return cluster_filter(self.stat_name, *STATS_ALSO)
 
     def url(self, kind: StatKind = StatKind.COUNTER) -> str:
         return admin_url(
@@ -269,18 +289,22 @@ class StatsProbe(AdminProbe[Stats]):
         )
 
     async def observe(self) -> Evidence:
-        counters_response, gauges_response = await asyncio.gather(
-            self.fetch(self.url(StatKind.COUNTER)), self.fetch(self.url(StatKind.GAUGE))
-        )
-        for response in (counters_response, gauges_response):
-            if response.problem:
-                return self.unreachable(response)
-        counters = parse_stats(counters_response.body, StatKind.COUNTER)
-        gauges = parse_stats(gauges_response.body, StatKind.GAUGE)
-        for response, parsed in ((counters_response, counters), (gauges_response, gauges)):
-            if parsed.error:
-                return self.unparsable(response, parsed.error)
-        stats, now = counters.merged(gauges), time.monotonic()
+        if self.relearn and self._due():
+            await self.learn_stat_name()
+        sample = await self.sample()
+        if isinstance(sample, Evidence):
+            return sample
+        stats, responses = sample
+        if self._needs_learning(stats):
+            before = self.stat_name
+            await self.learn_stat_name()
+            if self.stat_name != before:
+                sample = await self.sample()
+                if isinstance(sample, Evidence):
+                    return sample
+                stats, responses = sample
+        self.found = stats.cluster(self.stat_name).found
+        now = time.monotonic()
         previous, self.previous = self.previous, (now, stats)
         status, detail, facts = self._judge(stats, previous, now)
         return self.evidence(
@@ -288,19 +312,80 @@ class StatsProbe(AdminProbe[Stats]):
             detail,
             facts=facts,
             data=stats,
-            via=counters_response.via,
-            latency_ms=max(r.total_ms or 0.0 for r in (counters_response, gauges_response)),
+            via=responses[0].via,
+            latency_ms=max(r.total_ms or 0.0 for r in responses),
         )
+
+    async def sample(self) -> tuple[Stats, tuple[AdminResponse, ...]] | Evidence:
+        """Counters and gauges of the cluster (under its stat name) and of STATS_ALSO."""
+        responses = await asyncio.gather(
+            self.fetch(self.url(StatKind.COUNTER)), self.fetch(self.url(StatKind.GAUGE))
+        )
+        for response in responses:
+            if response.problem:
+                return self.unreachable(response)
+        counters = parse_stats(responses[0].body, StatKind.COUNTER)
+        gauges = parse_stats(responses[1].body, StatKind.GAUGE)
+        for response, parsed in zip(responses, (counters, gauges), strict=True):
+            if parsed.error:
+                return self.unparsable(response, parsed.error)
+        return counters.merged(gauges), tuple(responses)
+
+    def _needs_learning(self, stats: Stats) -> bool:
+        """A restart or a cluster change since the last sample, or the stats under the name in use
+        just vanished (a config that changed alt_stat_name): learn now. Still none: again at most
+        every SLOW_ENDPOINT_INTERVAL, so a cluster that really is missing costs little."""
+        generation = (
+            *(stats.value(name) for name in GENERATION_STATS),
+            stats.value("server.uptime"),
+        )
+        old, self.generation = self.generation, generation
+        changed = old is not None and (
+            old[:-1] != generation[:-1] or (generation[-1] or 0) < (old[-1] or 0)
+        )
+        found, was_found = stats.cluster(self.stat_name).found, self.found
+        if not found:
+            self.relearn = True
+        return changed or (was_found and not found) or (self.relearn and self._due())
+
+    def _due(self) -> bool:
+        return time.monotonic() - self.learned_at >= SLOW_ENDPOINT_INTERVAL
+
+    async def learn_stat_name(self) -> None:
+        """The cluster's stat name from the running config: `?resource=` dumps of just this
+        cluster (static first, then dynamic), small and cheap. Unreadable: keep the name in use."""
+        self.learned_at, self.relearn = time.monotonic(), False
+        regex = f"^{re.escape(self.cluster)}$"
+        for resource in ("static_clusters", "dynamic_active_clusters"):
+            url = admin_url(self.base_url, "/config_dump", resource=resource, name_regex=regex)
+            response = await self.fetch(url)
+            if response.problem:
+                self.relearn = True  # try again later
+                return
+            found = parse_config_dump(response.body).cluster(self.cluster)
+            if found is not None:
+                if found.stat_name != self.stat_name:
+                    self.stat_name, self.previous = found.stat_name, None  # deltas start again
+                return
 
     def _judge(
         self, stats: Stats, previous: tuple[float, Stats] | None, now: float
     ) -> tuple[Status, str, dict[str, Any]]:
-        mine = stats.cluster(self.cluster)
-        prefix = f"cluster.{self.cluster}."
-        facts: dict[str, Any] = {"cluster": self.cluster, "found": mine.found}
+        mine = stats.cluster(self.stat_name)
+        prefix = f"cluster.{self.stat_name}."
+        facts: dict[str, Any] = {
+            "cluster": self.cluster,
+            "stat_name": self.stat_name,
+            "found": mine.found,
+        }
         facts.update({name: mine.gauges.get(name) for name in CLUSTER_GAUGES})
         if not mine.found:
-            return Status.FAIL, f"no stats for cluster {self.cluster} (not configured?)", facts
+            under = "" if self.stat_name == self.cluster else f" (under {prefix})"
+            return (
+                Status.FAIL,
+                f"no stats for cluster {self.cluster}{under} (not configured?)",
+                facts,
+            )
         health = f"{mine.get('membership_healthy')}/{mine.get('membership_total')} healthy"
         if previous is None:
             facts.update({"sampled": False, "window_s": None, "restarted": False})

@@ -48,7 +48,7 @@ def counter(ctx: Context, suffix: str) -> tuple[float, EvidenceRef] | None:
     value = ctx.stats.cdelta(suffix)
     if not value or value <= 0 or ctx.stats.ev is None:
         return None
-    name = f"cluster.{ctx.cluster}.{suffix}"
+    name = f"cluster.{ctx.stat_name}.{suffix}"
     return value, ref(ctx.stats.ev, f"{name} +{value:g} in {window(ctx)}")
 
 

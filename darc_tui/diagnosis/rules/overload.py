@@ -128,7 +128,8 @@ def ejected(ctx: Context) -> Iterator[Finding]:
     if active and ctx.stats.ev is not None:
         support.append(
             ref(
-                ctx.stats.ev, f"cluster.{ctx.cluster}.outlier_detection.ejections_active {active:g}"
+                ctx.stats.ev,
+                f"cluster.{ctx.stat_name}.outlier_detection.ejections_active {active:g}",
             )
         )
     for name in (
