@@ -227,4 +227,6 @@ async def test_watch_prints_a_flapping_probe_at_most_once_per_round() -> None:
     await run_check(Config(), as_json=True, watch=2.0, out=out, engine=engine)
     docs = [json.loads(line) for line in out.getvalue().splitlines()]
     assert flapping.calls > 20  # it did flap many times while watched
-    assert 2 <= len(docs) <= 3  # the first report, then at most one per second
+    # the first report, then at most one per second (how many of those a loaded machine fits
+    # into 2 s is timing; the bound that matters is the upper one: no report per probe change)
+    assert 1 <= len(docs) <= 3

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from darc_tui.parse import one_line
+from darc_tui.sanitize import clean
 
 CLUSTER = "cluster_statuses.item"
 HOSTS = CLUSTER + ".host_statuses"
@@ -74,3 +77,27 @@ def hosts(data: bytes) -> Iterator[Any]:
     import ijson
 
     yield from ijson.items(data, HOST, use_float=True)
+
+
+def host_by_host(data: bytes) -> tuple[list[Mapping[str, Any]], Iterator[Iterator[Any]]]:
+    """Every cluster object without its hosts (first pass, done), and for each in turn an
+    iterator of its host objects (second pass, lazy: one host's dicts alive at a time; each
+    iterator must be used up before the next)."""
+    found = [s for s in shells(data) if isinstance(s.raw, Mapping)]
+    return [s.raw for s in found], _per_cluster(found, hosts(data))
+
+
+def _per_cluster(found: list[ClusterShell], values: Iterator[Any]) -> Iterator[Iterator[Any]]:
+    for shell in found:
+        for _ in range(shell.skipped):
+            next(values)
+        yield (h for h in (next(values) for _ in range(shell.count)) if isinstance(h, Mapping))
+
+
+def not_json(exc: Exception) -> str:
+    """ "not JSON: parse error: premature EOF …" (yajl words its errors as bytes, with a piece
+    of the answer: outside text, cleaned)."""
+    reason = exc.args[0] if exc.args else exc
+    if isinstance(reason, bytes):
+        reason = reason.decode("utf-8", "replace")
+    return clean(one_line(f"not JSON: {reason}"))

@@ -174,6 +174,8 @@ _LEADING_SPACE = re.compile(rb"[ \t\r\n]*")
 # A cluster whose host list spans more JSON text than this is read host by host (slower, but its
 # memory is its hosts, not the dicts of its text).
 CLUSTER_TEXT_BUDGET = 2 * 1024 * 1024
+# Up to this size, JSON the stream refuses is read again as one document for its exact wording.
+WHOLE_DOCUMENT_LIMIT = 1024 * 1024
 
 
 def _stream_json(data: bytes) -> ClustersReport | None:
@@ -185,35 +187,25 @@ def _stream_json(data: bytes) -> ClustersReport | None:
 
     try:
         if stream.largest_cluster_text(data) > CLUSTER_TEXT_BUDGET:
-            built = _host_by_host(data)
+            shells, hosts = stream.host_by_host(data)
+            built = [
+                replace(_json_cluster(raw), hosts=tuple(_json_host(h) for h in found))
+                for raw, found in zip(shells, hosts, strict=True)
+            ]
         else:
             import ijson  # only the clusters probe's worker thread needs it
 
             raws = ijson.items(data, stream.CLUSTER, use_float=True)
             built = [_json_cluster(raw) for raw in raws if isinstance(raw, Mapping)]
-    except Exception:  # ijson's errors, invalid UTF-8, …: the whole-document path words them
-        return None
+    except Exception as exc:  # ijson's errors, invalid UTF-8, …: the whole-document path words
+        # them, unless the answer is big (a cut or hostile 64 MiB must not be read twice whole)
+        if len(data) <= WHOLE_DOCUMENT_LIMIT:
+            return None
+        return ClustersReport(error=stream.not_json(exc))
     kept = tuple(c for c in built if c.name)
-    return ClustersReport(kept) if built else None
-
-
-def _host_by_host(data: bytes) -> list[ClusterStatus]:
-    from darc_tui.parse import _clusters_stream as stream
-
-    shells = stream.shells(data)
-    values = stream.hosts(data)
-    built = []
-    for shell in shells:
-        for _ in range(shell.skipped):
-            next(values)
-        found = []
-        for _ in range(shell.count):
-            raw = next(values)  # one host's dicts at a time
-            if isinstance(raw, Mapping):
-                found.append(_json_host(raw))
-        if isinstance(shell.raw, Mapping):
-            built.append(replace(_json_cluster(shell.raw), hosts=tuple(found)))
-    return built
+    if built or len(data) <= WHOLE_DOCUMENT_LIMIT:
+        return ClustersReport(kept) if built else None
+    return ClustersReport(error="not a /clusters document: no cluster listed")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -111,3 +111,23 @@ def test_bytes_the_stream_refuses_get_the_whole_document_wording(body, needle, b
     report = parse_clusters(body)
     assert report == parse_clusters_json(body)
     assert needle in report.error if needle else report.error == ""
+
+
+@BUDGETS
+@pytest.mark.parametrize(
+    "cut, needle",
+    [(-3, "not JSON: parse error: premature EOF"), (None, "no cluster listed")],
+)
+def test_a_big_answer_the_stream_refuses_is_an_error_without_a_second_whole_read(
+    cut, needle, budget, monkeypatch
+):
+    body = big_answer(200)
+    assert len(body) > clusters_module.WHOLE_DOCUMENT_LIMIT
+    if cut is None:  # valid JSON, but not a /clusters answer
+        body = body.replace(b'"cluster_statuses"', b'"something_else"', 1)
+    else:
+        body = body[:cut]
+    monkeypatch.setattr(clusters_module, "parse_clusters_json", _no_fallback)
+    monkeypatch.setattr(clusters_module, "CLUSTER_TEXT_BUDGET", budget)
+    report = parse_clusters(body)
+    assert report.clusters == () and needle in report.error, report.error
