@@ -16,7 +16,7 @@ from textual.widgets import Footer, Static
 
 from darc_tui.config import Config
 from darc_tui.model import LogRecord, Snapshot
-from darc_tui.redact import redact_record, redact_snapshot
+from darc_tui.redact import redact_records, redact_snapshot
 from darc_tui.ui import layout
 from darc_tui.ui.engine_link import EngineApi, EngineLink
 from darc_tui.ui.keys import BINDINGS, PANES, binding_ids
@@ -212,7 +212,7 @@ class DarcApp(App[int]):
             ]
             records = [*gaps, *records]
         if self.config.ui.redact:
-            records = [redact_record(r) for r in records]
+            records = redact_records(records)
         self.logs_pane.add_records(records, self.clock())
 
     def _load_log_backlog(self) -> None:
