@@ -106,7 +106,7 @@ def decode_clusters(data: bytes) -> tuple[ClusterStatus, ...] | None:
         clusters = _DOCUMENT.decode(data).cluster_statuses
         if not clusters:  # UNSET or []
             return None
-        return tuple(_cluster(c) for c in clusters)
+        return tuple(map(_cluster, clusters))
     except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
         return None
 
@@ -116,7 +116,7 @@ def _cluster(raw: _Cluster) -> ClusterStatus:
     threshold = raw.success_rate_ejection_threshold
     return ClusterStatus(
         text(raw.name),
-        tuple([_host(_HOST.decode(h)) for h in raw.host_statuses]),
+        tuple(map(_host, map(_HOST.decode, raw.host_statuses))),
         raw.added_via_api is True,
         tuple([_limits(t) for t in breakers.thresholds]) if breakers else (),
         text(raw.observability_name),
@@ -193,29 +193,26 @@ def _counters(stats: list[_Stat]) -> dict[str, int]:
                 counts[name] = (
                     int(value) if value.isdecimal() and len(value) <= 20 else to_int(value)
                 ) or 0
-            else:
-                counts[name] = value or 0
+            else:  # a JSON number, or 0 when Envoy omits it (a repeated stat: the last wins)
+                counts[name] = value
     return counts
-
-
-def _rate(raw: _Value | None) -> float | None:
-    return None if raw is None else to_float(raw.value)
 
 
 def _host(raw: _Host) -> HostStatus:
     address, port = _address(raw.address)
     c = _counters(raw.stats)
-    weight, priority = raw.weight, raw.priority
+    weight, priority, hostname = raw.weight, raw.priority, raw.hostname
+    rate, local_rate = raw.success_rate, raw.local_origin_success_rate
     return HostStatus(
         address,
         port,
         _flags(raw.health_status),
         (),
-        text(raw.hostname),
+        "" if hostname is None else text(hostname),
         weight if type(weight) is int else to_int(weight),
         (priority if type(priority) is int else to_int(priority)) or 0,
-        _rate(raw.success_rate),
-        _rate(raw.local_origin_success_rate),
+        None if rate is None else to_float(rate.value),
+        None if local_rate is None else to_float(local_rate.value),
         c["cx_active"],
         c["cx_connect_fail"],
         c["cx_total"],

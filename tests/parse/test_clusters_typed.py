@@ -82,6 +82,11 @@ def _set_stat(name: str, value: Any) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def _repeat_without_value(doc: dict[str, Any]) -> None:
+    stats = _first_host(doc)["stats"]
+    stats += [{"name": "cx_total", "value": "9"}, {"name": "cx_total"}]  # omitted = 0, last wins
+
+
 def _sock(**fields: Any) -> dict[str, Any]:
     return {"socket_address": fields}
 
@@ -131,6 +136,7 @@ READ_TYPED: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
         "a repeated stat: the last wins",
         lambda doc: _first_host(doc)["stats"].append({"name": "cx_total", "value": "99"}),
     ),
+    ("a repeated stat without a value: 0 wins", _repeat_without_value),
     (
         "an unknown stat",
         lambda doc: _first_host(doc)["stats"].append({"name": "new", "value": "x"}),
