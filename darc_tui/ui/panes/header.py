@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.widgets import Static
 
-from darc_tui.config import Config
-from darc_tui.deploy.compare import deploys
-from darc_tui.model import HostState, Snapshot, Status
+from darc_tui.ids import Status
 from darc_tui.ui.repaint import show
 from darc_tui.ui.status import VERDICT_STATUS, VERDICT_WORD, WAITING, duration, status_content
+
+if TYPE_CHECKING:  # the header is in the first frame, drawn before these modules load
+    from darc_tui.config import Config
+    from darc_tui.model import HostState, Snapshot
 
 HEADER_LIMITS = 2  # missing tools named per host in the header (more: "+N"), to fit 80 columns
 STALE_AFTER = 10.0  # seconds without new evidence before the age turns into a warning
@@ -95,6 +98,8 @@ class HeaderBar(Static):
         snap = self.snapshot
         if snap is None or not snap.deploys:
             return None
+        from darc_tui.deploy.compare import deploys
+
         latest = deploys(snap.deploys)[-1]
         kinds = ", ".join(dict.fromkeys(m.kind.words for m in latest))
         text = f"▲ deploy {duration(max(0.0, self.clock() - latest[0].at))} ago: {kinds}"
