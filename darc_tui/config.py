@@ -13,10 +13,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import platformdirs
-
-from darc_tui.redact import redact_text
-
 LOCAL = "local"
 RELOAD_METHODS = ("systemd", "hot-restart", "command")
 _HOST_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
@@ -101,6 +97,9 @@ class BackendConfig:
 class ProbesConfig:
     interval: float = 1.0
     timeout: float = 2.0
+    # while the site is healthy and nothing changes, probes other than the site's own URL run at
+    # most this often (0 = always at `interval`); any change restores `interval` at once
+    calm_interval: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +188,8 @@ class Config:
 
 
 def default_config_path() -> Path:
+    import platformdirs  # only when no config was named: its import is a tenth of start-up
+
     return Path(platformdirs.user_config_dir("darc-tui")) / "config.toml"
 
 
@@ -393,6 +394,9 @@ def parse_config(text: str, source: Path | None = None) -> Config:
     ):
         if not low <= value <= high:
             raise r.fail("probes", key, f"expected {low:g} to {high:g} seconds, got {value:g}")
+    if not 0 <= probes.calm_interval <= INTERVAL_RANGE[1]:  # also refuses nan
+        high = INTERVAL_RANGE[1]
+        raise r.fail("probes", "calm_interval", f"expected 0 (off) to {high:g} seconds")
     for key in ("before", "after", "settle", "max_5xx_rate"):
         if not 0 <= getattr(deploy, key) < float("inf"):  # also refuses nan
             raise r.fail("deploy", key, "expected a finite number, not negative")
@@ -476,17 +480,24 @@ def _check_url(r: _Reader, table: str, key: str, url: str, required: bool) -> No
         if required:
             raise r.fail(table, key, "required")
         return
-    shown = repr(redact_text(url))  # an error line must not print the password either
     try:
         parts = urlsplit(url)  # raises on e.g. "http://[::1" (an unclosed IPv6 bracket)
     except ValueError as exc:
-        raise r.fail(table, key, f"not a valid URL ({exc}): {shown}") from None
+        raise r.fail(table, key, f"not a valid URL ({exc}): {_shown(url)}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise r.fail(table, key, f"expected an http:// or https:// URL, got {shown}")
+        raise r.fail(table, key, f"expected an http:// or https:// URL, got {_shown(url)}")
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        raise r.fail(table, key, f"bad port in {shown}") from None
+        raise r.fail(table, key, f"bad port in {_shown(url)}") from None
+
+
+def _shown(url: str) -> str:
+    """The URL for an error line, its password masked (darc_tui.redact loads only on an error:
+    it pulls in the model, which the console's first frame does not need)."""
+    from darc_tui.redact import redact_text
+
+    return repr(redact_text(url))
 
 
 def _jump_loop(hosts: Mapping[str, HostConfig], start: str) -> list[str]:

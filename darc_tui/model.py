@@ -10,6 +10,8 @@ from typing import Any
 
 from darc_tui.errors import ErrorKind
 from darc_tui.ids import CauseId, ProbeId
+from darc_tui.ids import Status as Status  # defined in the leaf ids: the console's first frame
+from darc_tui.ids import Verdict as Verdict  # draws statuses before this module loads
 from darc_tui.sanitize import clean, clean_mapping
 
 # one value of Evidence.facts: what JSON can hold (mostly scalars; a few facts list endpoints)
@@ -24,22 +26,6 @@ class Vantage(StrEnum):
     ENVOY_HOST = "envoy-host"  # e.g. curl/nc run on the Envoy host (SSH direct-tcpip or command)
     BACKEND_HOST = "backend-host"
     THROUGH_ENVOY = "through-envoy"  # the public URL path, end to end
-
-
-class Status(StrEnum):
-    """A probe's outcome. UNKNOWN is "no data yet" and is never counted as healthy."""
-
-    OK = "ok"
-    WARN = "warn"
-    FAIL = "fail"  # the check ran and found a problem
-    ERROR = "error"  # the check could not run (host down, no permission, garbage output)
-    UNKNOWN = "unknown"
-
-
-class Verdict(StrEnum):
-    OK = "ok"
-    DEGRADED = "degraded"
-    DOWN = "down"
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,15 +49,15 @@ def run_console_for(
 
     read_only = read_only or config.ui.read_only
 
-    from darc_tui.hosts import build_hosts
-
-    hosts = build_hosts(config)  # a bad [hosts] table is one line and exit 2, before the screen
-
     def build() -> Any:
+        # the hosts too: darc_tui.hosts imports httpx (a tenth of a second). A bad [hosts] table
+        # (unknown or looping jump host) is already one line and exit 2 from load_config.
         from darc_tui.engine import Engine
+        from darc_tui.hosts import build_hosts
         from darc_tui.logs import build_sources
         from darc_tui.probes import build_probes
 
+        hosts = build_hosts(config)
         return Engine(config, hosts, build_probes(config, hosts), build_sources(config, hosts))
 
     engine = DeferredEngine(config, build)

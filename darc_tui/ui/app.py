@@ -1,11 +1,18 @@
-"""The console: renders what the engine publishes; keys act on the display, never on probing logic."""
+"""The console: renders what the engine publishes; keys act on the display, never on probing logic.
+
+The first frame is drawn from light modules only: the header, the strip, the footer and a shell per
+pane (its title and "waiting for first probe…"). The panes' own modules (tables, sparklines, log
+views, the model, the rules' vocabulary) load right after that frame and replace the shells; until
+then keys other than quit wait (check_action). Under `run_test` (headless) the panes are mounted
+at once, so a test's first key press finds them.
+"""
 
 from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult
@@ -14,33 +21,39 @@ from textual.containers import Container
 from textual.theme import Theme
 from textual.widgets import Footer, Static
 
-from darc_tui.config import Config
-from darc_tui.model import LogRecord, Snapshot
-from darc_tui.redact import redact_records, redact_snapshot
 from darc_tui.ui import layout
 from darc_tui.ui.engine_link import EngineApi, EngineLink
 from darc_tui.ui.keys import BINDINGS, PANES, binding_ids
 from darc_tui.ui.messages import LogsArrived, SnapshotArrived
 from darc_tui.ui.palette import ConsoleCommands
-from darc_tui.ui.panes.base import Pane
-from darc_tui.ui.panes.causes import CausesPane
-from darc_tui.ui.panes.clusters import ClustersPane
-from darc_tui.ui.panes.envoy import EnvoyPane
+from darc_tui.ui.panes.base import Pane, PaneShell
 from darc_tui.ui.panes.header import HeaderBar
-from darc_tui.ui.panes.health import HealthPane
-from darc_tui.ui.panes.log_view import LogView
-from darc_tui.ui.panes.logs import SOURCES, LogsPane
-from darc_tui.ui.panes.probes import ProbesPane
 from darc_tui.ui.panes.strip import PaneStrip
-from darc_tui.ui.screens.details import DetailScreen, timeline_view
-from darc_tui.ui.screens.help import HelpScreen
 from darc_tui.ui.signals import ExitOnSignals
 from darc_tui.ui.status import Palette
 from darc_tui.ui.themes import DEFAULT_THEME, FALLBACK_THEME, LoadedThemes, load_themes
 
+if TYPE_CHECKING:
+    from textual.actions import ActionParseResult
+    from textual.dom import DOMNode
+
+    from darc_tui.config import Config
+    from darc_tui.model import LogRecord, Snapshot
+    from darc_tui.ui.panes.logs import LogsPane
+
 # The reload flow (screens/reload_confirm.py): called with the app, to push its confirm modal.
 ReloadHandler = Callable[["DarcApp"], Awaitable[Any] | None]
 LOWER_PANES = ("clusters", "logs", "probes")
+# each pane's title as its class draws it before any data (tests/ui/test_first_frame.py keeps
+# them equal), for the shells of the first frame
+FIRST_TITLES = {
+    "envoy": "1 Envoy",
+    "health": "2 Health · connect/ttfb",
+    "causes": "3 Causes",
+    "clusters": "4 Clusters",
+    "logs": "5 Logs",
+    "probes": "6 Probes",
+}
 WHILE_MODAL = {"quit", "pause", "probe_now", "next_theme", "command_palette"}
 TOO_SMALL = (
     "terminal too small: darc-tui needs at least {}x{} (now {}x{})\nresize, or press q to quit"
@@ -68,6 +81,7 @@ class DarcApp(App[int]):
         manage_engine: bool = True,
         themes: LoadedThemes | None = None,
         back: str = "",
+        defer_panes: bool | None = None,
     ) -> None:
         super().__init__()
         self.engine = engine
@@ -96,15 +110,11 @@ class DarcApp(App[int]):
         self.strip = PaneStrip(
             [(p, f"{PANES.index(p) + 1} {p.capitalize()}") for p in LOWER_PANES], id="strip"
         )
-        self.logs_pane = LogsPane(id="logs")
-        self.pane: dict[str, Pane] = {
-            "envoy": EnvoyPane(id="envoy"),
-            "health": HealthPane(id="health"),
-            "causes": CausesPane(id="causes"),
-            "clusters": ClustersPane(id="clusters"),
-            "logs": self.logs_pane,
-            "probes": ProbesPane(id="probes"),
-        }
+        # None: shells in the first frame on a terminal, the panes at once when headless
+        self.defer_panes = defer_panes
+        self.panes_ready = False  # the real panes are mounted (the shells are gone)
+        self.logs_pane: LogsPane  # set by _mount_panes
+        self.pane: dict[str, Pane] = {n: PaneShell(FIRST_TITLES[n], id=n) for n in PANES}
         self.too_small = Static("", id="too-small", markup=False)
         self.signals = ExitOnSignals(self)
         self.set_keymap(
@@ -151,15 +161,59 @@ class DarcApp(App[int]):
                 markup=False,
             )
         self.theme_changed_signal.subscribe(self, self._theme_changed)
-        self._apply_palette()
         self.link.attach()
-        self._load_log_backlog()
-        self._show(self.engine.snapshot())  # before the first round: host states, no evidence
-        self.panes[2].focus_target().focus()
         if self.back:
             self.notify(f"esc: back to {self.back}", timeout=6)
+        defer = self.defer_panes if self.defer_panes is not None else not self.is_headless
+        if not defer:
+            await self._start_panes()
+
+    async def on_ready(self) -> None:
+        """The first frame is on screen (Textual posts Ready after it): now the panes' modules."""
+        if not self.panes_ready:
+            await self._start_panes()
+
+    async def _start_panes(self) -> None:
+        """The panes, then the engine: no snapshot can queue up behind the mount and be shown
+        after a newer one."""
+        await self._mount_panes()
+        self._apply_palette()
+        self._load_log_backlog()
+        self._show(self.engine.snapshot())  # before the first round: host states, no evidence
+        if self.link.inbox:  # an engine started by someone else may have sent some already
+            self._add_logs(*self.link.drain())
+        self.panes[2].focus_target().focus()
         if self.manage_engine:
             await self.engine.start()
+
+    async def _mount_panes(self) -> None:
+        """Replace the first frame's shells with the panes (same ids, classes and places)."""
+        from darc_tui.ui.panes.causes import CausesPane
+        from darc_tui.ui.panes.clusters import ClustersPane
+        from darc_tui.ui.panes.envoy import EnvoyPane
+        from darc_tui.ui.panes.health import HealthPane
+        from darc_tui.ui.panes.logs import LogsPane
+        from darc_tui.ui.panes.probes import ProbesPane
+
+        self.logs_pane = LogsPane(id="logs")
+        panes: dict[str, Pane] = {
+            "envoy": EnvoyPane(id="envoy"),
+            "health": HealthPane(id="health"),
+            "causes": CausesPane(id="causes"),
+            "clusters": ClustersPane(id="clusters"),
+            "logs": self.logs_pane,
+            "probes": ProbesPane(id="probes"),
+        }
+        body = self.query_one("#body", Container)
+        with self.batch_update():
+            shells = [self.pane[name] for name in PANES]
+            for name, shell in zip(PANES, shells, strict=True):
+                panes[name].add_class(*shell.classes)
+            await body.remove_children(shells)
+            await body.mount_all([panes[n] for n in PANES[:3]], before=self.strip)
+            await body.mount_all([panes[n] for n in LOWER_PANES], after=self.strip)
+        self.pane = panes
+        self.panes_ready = True
 
     async def on_unmount(self) -> None:
         try:
@@ -177,7 +231,13 @@ class DarcApp(App[int]):
         if not self.is_running:  # shutting down: the widgets are gone, the engine not yet
             return
         snap = message.snapshot
-        self.snapshot = redact_snapshot(snap) if self.config.ui.redact else snap
+        if self.config.ui.redact:
+            from darc_tui.redact import redact_snapshot
+
+            snap = redact_snapshot(snap)
+        self.snapshot = snap
+        if not self.panes_ready:  # shown when the panes are mounted
+            return
         if self.paused:
             self.held += 1
             self.header.show(self._shown, paused=True, waiting=self.held)
@@ -185,7 +245,7 @@ class DarcApp(App[int]):
         self._show(self.snapshot)
 
     def on_logs_arrived(self, message: LogsArrived) -> None:
-        if not self.is_running:
+        if not self.is_running or not self.panes_ready:  # they wait in the inbox
             return
         if self.paused:
             self.logs_pane.paused_waiting = len(self.link.inbox)
@@ -202,6 +262,10 @@ class DarcApp(App[int]):
                 pane.show_snapshot(snapshot)
 
     def _add_logs(self, records: Sequence[LogRecord], dropped: int = 0) -> None:
+        from darc_tui.model import LogRecord
+        from darc_tui.redact import redact_records
+        from darc_tui.ui.panes.logs import SOURCES
+
         if dropped:
             sources = {r.source for r in records} or set(SOURCES)
             gaps = [
@@ -216,6 +280,8 @@ class DarcApp(App[int]):
         self.logs_pane.add_records(records, self.clock())
 
     def _load_log_backlog(self) -> None:
+        from darc_tui.ui.panes.logs import SOURCES
+
         backlog = [rec for source in SOURCES for rec in self.engine.state.logs(source)]
         self._add_logs(backlog)
 
@@ -234,6 +300,10 @@ class DarcApp(App[int]):
 
     def _apply_palette(self) -> None:
         self.palette = Palette.from_variables(self.theme_variables)
+        if not self.panes_ready:  # _panes_mounted applies it
+            return
+        from darc_tui.ui.panes.log_view import LogView
+
         for view in self.logs_pane.query(LogView):
             view.use_palette(self.palette.styles, self.palette.muted)
         for pane in self.panes:
@@ -253,7 +323,22 @@ class DarcApp(App[int]):
         # while a dialog is open its own keys come first; pane keys wait until it closes
         return self.allows(action) and (len(self.screen_stack) == 1 or action in WHILE_MODAL)
 
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        # until the panes replace the first frame's shells (a fraction of a second) only quit
+        # acts; check_action stays as it is, so the footer of the first frame is the real one
+        name = action.split("(", 1)[0].rsplit(".", 1)[-1] if isinstance(action, str) else action[1]
+        if not self.panes_ready and name != "quit":
+            return False
+        return await super().run_action(action, default_namespace, namespaces)
+
     def action_help(self) -> None:
+        from darc_tui.ui.screens.help import HelpScreen
+
         shown = [b for b in BINDINGS if isinstance(b, Binding)]
         self.push_screen(HelpScreen(shown, self.read_only))
 
@@ -321,6 +406,8 @@ class DarcApp(App[int]):
 
     def action_details(self) -> None:
         pane = self.focused_pane()
+        from darc_tui.ui.screens.details import DetailScreen
+
         view = pane.details() if pane else None
         if view is None:
             self.notify("nothing selected to show", timeout=3)
@@ -361,6 +448,8 @@ class DarcApp(App[int]):
             self.run_worker(result, name="reload", group="reload", exclusive=True)
 
     def action_timeline(self) -> None:
+        from darc_tui.ui.screens.details import DetailScreen, timeline_view
+
         events = self._shown.timeline if self._shown else ()
         view = timeline_view(events, self.clock())
         self.push_screen(DetailScreen(view.redacted() if self.config.ui.redact else view))

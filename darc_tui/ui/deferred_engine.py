@@ -14,11 +14,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from darc_tui.model import LogRecord, Snapshot, Verdict
-
 if TYPE_CHECKING:
     from darc_tui.config import Config
     from darc_tui.hosts.base import Host
+    from darc_tui.model import LogRecord, Snapshot
     from darc_tui.ui.engine_link import EngineApi
 
 FIRST_FRAME = 0.05  # seconds the event loop gets to draw before the imports block it
@@ -58,6 +57,8 @@ class DeferredEngine:
     def snapshot(self) -> Snapshot:
         if self._engine is not None:
             return self._engine.snapshot()
+        from darc_tui.model import Snapshot, Verdict  # not before the first frame: 20 ms
+
         return Snapshot(time.time(), (), (), (), Verdict.OK)
 
     def probe_now(self) -> None:

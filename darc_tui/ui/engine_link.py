@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from textual.message_pump import MessagePump
 
-from darc_tui.config import Config
-from darc_tui.model import LogRecord, Snapshot
 from darc_tui.ui.messages import LogsArrived, SnapshotArrived
+
+if TYPE_CHECKING:
+    from darc_tui.config import Config
+    from darc_tui.model import LogRecord, Snapshot
 
 INBOX = 20_000  # log records held while the UI is paused or busy; older ones are dropped
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from darc_tui.model import Snapshot
+if TYPE_CHECKING:
+    from darc_tui.model import Snapshot
 
 
 class SnapshotArrived(Message):

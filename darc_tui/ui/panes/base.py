@@ -5,16 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
+from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
+from textual.widgets import Static
 
-from darc_tui.ids import ProbeId
-from darc_tui.model import Evidence, Snapshot
-from darc_tui.ui.screens.details import DetailView
-from darc_tui.ui.status import Palette
+from darc_tui.ui.status import WAITING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the first frame draws panes before these modules load (ui/app.py)
+    from darc_tui.ids import ProbeId
+    from darc_tui.model import Evidence, Snapshot
     from darc_tui.ui.app import DarcApp
+    from darc_tui.ui.screens.details import DetailView
+    from darc_tui.ui.status import Palette
 
 
 class Pane(Vertical):
@@ -90,3 +93,15 @@ class Pane(Vertical):
         if self.snapshot is None:
             return []
         return [ev for name in probes for ev in self.snapshot.evidence if ev.probe == name]
+
+
+class PaneShell(Pane):
+    """A pane's place in the console's first frame: its title and "waiting", drawn before the
+    pane's own modules load; ui/app.py replaces it with the pane right after that frame."""
+
+    def __init__(self, title: str, *, id: str) -> None:
+        super().__init__(id=id)
+        self.border_title = title
+
+    def compose(self) -> ComposeResult:
+        yield Static(WAITING, markup=False)

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.widgets import Static
 
-from darc_tui.config import Config
-from darc_tui.deploy.compare import deploys
-from darc_tui.model import HostState, Snapshot, Status
+from darc_tui.ids import Status
 from darc_tui.ui.repaint import show
 from darc_tui.ui.status import VERDICT_STATUS, VERDICT_WORD, WAITING, duration, status_content
 
+if TYPE_CHECKING:  # the header is in the first frame, drawn before these modules load
+    from darc_tui.config import Config
+    from darc_tui.model import HostState, Snapshot
+
 HEADER_LIMITS = 2  # missing tools named per host in the header (more: "+N"), to fit 80 columns
 STALE_AFTER = 10.0  # seconds without new evidence before the age turns into a warning
+TICK_AFTER = 0.9  # the age ticks on its own only when no snapshot redrew the header meanwhile
 
 
 class HeaderBar(Static):
@@ -35,16 +40,22 @@ class HeaderBar(Static):
         self.waiting = 0  # snapshots that arrived while paused
         # replaces "● LIVE" (a replay says where it is in the recording)
         self.mode: Callable[[], Content] | None = None
+        self.drawn_at = 0.0  # time.monotonic() of the last redraw
 
     def on_mount(self) -> None:
         self.redraw()
-        self.set_interval(1.0, self.redraw)  # the age keeps counting between snapshots
+        self.set_interval(1.0, self._tick)  # the age keeps counting between snapshots
+
+    def _tick(self) -> None:
+        if time.monotonic() - self.drawn_at >= TICK_AFTER:  # no snapshot drew it just now
+            self.redraw()
 
     def show(self, snapshot: Snapshot | None, *, paused: bool, waiting: int = 0) -> None:
         self.snapshot, self.paused, self.waiting = snapshot, paused, waiting
         self.redraw()
 
     def redraw(self) -> None:
+        self.drawn_at = time.monotonic()
         show(self, Content("\n").join([self._where(), self._freshness()]))
 
     def _where(self) -> Content:
@@ -87,6 +98,8 @@ class HeaderBar(Static):
         snap = self.snapshot
         if snap is None or not snap.deploys:
             return None
+        from darc_tui.deploy.compare import deploys
+
         latest = deploys(snap.deploys)[-1]
         kinds = ", ".join(dict.fromkeys(m.kind.words for m in latest))
         text = f"▲ deploy {duration(max(0.0, self.clock() - latest[0].at))} ago: {kinds}"
