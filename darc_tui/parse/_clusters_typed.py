@@ -141,9 +141,7 @@ _EDS_ONLY = {word: frozenset({flag}) for word, flag in _EDS_STATUS_FLAGS.items()
 _BOOL_NAMES = tuple(_JSON_BOOL_FLAGS.items())
 
 
-def _flags(status: _Health | None) -> frozenset[HealthFlag]:
-    if status is None:
-        return _NO_FLAGS
+def _flags(status: _Health) -> frozenset[HealthFlag]:
     if not (
         status.failed_active_health_check
         or status.failed_outlier_check
@@ -168,8 +166,10 @@ def _address(raw: _Address | None) -> tuple[str, int | None]:
         return "", None
     sock = raw.socket_address
     if sock:
-        port = sock.get("port_value")
-        return text(sock.get("address")), port if type(port) is int else to_int(port)
+        address, port = sock.get("address"), sock.get("port_value")
+        if not (address.__class__ is str and address.isascii() and address.isprintable()):
+            address = text(address)  # clean()'s own fast case inlined: 10 000 hosts a round
+        return address, port if port.__class__ is int else to_int(port)
     if raw.pipe:
         return text(raw.pipe.get("path")), None
     internal = raw.envoy_internal_address
@@ -201,12 +201,13 @@ def _counters(stats: list[_Stat]) -> dict[str, int]:
 def _host(raw: _Host) -> HostStatus:
     address, port = _address(raw.address)
     c = _counters(raw.stats)
+    status = raw.health_status
     weight, priority, hostname = raw.weight, raw.priority, raw.hostname
     rate, local_rate = raw.success_rate, raw.local_origin_success_rate
     return HostStatus(
         address,
         port,
-        _flags(raw.health_status),
+        _NO_FLAGS if status is None else _flags(status),
         (),
         "" if hostname is None else text(hostname),
         weight if type(weight) is int else to_int(weight),
