@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from dataclasses import dataclass, replace
 
@@ -296,10 +297,13 @@ class FileFollower:
         self, pid: int, pending: int, rotated_at: float | None
     ) -> tuple[bool, float | None]:
         """Stat the path and our fd: (switch to the new file now?, when the rotation was seen)."""
-        result = await self.host.run(
-            ("sh", "-c", _POLL, "darc-poll", self.path, str(pid)), timeout=10.0
-        )
-        stats = _stat_lines(result.text()) if result.ran else {}
+        if self.host.kind == "local":  # two stat calls in-process, not sh + 2 stat forks a poll
+            stats = await asyncio.to_thread(_local_stats, self.path, pid)
+        else:
+            result = await self.host.run(
+                ("sh", "-c", _POLL, "darc-poll", self.path, str(pid)), timeout=10.0
+            )
+            stats = _stat_lines(result.text()) if result.ran else {}
         pos = self.position
         assert pos is not None
         if "fd" in stats and stats["fd"][0] == pos.inode and stats["fd"][1] > pos.seen_size:
@@ -338,6 +342,18 @@ class FileFollower:
         if len(body) >= RECOVER_LIMIT:
             records.append(gap_record(self.name, f"{self.path}.1: skipped after 16 MiB"))
         return records, True
+
+
+def _local_stats(path: str, pid: int) -> dict[str, tuple[int, int]]:
+    """What _POLL prints, from os.stat on this machine: {"path"|"fd": (inode, size)}."""
+    out: dict[str, tuple[int, int]] = {}
+    for key, name in (("path", path), ("fd", f"/proc/{pid}/fd/3")):
+        try:
+            st = os.stat(name)
+        except (OSError, ValueError):
+            continue
+        out[key] = (st.st_ino, st.st_size)
+    return out
 
 
 def _stat_lines(text: str) -> dict[str, tuple[int, int]]:

@@ -20,7 +20,9 @@ if TYPE_CHECKING:  # the header is in the first frame, drawn before these module
 
 HEADER_LIMITS = 2  # missing tools named per host in the header (more: "+N"), to fit 80 columns
 STALE_AFTER = 10.0  # seconds without new evidence before the age turns into a warning
-TICK_AFTER = 0.9  # the age ticks on its own only when no snapshot redrew the header meanwhile
+TICK_AFTER = (
+    1.5  # the age ticks on its own only when no snapshot redrew it for a while (stalled, paused)
+)
 
 
 class HeaderBar(Static):
