@@ -252,18 +252,18 @@ async def test_no_tail_is_left_running_after_cancel(host: Host, tmp_path: Path) 
 async def test_the_local_poll_reads_what_the_shell_poll_prints(tmp_path: Path) -> None:
     """Locally the rotation poll is two os.stat calls, not `sh` + two `stat` forks; both must see
     the same (inode, size) of the path and of the follower's open descriptor."""
-    import subprocess
-
     from darc_tui.hosts.local import LocalHost
     from darc_tui.logs.file_follower import _POLL, _local_stats, _stat_lines
 
     log = tmp_path / "access.log"
     log.write_bytes(b"one\ntwo\n")
-    holder = subprocess.Popen(["sh", "-c", 'exec 3<"$1"; exec sleep 30', "hold", str(log)])
+    holder = await asyncio.create_subprocess_exec(
+        "sh", "-c", 'exec 3<"$1"; exec sleep 30', "hold", str(log)
+    )  # fmt: skip
     try:
         fd = Path(f"/proc/{holder.pid}/fd/3")
         for _ in range(200):
-            if fd.exists():
+            if await asyncio.to_thread(fd.exists):
                 break
             await asyncio.sleep(0.01)
         log.rename(tmp_path / "access.log.1")  # rotated: the path is a new file, the fd the old
@@ -277,4 +277,4 @@ async def test_the_local_poll_reads_what_the_shell_poll_prints(tmp_path: Path) -
         assert _local_stats(str(tmp_path / "gone.log"), 999_999_999) == {}
     finally:
         holder.kill()
-        holder.wait()
+        await holder.wait()
