@@ -46,6 +46,9 @@ def test_a_healthy_unchanged_site_turns_calm_and_only_sentinels_keep_the_interva
     assert cadence.wait(1.0, sentinel=False) == 5.0
     assert cadence.wait(1.0, sentinel=True) == 1.0
     assert cadence.wait(5.0, sentinel=False) == 10.0  # slow checks stretch too
+    assert cadence.publish_every(1.0) == 2.0
+    cadence.poke()
+    assert cadence.publish_every(1.0) == 1.0
 
 
 def test_a_status_change_a_new_finding_or_a_5xx_line_ends_the_calm() -> None:

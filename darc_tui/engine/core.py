@@ -52,6 +52,7 @@ class Engine:
         self._tasks: list[asyncio.Task[None]] = []
         self._wakes: list[asyncio.Event] = []  # one per probe loop: ctrl+r runs each once more
         self._dirty = asyncio.Event()
+        self._urgent = asyncio.Event()  # a change ended the calm: publish without waiting
         self._published_version = -1
         self._snapshot: Snapshot | None = None
         self._stale = False  # evidence arrived since the last diagnosis
@@ -214,6 +215,7 @@ class Engine:
         self._wake_all()
 
     def _wake_all(self) -> None:
+        self._urgent.set()
         for wake in self._wakes:
             wake.set()
 
@@ -250,8 +252,11 @@ class Engine:
         while True:
             await self._dirty.wait()
             self._dirty.clear()
+            self._urgent.clear()
             self._publish()
-            await asyncio.sleep(self.publish_every)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.cadence.publish_every(self.publish_every)):
+                    await self._urgent.wait()
 
     async def stop(self) -> None:
         for task in self._tasks:
