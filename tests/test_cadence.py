@@ -45,8 +45,8 @@ def test_a_healthy_unchanged_site_turns_calm_and_only_sentinels_keep_the_interva
     assert cadence.calm()
     assert cadence.wait(1.0, sentinel=False) == 5.0
     assert cadence.wait(1.0, sentinel=True) == 1.0
-    assert cadence.wait(5.0, sentinel=False) == 10.0  # slow checks stretch too
-    assert cadence.publish_every(1.0) == 2.0
+    assert cadence.wait(5.0, sentinel=False) == 20.0  # slow checks stretch too
+    assert cadence.publish_every(1.0) == 3.0
     cadence.poke()
     assert cadence.publish_every(1.0) == 1.0
 
