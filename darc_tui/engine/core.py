@@ -192,14 +192,15 @@ class Engine:
         return self.snapshot()
 
     # -- live mode ----------------------------------------------------------------------------
-    async def start(self) -> None:
-        """Start probe loops, log followers and the publisher; returns at once."""
+    async def start(self, *, after_round: bool = False) -> None:
+        """Start probe loops, log followers and the publisher; returns at once. `after_round`:
+        a round just ran (`check --watch`), so each probe first waits its interval."""
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self._publisher(), name="publisher"))
         self._tasks.append(loop.create_task(self._round_counter(), name="rounds"))
         for probe in self.probes:
             self._tasks.append(
-                loop.create_task(self._probe_loop(probe), name=f"probe:{probe.name}")
+                loop.create_task(self._probe_loop(probe, after_round), name=f"probe:{probe.name}")
             )
         for source in self.sources:
             self._tasks.append(
@@ -219,13 +220,15 @@ class Engine:
         for wake in self._wakes:
             wake.set()
 
-    async def _probe_loop(self, probe: AnyProbe) -> None:
+    async def _probe_loop(self, probe: AnyProbe, wait_first: bool = False) -> None:
         wake = asyncio.Event()
         self._wakes.append(wake)
         try:
             while True:
                 wake.clear()
-                self.feed_all(await self.run_probe_all(probe))
+                if not wait_first:
+                    self.feed_all(await self.run_probe_all(probe))
+                wait_first = False
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.cadence.wait(probe.interval, probe.sentinel)):
                         await wake.wait()
