@@ -97,6 +97,9 @@ class BackendConfig:
 class ProbesConfig:
     interval: float = 1.0
     timeout: float = 2.0
+    # while the site is healthy and nothing changes, probes other than the site's own URL run at
+    # most this often (0 = always at `interval`); any change restores `interval` at once
+    calm_interval: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,6 +394,9 @@ def parse_config(text: str, source: Path | None = None) -> Config:
     ):
         if not low <= value <= high:
             raise r.fail("probes", key, f"expected {low:g} to {high:g} seconds, got {value:g}")
+    if not 0 <= probes.calm_interval <= INTERVAL_RANGE[1]:  # also refuses nan
+        high = INTERVAL_RANGE[1]
+        raise r.fail("probes", "calm_interval", f"expected 0 (off) to {high:g} seconds")
     for key in ("before", "after", "settle", "max_5xx_rate"):
         if not 0 <= getattr(deploy, key) < float("inf"):  # also refuses nan
             raise r.fail("deploy", key, "expected a finite number, not negative")

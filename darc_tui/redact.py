@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
-from darc_tui.model import Evidence, Finding, LogRecord, Snapshot
+from darc_tui.model import Evidence, Finding, HostState, LogRecord, Snapshot, TimelineEvent
+from darc_tui.sinks import RecordBatch
 
 MASK = "‹redacted›"
 
@@ -45,6 +47,39 @@ _URL_CRED = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/\s:@]*):([^/\s@]+)@")
 # none holds a secret, and `in` is far cheaper than a case-insensitive regex scan).
 _TRIGGERS = ("authori", "cookie", "key", "token", "secret", "pass", "pwd", "sess", "bearer",
              "basic", "credential", "eyj", "@")  # fmt: skip
+
+
+_TRIGGER_BYTES = tuple(word.encode() for word in _TRIGGERS)
+
+
+def ascii_trigger_positions(data: bytes) -> list[int]:
+    """Where a trigger word starts in `data`, in any case. In a line of ASCII text that holds
+    none, redact_text has nothing to find, nor in any part of such a line: a chunk of a log is
+    checked with one scan per word instead of a lower() and a scan per line."""
+    lowered = data.lower()
+    found: list[int] = []
+    for word in _TRIGGER_BYTES:
+        at = lowered.find(word)
+        while at >= 0:
+            found.append(at)
+            at = lowered.find(word, at + 1)
+    return found
+
+
+def redact_records(records: Sequence[LogRecord]) -> list[LogRecord]:
+    """redact_record of each record; a RecordBatch's proven-clean records are passed as they are."""
+    suspects = records.suspects if isinstance(records, RecordBatch) else None
+    if suspects is None:
+        return [redact_record(rec) for rec in records]
+    out = list(records)
+    for i in suspects:
+        out[i] = redact_record(out[i])
+    return out
+
+
+def is_secret_key(key: str) -> bool:
+    """True for a field name whose value redact_record masks whole (`password`, `cookie`, …)."""
+    return _secret_key(key)
 
 
 def _mask_pair(m: re.Match[str]) -> str:
@@ -87,13 +122,16 @@ def redact_json(doc: Any) -> Any:
 
 def redact_evidence(ev: Evidence) -> Evidence:
     facts = {k: redact_value(k, v) for k, v in ev.facts.items()}
-    return replace(
-        ev,
-        target=redact_text(ev.target),
-        detail=redact_text(ev.detail),
-        command=redact_text(ev.command),
-        facts=facts,
-    )
+    target, detail = redact_text(ev.target), redact_text(ev.detail)
+    command = redact_text(ev.command)
+    if (
+        target is ev.target
+        and detail is ev.detail
+        and command is ev.command
+        and all(facts[k] is v for k, v in ev.facts.items())
+    ):
+        return ev  # the common case: nothing to hide, no copy (a copy is cleaned all over again)
+    return replace(ev, target=target, detail=detail, command=command, facts=facts)
 
 
 def redact_finding(f: Finding) -> Finding:
@@ -109,15 +147,43 @@ def redact_finding(f: Finding) -> Finding:
     )
 
 
+_T = TypeVar("_T")
+# The redacted copies made for the previous snapshot, by the identity of the original: most of
+# a snapshot (slow probes' evidence, the timeline, the findings) is the same objects as the last
+# one, and the console redacts one snapshot a second. Holding the originals keeps ids unique.
+_previous: dict[int, tuple[object, object]] = {}
+
+
 def redact_snapshot(snap: Snapshot) -> Snapshot:
     """The snapshot with every human-readable string redacted (typed `data` payloads untouched)."""
-    return replace(
+    global _previous
+    made: dict[int, tuple[object, object]] = {}
+
+    def once(obj: _T, redact: Callable[[_T], _T]) -> _T:
+        hit = _previous.get(id(obj))
+        out = hit[1] if hit is not None and hit[0] is obj else redact(obj)
+        made[id(obj)] = (obj, out)
+        return out  # type: ignore[return-value]
+
+    redacted = replace(
         snap,
-        evidence=tuple(redact_evidence(ev) for ev in snap.evidence),
-        findings=tuple(redact_finding(f) for f in snap.findings),
-        hosts=tuple(replace(h, detail=redact_text(h.detail)) for h in snap.hosts),
-        timeline=tuple(replace(t, text=redact_text(t.text)) for t in snap.timeline),
+        evidence=tuple(once(ev, redact_evidence) for ev in snap.evidence),
+        findings=tuple(once(f, redact_finding) for f in snap.findings),
+        hosts=tuple(once(h, _redact_host) for h in snap.hosts),
+        timeline=tuple(once(t, _redact_event) for t in snap.timeline),
     )
+    _previous = made
+    return redacted
+
+
+def _redact_host(h: HostState) -> HostState:
+    detail = redact_text(h.detail)
+    return h if detail is h.detail else replace(h, detail=detail)
+
+
+def _redact_event(t: TimelineEvent) -> TimelineEvent:
+    text = redact_text(t.text)
+    return t if text is t.text else replace(t, text=text)
 
 
 def redact_record(rec: LogRecord) -> LogRecord:

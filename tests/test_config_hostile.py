@@ -20,6 +20,8 @@ BASE = '[envoy]\nadmin_url = "http://127.0.0.1:9901"\n[backend]\nurl = "http://1
         ("interval = 1e308", "probes.interval: expected 0.05 to 3600 seconds, got 1e+308"),
         ("interval = 0.0", "probes.interval: expected 0.05 to 3600 seconds, got 0"),
         ("timeout = 9000", "probes.timeout: expected 0.001 to 600 seconds, got 9000"),
+        ("calm_interval = -1", "probes.calm_interval: expected 0 .off. to 3600 seconds"),
+        ("calm_interval = nan", "probes.calm_interval: expected a finite number, got nan"),
     ],
 )
 def test_numbers_must_be_finite_and_in_range(probes: str, message: str) -> None:

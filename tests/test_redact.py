@@ -54,6 +54,37 @@ def test_snapshot_redaction_masks_details_commands_facts_and_findings() -> None:
     assert out.evidence[0].facts["status"] == 401 and out.evidence[0].facts["password"] == MASK
 
 
+def test_a_snapshot_redacted_again_reuses_the_copies_and_still_masks_everything() -> None:
+    """The console redacts a snapshot a second; most of it is the same objects as the last one."""
+    from darc_tui.model import (
+        Evidence,
+        HostState,
+        Snapshot,
+        Status,
+        TimelineEvent,
+        Vantage,
+        Verdict,
+    )
+    from darc_tui.redact import redact_snapshot
+
+    secret = Evidence("envoy.stats", "a", Vantage.ENVOY_HOST, Status.OK, "token=abc123")
+    plain = Evidence("envoy.ready", "b", Vantage.ENVOY_HOST, Status.OK, "LIVE")
+    host = HostState("edge", "ssh", False, "password=hunter2 refused")
+    event = TimelineEvent(1.0, "probe", "plain words")
+
+    def snap(*evidence: Evidence) -> Snapshot:
+        return Snapshot(0.0, evidence, (), (host,), Verdict.OK, timeline=(event,))
+
+    first = redact_snapshot(snap(secret, plain))
+    assert first.evidence[1] is plain and first.timeline[0] is event  # nothing to hide: no copy
+    assert "abc123" not in first.evidence[0].detail and "hunter2" not in first.hosts[0].detail
+    newer = Evidence("envoy.stats", "a", Vantage.ENVOY_HOST, Status.OK, "token=zzz999")
+    second = redact_snapshot(snap(newer, plain))
+    assert second.hosts[0] is first.hosts[0]  # the same original: its copy is reused
+    assert "zzz999" not in second.evidence[0].detail and MASK in second.evidence[0].detail
+    assert "abc123" not in repr(second) and "hunter2" not in repr(second)
+
+
 def test_log_record_redaction_masks_line_and_secret_fields() -> None:
     from darc_tui.model import LogRecord
     from darc_tui.redact import redact_record

@@ -200,7 +200,12 @@ class ClustersView:
         return tuple(h for h in self.hosts if flag in h.flags)
 
 
+_NO_FLAGS: frozenset[str] = frozenset()
+
+
 def _host_view(host: HostStatus) -> HostView:
+    if not host.flags and not host.unknown_flags:  # most hosts: no set built for each
+        return HostView(host.address, host.port, _NO_FLAGS, host.cx_connect_fail)
     flags = frozenset(str(f) for f in host.flags) | frozenset(host.unknown_flags)
     return HostView(host.address, host.port, flags, host.cx_connect_fail)
 

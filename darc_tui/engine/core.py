@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 from darc_tui.config import Config
 from darc_tui.deploy.detect import DeployDetector, VersionSource, backend_port
 from darc_tui.diagnosis import diagnose, verdict
+from darc_tui.engine.cadence import Cadence
 from darc_tui.hosts.base import Host
-from darc_tui.model import Evidence, LogRecord, Snapshot, Status
+from darc_tui.model import Evidence, LogRecord, Snapshot, Status, Verdict
 from darc_tui.probes.base import AnyProbe
 from darc_tui.sinks import LogSource
 from darc_tui.state import State
@@ -54,6 +55,7 @@ class Engine:
         self._published_version = -1
         self._snapshot: Snapshot | None = None
         self._stale = False  # evidence arrived since the last diagnosis
+        self.cadence = Cadence(config.probes.interval, config.probes.calm_interval, clock)
         self.deploys = DeployDetector(
             config.envoy.host,
             config.backend.host,
@@ -111,15 +113,21 @@ class Engine:
             self._add(ev)
         self._stale = True
         self._dirty.set()
+        if self.cadence.evidence(found):
+            self._wake_all()  # the calm is over: everything looks again, now
 
     def _add(self, ev: Evidence) -> None:
         self.state.add(ev)
         for marker in self.deploys.observe(ev):
             self.state.add_deploy(marker)
+            if self.cadence.poke():
+                self._wake_all()
 
     def records(self, records: Sequence[LogRecord]) -> None:
         if records:
             self.state.add_logs(records)
+            if self.cadence.logs(records):
+                self._wake_all()
             for cb in list(self._log_subscribers):
                 try:
                     cb(records)
@@ -138,6 +146,12 @@ class Engine:
         except Exception as exc:  # a rule bug must show up, not kill the engine
             log.exception("diagnosis failed")
             self.state.note("engine", f"diagnosis failed: {type(exc).__name__}: {exc}")
+            self.cadence.trouble = True
+            return
+        findings = self.state.findings
+        ids = frozenset(str(f.cause) for f in findings)
+        if self.cadence.findings(ids, verdict(findings) is Verdict.OK):
+            self._wake_all()
 
     async def run_probe(self, probe: AnyProbe) -> Evidence:
         """Run one probe with a hard deadline; never raises. (Its first Evidence.)"""
@@ -196,6 +210,10 @@ class Engine:
 
         Each loop owns its wake event and clears it before running, so a press while a probe
         runs gives exactly one more run after it, and the loop then waits its interval again."""
+        self.cadence.poke()
+        self._wake_all()
+
+    def _wake_all(self) -> None:
         for wake in self._wakes:
             wake.set()
 
@@ -207,7 +225,7 @@ class Engine:
                 wake.clear()
                 self.feed_all(await self.run_probe_all(probe))
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(probe.interval):
+                    async with asyncio.timeout(self.cadence.wait(probe.interval, probe.sentinel)):
                         await wake.wait()
         finally:
             self._wakes.remove(wake)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+import msgspec
+
 from darc_tui.parse import as_text, load_json
 from darc_tui.parse._values import items, mapping, to_float, to_int
 from darc_tui.sanitize import clean
@@ -66,9 +68,13 @@ HOST_COUNTERS = ("cx_connect_fail", "cx_total", "rq_error", "rq_success", "rq_ti
 HOST_GAUGES = ("cx_active", "rq_active", "rq_pending_active")
 
 
-@dataclass(frozen=True, slots=True)
-class HostStatus:
-    """One upstream host of a cluster as `/clusters` shows it. Healthy = no health flag at all."""
+class HostStatus(msgspec.Struct, frozen=True, gc=False):
+    """One upstream host of a cluster as `/clusters` shows it. Healthy = no health flag at all.
+
+    A frozen msgspec Struct, not a dataclass: an EDS cluster lists thousands of hosts each round,
+    and a frozen dataclass's __init__ (one object.__setattr__ per field) cost 3.8 µs a host, 38 ms
+    of a 10 000-host answer; this one is built in C (0.3 µs). No reference cycle can pass through
+    it (strings, numbers, a frozenset of enums), hence gc=False."""
 
     address: str
     port: int | None
@@ -154,13 +160,18 @@ class ClustersReport:
 def parse_clusters(body: str | bytes) -> ClustersReport:
     """Either format, told apart by the first character (`{` means JSON).
 
-    JSON bytes are read one cluster at a time (see `_stream_json`): memory follows the hosts kept,
-    not the answer's text (a 32 MiB answer as one document was 7.8x its size in objects)."""
+    JSON bytes are decoded by msgspec into only the fields read, host by host (`_decode_typed`);
+    what its schema refuses is read one cluster at a time (`_stream_json`). Either way memory
+    follows the hosts kept, not the answer's text (a 32 MiB answer as one document was 7.8x its
+    size in objects)."""
     if isinstance(body, bytes | bytearray | memoryview):
         data = bytes(body) if not isinstance(body, bytes) else body
         start = _LEADING_SPACE.match(data)
         first = data[start.end() : start.end() + 1] if start else b""
         if first == b"{":
+            typed = _decode_typed(data)
+            if typed is not None:
+                return typed
             streamed = _stream_json(data)
             return streamed if streamed is not None else parse_clusters_json(data)
         return parse_clusters_text(data)
@@ -176,6 +187,15 @@ _LEADING_SPACE = re.compile(rb"[ \t\r\n]*")
 CLUSTER_TEXT_BUDGET = 2 * 1024 * 1024
 # Up to this size, JSON the stream refuses is read again as one document for its exact wording.
 WHOLE_DOCUMENT_LIMIT = 1024 * 1024
+
+
+def _decode_typed(data: bytes) -> ClustersReport | None:
+    """msgspec's typed reading (see `_clusters_typed`); None when it leaves the bytes to the
+    stream below."""
+    from darc_tui.parse._clusters_typed import decode_clusters
+
+    built = decode_clusters(data)
+    return None if built is None else ClustersReport(tuple(c for c in built if c.name))
 
 
 def _stream_json(data: bytes) -> ClustersReport | None:
@@ -311,19 +331,9 @@ def _json_host(raw: Mapping[str, Any]) -> HostStatus:
     )
 
 
-def _with_counters(host: HostStatus, stats: Mapping[str, int]) -> HostStatus:
-    return replace(
-        host,
-        cx_active=stats.get("cx_active", 0),
-        cx_connect_fail=stats.get("cx_connect_fail", 0),
-        cx_total=stats.get("cx_total", 0),
-        rq_active=stats.get("rq_active", 0),
-        rq_error=stats.get("rq_error", 0),
-        rq_success=stats.get("rq_success", 0),
-        rq_timeout=stats.get("rq_timeout", 0),
-        rq_total=stats.get("rq_total", 0),
-        rq_pending_active=stats.get("rq_pending_active", 0),
-    )
+def _counters(stats: Mapping[str, int]) -> dict[str, int]:
+    """The counters and gauges HostStatus keeps (0 when not listed)."""
+    return {name: stats.get(name, 0) for name in (*HOST_COUNTERS, *HOST_GAUGES)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -396,7 +406,7 @@ def _text_host(endpoint: str, values: Mapping[str, str]) -> HostStatus:
         address, port = endpoint, ""
     flags, unknown = _text_flags(values.get("health_flags", ""))
     stats = {k: v for k, v in ((k, to_int(v)) for k, v in values.items()) if v is not None}
-    host = HostStatus(
+    return HostStatus(
         address=address.strip("[]"),
         port=int(port) if port else None,
         flags=flags,
@@ -406,8 +416,8 @@ def _text_host(endpoint: str, values: Mapping[str, str]) -> HostStatus:
         priority=to_int(values.get("priority")) or 0,
         success_rate=_rate(values.get("success_rate")),
         local_origin_success_rate=_rate(values.get("local_origin_success_rate")),
+        **_counters(stats),
     )
-    return _with_counters(host, stats)
 
 
 def _text_flags(value: str) -> tuple[frozenset[HealthFlag], tuple[str, ...]]:

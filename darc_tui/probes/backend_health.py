@@ -250,7 +250,7 @@ def build(config: Config, hosts: Mapping[str, Host]) -> list[AnyProbe]:
         plan.append((envoy_host, url, Vantage.THROUGH_ENVOY, name))
     identity = listener_identity(config)
     listener = config.envoy.listener_url.rstrip("/")
-    return [
+    probes: list[AnyProbe] = [
         HttpHealthProbe(
             host,
             url,
@@ -263,3 +263,9 @@ def build(config: Config, hosts: Mapping[str, Host]) -> list[AnyProbe]:
         for host, url, vantage, name in plan
         if host is not None
     ]
+    # the sentinel of a calm site: the first path through Envoy (the public URL when there is one)
+    for probe in probes:
+        if probe.vantage is Vantage.THROUGH_ENVOY:
+            probe.sentinel = True
+            break
+    return probes

@@ -24,6 +24,9 @@ class Probe(ABC, Generic[P]):
     name: ProbeId  # stable, e.g. ProbeId.BACKEND_HEALTH
     vantage: Vantage
     interval: float = 1.0  # seconds between the end of one run and the start of the next
+    # a sentinel keeps its interval while the site is calm (engine/cadence.py): the site's own
+    # URL through Envoy, what users see; every other probe may wait longer until a change
+    sentinel: bool = False
 
     def __init__(self, target: str, *, interval: float | None = None, timeout: float = 2.0) -> None:
         self.target = target

@@ -17,7 +17,7 @@ from darc_tui.model import Evidence, Status, Vantage
 from darc_tui.parse.config_dump import parse_config_dump
 from darc_tui.parse.envoy_summary import ConfigChange, EnvoySummary
 from darc_tui.parse.envoy_validate import ValidateResult, parse_validate_output
-from darc_tui.parse.envoy_yaml import diff, parse_envoy_yaml
+from darc_tui.parse.envoy_yaml import diff
 from darc_tui.parse.ps import find_envoys
 from darc_tui.probes._admin_http import admin_get, admin_url
 from darc_tui.probes._commands import (
@@ -28,6 +28,7 @@ from darc_tui.probes._commands import (
     shown,
     uses_sudo,
 )
+from darc_tui.probes._config_cache import file_fingerprint, remember, remembered, summary_of
 from darc_tui.probes.base import AnyProbe, ObservingProbe, P
 
 CONFIG_SIZE_LIMIT = 4 * 1024 * 1024  # an envoy.yaml larger than this is not read
@@ -39,19 +40,20 @@ SHOWN_CHANGES = 3
 
 
 async def read_config(host: Host, path: str, timeout: float) -> tuple[str, str]:
-    """(text, "") or ("", why not): the file as the Envoy host sees it, at most 4 MiB."""
+    """(text, "") or ("", why not): the file as the Envoy host sees it, at most 4 MiB; read
+    again only when its fingerprint changed (probes/_config_cache.py)."""
+    fingerprint = await file_fingerprint(host, path, timeout)
+    known = remembered(host, path, fingerprint)
+    if known is not None:
+        return known, ""
     result = await host.run(["head", "-c", str(CONFIG_SIZE_LIMIT + 1), "--", path], timeout=timeout)
     if not result.ok:
         return "", result.why()
     if len(result.stdout) > CONFIG_SIZE_LIMIT:
         return "", f"larger than {CONFIG_SIZE_LIMIT // (1024 * 1024)} MiB"
-    return result.stdout.decode("utf-8", "replace"), ""
-
-
-async def file_fingerprint(host: Host, path: str, timeout: float) -> str:
-    """mtime, size and inode of the file ("" when unknown): a change means "read it again"."""
-    result = await host.run(["stat", "-L", "-c", "%.9Y %s %i", "--", path], timeout=timeout)
-    return result.text().strip() if result.ok else ""
+    text = result.stdout.decode("utf-8", "replace")
+    remember(host, path, fingerprint, text)
+    return text, ""
 
 
 class ConfigProbe(ObservingProbe[P]):
@@ -129,7 +131,7 @@ class ConfigFileProbe(ConfigProbe[EnvoySummary]):
                 f"cannot read {self.path}: {why}",
                 facts={"error": why, "path": self.path},
             )
-        summary = await asyncio.to_thread(parse_envoy_yaml, text, source=self.path)
+        summary = await summary_of(text, self.path)
         if summary.error:
             facts = {
                 "error": summary.error,
@@ -307,7 +309,7 @@ class DriftProbe(ConfigProbe[Drift]):
             return self.evidence(
                 Status.UNKNOWN, f"running config not known: {self.dump_url}: {response.problem}"
             )
-        disk = await asyncio.to_thread(parse_envoy_yaml, text, source=self.path)
+        disk = await summary_of(text, self.path)
         running = await asyncio.to_thread(parse_config_dump, response.body)
         if disk.error or running.error:
             why = (

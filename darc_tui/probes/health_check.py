@@ -9,7 +9,6 @@ the check while a browser's request to the same path succeeds.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,8 +21,8 @@ from darc_tui.hosts.http import HttpResult, http_request
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence, Status
 from darc_tui.parse.envoy_summary import ClusterSummary, Endpoint, statuses_text
-from darc_tui.parse.envoy_yaml import parse_envoy_yaml
 from darc_tui.probes._commands import host_named, shown
+from darc_tui.probes._config_cache import summary_of
 from darc_tui.probes._endpoints import EndpointProbe
 from darc_tui.probes.base import AnyProbe
 from darc_tui.probes.envoy_config import CONFIG_INTERVAL, read_config
@@ -114,7 +113,7 @@ class HealthCheckRequestProbe(EndpointProbe[HcAnswer]):
         text, why = await read_config(self.host, self.config_path, self.timeout)
         if why:
             return None, (Status.ERROR, f"cannot read {self.config_path}: {why}")
-        summary = await asyncio.to_thread(parse_envoy_yaml, text, source=self.config_path)
+        summary = await summary_of(text, self.config_path)
         if summary.error:
             return None, (Status.ERROR, f"{self.config_path}: {summary.error}")
         cluster = summary.cluster(self.cluster)

@@ -4,8 +4,10 @@ shows comes from `facts`, `detail` and the findings."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from typing import Any
+
+import msgspec
 
 from darc_tui.ids import ProbeId
 from darc_tui.model import Evidence
@@ -39,9 +41,14 @@ def payload_from_json(probe: str, raw: Any) -> Any:
 
 
 def _cluster_to_json(c: ClusterStatus) -> dict[str, Any]:
-    doc = asdict(c)
-    for host in doc["hosts"]:
-        host["flags"] = sorted(str(f) for f in host["flags"])
+    doc = asdict(replace(c, hosts=()))  # HostStatus is a msgspec Struct, not a dataclass
+    doc["hosts"] = [_host_to_json(h) for h in c.hosts]
+    return doc
+
+
+def _host_to_json(h: HostStatus) -> dict[str, Any]:
+    doc = msgspec.structs.asdict(h)
+    doc["flags"] = sorted(str(f) for f in h.flags)
     return doc
 
 
@@ -55,7 +62,7 @@ def _cluster_from_json(raw: dict[str, Any]) -> ClusterStatus:
 
 
 def _host(raw: dict[str, Any]) -> HostStatus:
-    values = _known(HostStatus, raw)
+    values = {k: v for k, v in raw.items() if k in HostStatus.__struct_fields__}
     values["flags"] = frozenset(HealthFlag(f) for f in raw.get("flags", ()))
     values["unknown_flags"] = tuple(raw.get("unknown_flags", ()))
     return HostStatus(**values)

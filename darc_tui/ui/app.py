@@ -269,7 +269,7 @@ class DarcApp(App[int]):
 
     def _add_logs(self, records: Sequence[LogRecord], dropped: int = 0) -> None:
         from darc_tui.model import LogRecord
-        from darc_tui.redact import redact_record
+        from darc_tui.redact import redact_records
         from darc_tui.ui.panes.logs import SOURCES
 
         if dropped:
@@ -282,7 +282,7 @@ class DarcApp(App[int]):
             ]
             records = [*gaps, *records]
         if self.config.ui.redact:
-            records = [redact_record(r) for r in records]
+            records = redact_records(records)
         self.logs_pane.add_records(records, self.clock())
 
     def _load_log_backlog(self) -> None:

@@ -1,5 +1,7 @@
-"""Big /clusters answers are read one cluster at a time, and give the very report the
-whole-document parse gives (built from the recorded real Envoy 1.40 answers)."""
+"""Big /clusters answers the typed reading refuses are read one cluster at a time, and give the
+very report the whole-document parse gives (built from the recorded real Envoy 1.40 answers).
+The typed reading (msgspec, tests/parse/test_clusters_typed.py) is switched off here: it reads
+every well-typed answer first, and these tests are about the stream behind it."""
 
 from __future__ import annotations
 
@@ -34,6 +36,11 @@ def big_answer(copies: int) -> bytes:
 def whole_document(body: bytes) -> Any:
     """The previous way: one full document (text → orjson/json), then the same builders."""
     return parse_clusters_json(body.decode())
+
+
+@pytest.fixture(autouse=True)
+def _stream_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clusters_module, "_decode_typed", lambda data: None)
 
 
 # cluster by cluster (the default), or host by host (what a cluster over the budget gets)

@@ -158,6 +158,18 @@ def test_without_a_public_url_the_listener_is_the_through_envoy_check(
     assert ("envoy.listener", Vantage.THROUGH_ENVOY) not in names
 
 
+def test_the_site_as_users_reach_it_is_the_one_sentinel_of_a_calm_site(
+    shared_lab: Lab, tmp_path: Path
+) -> None:
+    public = lab_config(shared_lab, tmp_path)
+    (sentinel,) = [p for p in build(public, {LOCAL: LocalHost()}) if p.sentinel]
+    assert sentinel.target.startswith(public.site.public_url)
+    assert sentinel.vantage is Vantage.THROUGH_ENVOY
+    no_public = lab_config(shared_lab, tmp_path, site={"public_url": ""})
+    (listener,) = [p for p in build(no_public, {LOCAL: LocalHost()}) if p.sentinel]
+    assert listener.target.startswith(no_public.envoy.listener_url)
+
+
 def test_backend_host_adds_its_own_vantage_point(shared_lab: Lab, tmp_path: Path) -> None:
     app = LocalHost("app")
     config = lab_config(

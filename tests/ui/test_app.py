@@ -130,6 +130,7 @@ async def test_log_lines_carry_a_marker_glyph_for_5xx(make_app: MakeApp) -> None
     app, engine = make_app()
     async with app.run_test(size=SIZE) as pilot:
         engine.publish_logs(scenarios.log_records())
+        await pilot.press("5")  # a view writes its lines when it is on screen
         await pilot.pause()
         lines = app.logs_pane.view("access").lines
         assert lines[0].startswith("  [") and lines[-1].startswith("✗ [")
@@ -349,6 +350,7 @@ async def test_redaction_off_shows_lines_verbatim(make_app: MakeApp) -> None:
     app, engine = make_app(config=scenarios.config(redact=False))
     async with app.run_test(size=SIZE) as pilot:
         engine.publish_logs([LogRecord("access", "GET /x?token=abc123", scenarios.T0)])
+        await pilot.press("5")
         await pilot.pause()
         assert "token=abc123" in app.logs_pane.view("access").lines[0]
 
@@ -369,6 +371,8 @@ async def test_a_log_flood_is_drawn_in_batches_and_capped(make_app: MakeApp) -> 
             engine.publish_logs([scenarios.access_line(batch * 100 + i, 200, "-")
                                  for i in range(100)])  # fmt: skip
         await pilot.pause()
+        await pilot.press("5")
+        await pilot.pause()
         view: LogsPane = app.logs_pane
         assert len(handled) == 1 and handled[0] == 4000  # one message for the whole burst
         assert len(view.view("access").lines) == 2000  # Log(max_lines) keeps the newest
@@ -386,7 +390,7 @@ async def test_records_dropped_while_paused_leave_a_gap_marker(
         engine.publish_logs([scenarios.access_line(i, 200, "-") for i in range(15)])
         await pilot.pause()
         assert app.logs_pane.paused_waiting == 10
-        await pilot.press("p")
+        await pilot.press("p", "5")
         await pilot.pause()
         lines = app.logs_pane.view("access").lines
         assert len(lines) == 11

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+import msgspec
+
 from darc_tui.model import Evidence, LogRecord, Snapshot, Status, Vantage
 from darc_tui.ui.app import DarcApp
 from darc_tui.ui.screens.details import DetailScreen
@@ -20,7 +22,9 @@ SIZE = (160, 40)
 
 def hostile_snapshot() -> Snapshot:
     snap = scenarios.with_hosts(
-        scenarios.faulted(), scenarios.host(18443), replace(scenarios.host(1), hostname=OSC52)
+        scenarios.faulted(),
+        scenarios.host(18443),
+        msgspec.structs.replace(scenarios.host(1), hostname=OSC52),
     )
     evil = [
         Evidence(

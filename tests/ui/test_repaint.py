@@ -8,6 +8,7 @@ from textual.app import App, ComposeResult
 from textual.content import Content
 from textual.widgets import Static
 
+from darc_tui.ui.panes.log_view import display_line
 from darc_tui.ui.repaint import show
 from tests.ui import scenarios
 from tests.ui.conftest import publish, screen_text
@@ -60,3 +61,24 @@ async def test_show_skips_unchanged_content_and_lays_out_only_on_a_size_change()
         await pilot.pause()
         assert layouts
         assert "second line" in "\n".join(s.text for s in app.screen._compositor.render_strips())
+
+
+async def test_log_lines_for_a_hidden_logs_pane_wait_without_a_layout_pass(
+    make_app: MakeApp,
+) -> None:
+    """The probes' own requests log a line a second: while the Logs pane is not shown they are
+    kept for it (Log.write_lines changes its size, which lays out the whole screen)."""
+    app, engine = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await publish(pilot, engine, scenarios.healthy(latency=12.0))
+        await pilot.pause()
+        layouts = count_layouts(app)
+        for i in range(5):
+            engine.publish_logs([scenarios.access_line(i, 200, "-")])
+            await pilot.pause()
+        view = app.logs_pane.view("access")
+        assert layouts == [] and len(view.shown) == 5 and len(view.pending) == 5
+        await pilot.press("5")
+        await pilot.pause()
+        assert view.lines == [display_line(r) for r in view.shown]
+        assert not view.pending and "req-0004" in view.lines[-1]

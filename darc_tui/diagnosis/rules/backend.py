@@ -37,7 +37,8 @@ def _endpoint_matches_backend(ctx: Context) -> bool | None:
     clusters = ctx.clusters
     if clusters is None or not clusters.hosts:
         return None
-    return any(h.port == ctx.backend_port for h in clusters.hosts)
+    port = ctx.backend_port  # once: each read parses the backend URL
+    return any(h.port == port for h in clusters.hosts)
 
 
 def backend_down(ctx: Context) -> Iterator[Finding]:
@@ -111,7 +112,8 @@ def _some_hosts_down(ctx: Context) -> Iterator[Finding]:
     network = counter(ctx, "health_check.network_failure")
     if network is None:
         return  # an HTTP-level failure (non-200) is healthcheck.failing's call
-    others = [h.endpoint for h in clusters.hosts if h not in failing]
+    down = set(failing)  # a set: a cluster may list thousands of hosts
+    others = [h.endpoint for h in clusters.hosts if h not in down]
     names = ", ".join(h.endpoint for h in failing)
     summary = (
         f"{len(failing)}/{len(clusters.hosts)} hosts of {ctx.cluster} cannot be connected to: "

@@ -172,22 +172,19 @@ def _backend_alive(ctx: Context) -> EvidenceRef | None:
 
 def endpoint_mismatch(ctx: Context) -> Iterator[Finding]:
     dialled = _dialled(ctx)
-    if not dialled or any(
-        p == ctx.backend_port and _same_host(h, ctx.backend_host) for h, p in dialled
-    ):
+    # read once: each read parses the backend URL, and a cluster may list thousands of hosts
+    backend_port, backend_host = ctx.backend_port, ctx.backend_host
+    if not dialled or any(p == backend_port and _same_host(h, backend_host) for h, p in dialled):
         return
     alive = _backend_alive(ctx)
     symptoms = local_reply_symptoms(ctx, ("UF", "UH"), ("upstream_cx_connect_fail",))
     failing = hc_failing(ctx)
-    dialled_names = {endpoint_name(h, p) for h, p in dialled}
     # proven per host: Envoy's endpoint refuses (or drops) a plain connect from the Envoy host
-    dead = [
-        v
-        for v in connects_failing(
-            ctx, (ErrorKind.REFUSED, ErrorKind.CONNECT_TIMEOUT, ErrorKind.NO_ROUTE)
-        )
-        if v.endpoint in dialled_names
-    ]
+    refused = connects_failing(
+        ctx, (ErrorKind.REFUSED, ErrorKind.CONNECT_TIMEOUT, ErrorKind.NO_ROUTE)
+    )
+    dialled_names = {endpoint_name(h, p) for h, p in dialled} if refused else set()
+    dead = [v for v in refused if v.endpoint in dialled_names]
     if alive is None or not (symptoms or failing or dead):
         return
     source = ctx.clusters.ev if ctx.clusters is not None and ctx.clusters.hosts else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:  # the header is in the first frame, drawn before these module
 
 HEADER_LIMITS = 2  # missing tools named per host in the header (more: "+N"), to fit 80 columns
 STALE_AFTER = 10.0  # seconds without new evidence before the age turns into a warning
+TICK_AFTER = 0.9  # the age ticks on its own only when no snapshot redrew the header meanwhile
 
 
 class HeaderBar(Static):
@@ -38,16 +40,22 @@ class HeaderBar(Static):
         self.waiting = 0  # snapshots that arrived while paused
         # replaces "● LIVE" (a replay says where it is in the recording)
         self.mode: Callable[[], Content] | None = None
+        self.drawn_at = 0.0  # time.monotonic() of the last redraw
 
     def on_mount(self) -> None:
         self.redraw()
-        self.set_interval(1.0, self.redraw)  # the age keeps counting between snapshots
+        self.set_interval(1.0, self._tick)  # the age keeps counting between snapshots
+
+    def _tick(self) -> None:
+        if time.monotonic() - self.drawn_at >= TICK_AFTER:  # no snapshot drew it just now
+            self.redraw()
 
     def show(self, snapshot: Snapshot | None, *, paused: bool, waiting: int = 0) -> None:
         self.snapshot, self.paused, self.waiting = snapshot, paused, waiting
         self.redraw()
 
     def redraw(self) -> None:
+        self.drawn_at = time.monotonic()
         show(self, Content("\n").join([self._where(), self._freshness()]))
 
     def _where(self) -> Content:

@@ -105,7 +105,9 @@ class HealthPane(Pane, can_focus=True):
             else:
                 show(reading, _reading(ev))
         show(self.query_one("#health-extra", Static), self._extra())
-        self.border_title = self.base_title + self._deploy_mark(snapshot)
+        title = self.base_title + self._deploy_mark(snapshot)
+        if title != self.border_title:  # setting it repaints the whole pane, even unchanged
+            self.border_title = title
 
     def _deploy_mark(self, snapshot: Snapshot | None) -> str:
         """ " ▲ deploy 1m20s ago": a deploy inside the sparklines' window (their left edge is

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from rich.highlighter import Highlighter
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Region
 from textual.message import Message
@@ -92,6 +93,10 @@ class LogView(Log):
         self.shown: deque[LogRecord] = deque(maxlen=max_lines)
         self.unseen = 0  # lines that arrived while scrolled away from the end
         self.selected: int | None = None  # index into `shown`; None = no line picked
+        # lines for a view that is not on screen (another tab, another pane shown): written
+        # when it shows. Log's write_lines changes its virtual size, and that asks for a layout
+        # of the whole screen: one per second for the probes' own access-log lines.
+        self.pending: deque[str] = deque(maxlen=max_lines)
 
     def use_palette(self, styles: Mapping[Status, Style], muted: Style) -> None:
         self.markers.styles = {BAD: styles[Status.FAIL], ODD: styles[Status.WARN], GAP: muted}
@@ -104,7 +109,12 @@ class LogView(Log):
         if marks is None:
             marks = [marker(r) for r in records]
         dropped = max(0, len(self.shown) + len(records) - (self.shown.maxlen or 0))
-        self.write_lines([display_line(r, m) for r, m in zip(records, marks, strict=True)])
+        lines = [display_line(r, m) for r, m in zip(records, marks, strict=True)]
+        if self.is_on_screen:
+            self._write_pending()
+            self.write_lines(lines)
+        else:
+            self.pending.extend(lines)
         self.shown.extend(records)
         if self.selected is not None:
             # Log drops its oldest lines past max_lines: the selection moves with its record
@@ -112,8 +122,18 @@ class LogView(Log):
         if not following:
             self.unseen += len(records)
 
+    def on_show(self, event: events.Show) -> None:
+        self._write_pending()
+
+    def _write_pending(self) -> None:
+        if self.pending:
+            lines = list(self.pending)
+            self.pending.clear()
+            self.write_lines(lines)
+
     def replace_all(self, records: Iterable[LogRecord]) -> None:
         self.clear()
+        self.pending.clear()
         self.shown.clear()
         self._select(None)
         self.append(list(records))

@@ -96,7 +96,8 @@ class LogsPane(Pane):
             self.arrivals[source].extend((now, m == BAD) for m in marks)
             shown = [(r, m) for r, m in zip(recs, marks, strict=True) if self.matches(r)]
             self.view(source).append([r for r, _ in shown], [m for _, m in shown])
-        self.update_rate(now)
+        if self.display:  # a hidden pane's status line is drawn when it shows (render_snapshot)
+            self.update_rate(now)
 
     def matches(self, rec: LogRecord) -> bool:
         return not self.query_text or self.query_text in rec.line.lower()
