@@ -101,13 +101,14 @@ _HOST = msgspec.json.Decoder(_Host)
 
 def decode_clusters(data: bytes) -> tuple[ClusterStatus, ...] | None:
     """Every cluster listed (named or not), or None: the schema refused the bytes, or they list
-    no cluster (the caller's own rules word those)."""
+    no cluster (the caller's own rules word those). Raises RecursionError when nested too deeply
+    (msgspec stops at Python's recursion limit, as json.loads does)."""
     try:
         clusters = _DOCUMENT.decode(data).cluster_statuses
         if not clusters:  # UNSET or []
             return None
         return tuple(map(_cluster, clusters))
-    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+    except msgspec.DecodeError:  # ValidationError is a DecodeError
         return None
 
 

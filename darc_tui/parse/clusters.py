@@ -194,7 +194,13 @@ def _decode_typed(data: bytes) -> ClustersReport | None:
     stream below."""
     from darc_tui.parse._clusters_typed import decode_clusters
 
-    built = decode_clusters(data)
+    try:
+        built = decode_clusters(data)
+    except RecursionError:  # not the stream: it crawls through deep nesting (its prefixes grow
+        # with the depth: 200 000 nested arrays in 400 KiB took minutes)
+        if len(data) <= WHOLE_DOCUMENT_LIMIT:  # its exact wording (orjson nests a little deeper)
+            return parse_clusters_json(data)
+        return ClustersReport(error="not JSON: nested too deeply")
     return None if built is None else ClustersReport(tuple(c for c in built if c.name))
 
 

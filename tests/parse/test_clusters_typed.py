@@ -263,6 +263,20 @@ def test_documents_without_clusters_keep_their_wording(body, monkeypatch):
     assert parse_clusters(body) == before(body, monkeypatch) == whole_document(body)
 
 
+@pytest.mark.parametrize("depth, padding", [(2_000, 0), (200_000, 0), (200_000, 2**21)])
+def test_a_document_nested_too_deeply_gets_the_whole_document_wording_at_once(depth, padding):
+    """Deep nesting in a field not read: the stream behind the typed reading crawled through
+    200 000 levels for minutes; the whole-document path refuses it, and so does this one, also
+    for an answer too big to be read again as one document."""
+    deep = b"[" * depth + b"]" * depth
+    pad = b', "pad": "' + b"x" * padding + b'"'
+    body = _raw_variant(b'"locality": {}', b'"locality": ' + deep + pad)
+    assert (len(body) > clusters_module.WHOLE_DOCUMENT_LIMIT) == (padding > 0)
+    report = parse_clusters(body)
+    assert report == whole_document(body)
+    assert report.error == "not JSON: nested too deeply"
+
+
 def test_a_64_mib_answer_cut_short_is_the_error_it_was():
     body = big_answer(200)
     inner = body[body.index(b"[") + 1 : body.rindex(b"]")]
