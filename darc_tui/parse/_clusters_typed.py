@@ -112,6 +112,25 @@ def decode_clusters(data: bytes) -> tuple[ClusterStatus, ...] | None:
         return None
 
 
+class _Skipped(Struct):
+    """Any object, every field skipped in C: decoding it only walks the text."""
+
+
+_SKIP = msgspec.json.Decoder(_Skipped)
+
+
+def nested_too_deeply(data: bytes) -> bool:
+    """True when the JSON nests deeper than Python's recursion limit before any syntax error
+    (one pass in C, nothing built)."""
+    try:
+        _SKIP.decode(data)
+    except RecursionError:
+        return True
+    except msgspec.DecodeError:
+        return False
+    return False
+
+
 def _cluster(raw: _Cluster) -> ClusterStatus:
     breakers = raw.circuit_breakers
     threshold = raw.success_rate_ejection_threshold

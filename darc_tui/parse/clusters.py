@@ -191,13 +191,16 @@ WHOLE_DOCUMENT_LIMIT = 1024 * 1024
 
 def _decode_typed(data: bytes) -> ClustersReport | None:
     """msgspec's typed reading (see `_clusters_typed`); None when it leaves the bytes to the
-    stream below."""
-    from darc_tui.parse._clusters_typed import decode_clusters
+    stream below. Never the stream for deep nesting: its prefixes grow with the depth (200 000
+    nested arrays in a 400 KiB answer kept it busy for minutes)."""
+    from darc_tui.parse import _clusters_typed as typed
 
     try:
-        built = decode_clusters(data)
-    except RecursionError:  # not the stream: it crawls through deep nesting (its prefixes grow
-        # with the depth: 200 000 nested arrays in 400 KiB took minutes)
+        built = typed.decode_clusters(data)
+        deep = built is None and typed.nested_too_deeply(data)  # refused for another reason
+    except RecursionError:
+        deep = True
+    if deep:
         if len(data) <= WHOLE_DOCUMENT_LIMIT:  # its exact wording (orjson nests a little deeper)
             return parse_clusters_json(data)
         return ClustersReport(error="not JSON: nested too deeply")
