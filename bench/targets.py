@@ -154,9 +154,21 @@ def first_frame_ms(argv: list[str], marker: bytes) -> float:
                 at = (time.perf_counter() - t0) * 1000
                 break
     os.kill(pid, 15)
+    _drain(fd)  # what it writes while exiting: a full pty would block it (and us in waitpid)
     os.waitpid(pid, 0)
     os.close(fd)
     return at
+
+
+def _drain(fd: int, seconds: float = 15.0) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                if not os.read(fd, 65536):
+                    return
+            except OSError:  # EIO: the child closed the terminal
+                return
 
 
 def first_frame(lab: DemoLab, runs: int) -> dict[str, Any]:

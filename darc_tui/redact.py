@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
 from darc_tui.model import Evidence, Finding, HostState, LogRecord, Snapshot, TimelineEvent
+from darc_tui.sinks import RecordBatch
 
 MASK = "‹redacted›"
 
@@ -46,6 +47,39 @@ _URL_CRED = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)([^/\s:@]*):([^/\s@]+)@")
 # none holds a secret, and `in` is far cheaper than a case-insensitive regex scan).
 _TRIGGERS = ("authori", "cookie", "key", "token", "secret", "pass", "pwd", "sess", "bearer",
              "basic", "credential", "eyj", "@")  # fmt: skip
+
+
+_TRIGGER_BYTES = tuple(word.encode() for word in _TRIGGERS)
+
+
+def ascii_trigger_positions(data: bytes) -> list[int]:
+    """Where a trigger word starts in `data`, in any case. In a line of ASCII text that holds
+    none, redact_text has nothing to find, nor in any part of such a line: a chunk of a log is
+    checked with one scan per word instead of a lower() and a scan per line."""
+    lowered = data.lower()
+    found: list[int] = []
+    for word in _TRIGGER_BYTES:
+        at = lowered.find(word)
+        while at >= 0:
+            found.append(at)
+            at = lowered.find(word, at + 1)
+    return found
+
+
+def redact_records(records: Sequence[LogRecord]) -> list[LogRecord]:
+    """redact_record of each record; a RecordBatch's proven-clean records are passed as they are."""
+    suspects = records.suspects if isinstance(records, RecordBatch) else None
+    if suspects is None:
+        return [redact_record(rec) for rec in records]
+    out = list(records)
+    for i in suspects:
+        out[i] = redact_record(out[i])
+    return out
+
+
+def is_secret_key(key: str) -> bool:
+    """True for a field name whose value redact_record masks whole (`password`, `cookie`, …)."""
+    return _secret_key(key)
 
 
 def _mask_pair(m: re.Match[str]) -> str:

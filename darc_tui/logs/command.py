@@ -19,7 +19,7 @@ from darc_tui.logs.file_follower import FileFollower
 from darc_tui.logs.positions import FilePosition, Positions
 from darc_tui.logs.sources import AccessLogSource, build_source
 from darc_tui.model import Evidence, LogRecord
-from darc_tui.redact import redact_record, redact_text
+from darc_tui.redact import redact_records, redact_text
 
 EXIT_USAGE = 2
 _RELATIVE = re.compile(r"^-(\d+)\s*(s|sec|m|min|h|hour|d|day)s?$")
@@ -67,13 +67,13 @@ class PrintSink:
         self.err = err or sys.stderr
 
     def records(self, records: Sequence[LogRecord]) -> None:
-        wanted = [rec for rec in records if self._wanted(rec)]
-        if self.redact:  # the record's values, before they are printed or serialised
-            wanted = [redact_record(rec) for rec in wanted]
+        wanted = redact_records(records) if self.redact else records  # before any output
+        if self.since is not None:
+            wanted = [rec for rec in wanted if self._wanted(rec)]
         if not wanted:
             return
         if self.as_json:
-            self._write(b"".join([self._json(rec) + b"\n" for rec in wanted]))
+            self._write(json_lines(wanted))
         else:
             self.out.write("".join([f"{rec.line}\n" for rec in wanted]))
             self.out.flush()
@@ -100,17 +100,37 @@ class PrintSink:
             self.since is None or rec.gap or not isinstance(when, int | float) or when >= self.since
         )
 
-    def _json(self, rec: LogRecord) -> bytes:
-        obj: dict[str, Any] = {"source": rec.source, "line": rec.line}
-        obj.update(rec.fields)
-        if rec.gap:
-            obj["gap"] = True
-        if rec.size and rec.size - 1 > len(rec.line.encode("utf-8", "replace")):
-            obj["size"] = rec.size
-        try:
-            return orjson.dumps(obj, default=str)
-        except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits from a hostile line
-            return json.dumps(obj, ensure_ascii=False, default=str).encode("utf-8")
+
+def json_lines(records: Sequence[LogRecord]) -> bytes:
+    """One JSON object per record, each followed by a newline, encoded in one go when it can."""
+    dumps = orjson.dumps
+    try:
+        # a record that is no gap and whose line has as many characters as its size in bytes
+        # (less the newline) was not cut: its object is the source, the line and the fields
+        return b"".join(
+            [
+                dumps({"source": rec.source, "line": rec.line, **rec.fields}, default=str) + b"\n"
+                if not rec.gap and rec.size == len(rec.line) + 1
+                else record_json(rec) + b"\n"
+                for rec in records
+            ]
+        )
+    except orjson.JSONEncodeError:  # one of them needs record_json's fallback
+        return b"".join([record_json(rec) + b"\n" for rec in records])
+
+
+def record_json(rec: LogRecord) -> bytes:
+    """`{"source", "line", …fields}` of one record (+ "gap", and "size" when the line was cut)."""
+    obj: dict[str, Any] = {"source": rec.source, "line": rec.line}
+    obj.update(rec.fields)
+    if rec.gap:
+        obj["gap"] = True
+    if rec.size and rec.size - 1 > len(rec.line.encode("utf-8", "replace")):
+        obj["size"] = rec.size
+    try:
+        return orjson.dumps(obj, default=str)
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits from a hostile line
+        return json.dumps(obj, ensure_ascii=False, default=str).encode("utf-8")
 
 
 def parse_since(text: str, now: float | None = None) -> float | None:

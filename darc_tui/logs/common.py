@@ -17,6 +17,7 @@ from darc_tui.sinks import LogSink
 
 DISPLAY_LIMIT = 2000  # characters of a line kept for display
 KEEP_LIMIT = 64 * 1024  # bytes of a line kept for parsing; the rest is only counted
+JOIN_LIMIT = 1024 * 1024  # bytes of queued chunks a follower takes in one piece
 
 FieldParser = Callable[[str], dict[str, Any]]
 
@@ -30,6 +31,23 @@ class Line:
 
     data: bytes
     size: int  # bytes including the newline, even when `data` was cut
+
+
+@dataclass(frozen=True, slots=True)
+class LineBatch:
+    """Complete lines, none of them cut: `body` is the lines joined by newlines."""
+
+    body: bytes
+    lines: list[bytes]
+
+    @property
+    def size(self) -> int:
+        """Bytes the lines took in the file, newlines included."""
+        return len(self.body) + 1
+
+    def split(self) -> list[Line]:
+        """The lines one by one, for the general path."""
+        return [Line(data, len(data) + 1) for data in self.lines]
 
 
 class LineSplitter:
@@ -61,6 +79,20 @@ class LineSplitter:
             self._head.clear()
             self._size = 0
             start = nl + 1
+
+    def feed_whole(self, chunk: bytes) -> LineBatch | None:
+        """The complete lines of `chunk` in bulk when none of them is cut; None, with nothing
+        consumed, when `feed` must take the chunk."""
+        nl = chunk.rfind(b"\n")
+        if nl < 0 or self._size > len(self._head):
+            return None
+        body = bytes(self._head) + chunk[:nl] if self._head else chunk[:nl]
+        lines = body.split(b"\n")
+        if max(map(len, lines)) > self.keep:
+            return None
+        self.reset()
+        self._add(chunk[nl + 1 :])
+        return LineBatch(body, lines)
 
     def _add(self, piece: bytes) -> None:
         room = self.keep - len(self._head)
@@ -97,26 +129,25 @@ def make_record(
         text = text[: DISPLAY_LIMIT - 1] + "…"
     at = time.time() if now is None else now
     if data_text.isascii() and data_text.isprintable():
-        return _clean_record(source, text, at, fields, line.size)
+        return clean_record(source, text, at, fields, line.size)
     return LogRecord(source, text, at, fields=fields, size=line.size)
 
 
-def _clean_record(
-    source: str, text: str, at: float, fields: dict[str, Any], size: int
-) -> LogRecord:
-    """A LogRecord without LogRecord.__post_init__'s sanitising walk over every field: the line
-    is printable ASCII, so its text and every field parsed out of it are clean already (the walk
-    was a sixth of the CPU of following a busy access log)."""
-    record = object.__new__(LogRecord)
-    for name, value in (
-        ("source", source),
-        ("line", text),
-        ("observed_at", at),
-        ("fields", fields),
-        ("size", size),
-        ("gap", False),
-    ):
-        object.__setattr__(record, name, value)
+_new = object.__new__
+_set = object.__setattr__
+
+
+def clean_record(source: str, text: str, at: float, fields: dict[str, Any], size: int) -> LogRecord:
+    """A LogRecord without LogRecord.__post_init__'s sanitising walk over every field: only for
+    a line of printable ASCII, whose text and every field parsed out of it are clean already
+    (the walk was a sixth of the CPU of following a busy access log)."""
+    record = _new(LogRecord)
+    _set(record, "source", source)
+    _set(record, "line", text)
+    _set(record, "observed_at", at)
+    _set(record, "fields", fields)
+    _set(record, "size", size)
+    _set(record, "gap", False)
     return record
 
 
@@ -158,6 +189,7 @@ class ChunkPump:
     def __init__(self, stream: LineStream) -> None:
         self.stream = stream
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=64)
+        self._ended = False  # the end marker was taken out of the queue already
         self._task = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
@@ -172,15 +204,33 @@ class ChunkPump:
 
     async def next(self) -> bytes | None:
         """The next chunk; None at the end of the stream."""
+        if self._ended:
+            return None
         return await self._queue.get()
 
     async def get(self, timeout: float) -> bytes | None:
-        """The next chunk, b"" when none came within `timeout`, None at the end of the stream."""
+        """What arrived since the last call, in one piece of up to JOIN_LIMIT bytes when the
+        reader is behind (bigger batches cost less per line); b"" when nothing came within
+        `timeout`, None at the end of the stream."""
+        if self._ended:
+            return None
         try:
             async with asyncio.timeout(timeout):
-                return await self._queue.get()
+                first = await self._queue.get()
         except TimeoutError:
             return b""
+        return self._join(first) if first and not self._queue.empty() else first
+
+    def _join(self, first: bytes) -> bytes:
+        parts, size = [first], len(first)
+        while size < JOIN_LIMIT and not self._queue.empty():
+            chunk = self._queue.get_nowait()
+            if chunk is None:
+                self._ended = True
+                break
+            parts.append(chunk)
+            size += len(chunk)
+        return b"".join(parts)
 
     async def stop(self) -> None:
         self._task.cancel()

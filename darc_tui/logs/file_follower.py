@@ -17,11 +17,13 @@ from dataclasses import dataclass, replace
 
 from darc_tui.hosts.base import Host, LineStream, shell_join
 from darc_tui.ids import ProbeId, log_probe
+from darc_tui.logs.batch import batch_records
 from darc_tui.logs.common import (
     FOLLOWER_BACKOFF,
     ChunkPump,
     FieldParser,
     Line,
+    LineBatch,
     LineSplitter,
     StatusReporter,
     gap_record,
@@ -181,11 +183,15 @@ class FileFollower:
         chunk: bytes | None = rest
         while True:
             if chunk:
-                lines = splitter.feed(chunk)
-                if skip_partial and lines:
-                    self._advance(lines[0])
-                    lines, skip_partial = lines[1:], False
-                await self._deliver(sink, lines)
+                whole = None if skip_partial else splitter.feed_whole(chunk)
+                if whole is not None and _TRUNCATED not in whole.body:
+                    self._hand_over_batch(sink, whole)
+                else:
+                    lines = splitter.feed(chunk) if whole is None else whole.split()
+                    if skip_partial and lines:
+                        self._advance(lines[0])
+                        lines, skip_partial = lines[1:], False
+                    await self._deliver(sink, lines)
                 progressed = True
             if time.monotonic() >= next_poll:
                 next_poll = time.monotonic() + self.poll_interval
@@ -224,6 +230,19 @@ class FileFollower:
         now, name, parse = time.time(), self.name, self.parse
         records = [make_record(name, line, parse, now) for line in lines]
         self._advance_all(lines)
+        sink.records(records)
+
+    def _hand_over_batch(self, sink: LogSink, batch: LineBatch) -> None:
+        """`_hand_over` for a chunk of whole lines, built and advanced in bulk."""
+        records = batch_records(self.name, batch, self.parse, time.time())
+        pos = self.position
+        assert pos is not None
+        # every line is complete: the tail is the last TAIL_BYTES of what was read
+        self._tail = (self._tail + batch.body[-TAIL_BYTES:] + b"\n")[-TAIL_BYTES:]
+        offset = pos.offset + batch.size
+        self._set(
+            replace(pos, offset=offset, tail=self._tail, seen_size=max(pos.seen_size, offset))
+        )
         sink.records(records)
 
     def _advance(self, line: Line) -> None:

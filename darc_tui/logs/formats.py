@@ -12,8 +12,15 @@ import yaml
 
 from darc_tui.hosts.base import Host
 from darc_tui.parse import one_line
-from darc_tui.parse.access_log import DEFAULT, AccessLogFormat, AnyFormat, access_log_formats
+from darc_tui.parse.access_log import (
+    DEFAULT,
+    FIELD_NAMES,
+    AccessLogFormat,
+    AnyFormat,
+    access_log_formats,
+)
 from darc_tui.parse.safe_yaml import load as load_yaml
+from darc_tui.redact import is_secret_key
 
 CONFIG_LIMIT = 16 * 1024 * 1024
 
@@ -36,16 +43,30 @@ async def load_access_format(host: Host, config_path: str, log_path: str) -> tup
     return DEFAULT, f"default format ({log_path} is not a file access log in {config_path})"
 
 
+class TextFormatFields:
+    """The FieldParser of a text access-log format: a record's JSON, {} when it does not parse.
+
+    `from_line` is what lets a batch skip redaction when its text holds no trigger word: every
+    string this parser returns is a slice of the line or a response-flag code, and no key it
+    returns is a secret's name (so redact_record, which masks by key and by trigger word in the
+    strings, has nothing to find)."""
+
+    __slots__ = ("fields", "from_line")
+
+    def __init__(self, fmt: AccessLogFormat) -> None:
+        self.fields = fmt.fields
+        keys = [slot.typed or slot.label for slot in fmt.slots]
+        self.from_line = not any(is_secret_key(k) for k in [*keys, *FIELD_NAMES])
+
+    def __call__(self, text: str) -> dict[str, Any]:
+        return self.fields(text) or {}
+
+
 def access_fields(fmt: AnyFormat) -> Any:
     """A FieldParser for LogRecord.fields: the record's JSON, {} when the line does not parse."""
 
     if isinstance(fmt, AccessLogFormat):
-        fast = fmt.fields
-
-        def parse_text(text: str) -> dict[str, Any]:
-            return fast(text) or {}
-
-        return parse_text
+        return TextFormatFields(fmt)
 
     def parse(text: str) -> dict[str, Any]:
         rec = fmt.parse(text)

@@ -100,9 +100,7 @@ class _CountingSink:
         self.sink, self.window = sink, window
 
     def records(self, records: Sequence[LogRecord]) -> None:
-        for rec in records:
-            if not rec.gap:
-                self.window.add(rec.fields, rec.observed_at)
+        self.window.add_many([(rec.fields, rec.observed_at) for rec in records if not rec.gap])
         self.sink.records(records)
 
     def evidence(self, ev: Evidence) -> None:

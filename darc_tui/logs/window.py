@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from darc_tui.hosts.http import USER_AGENT_PRODUCT
 from darc_tui.ids import ProbeId
@@ -29,8 +29,7 @@ PATH_CHARS = 200
 _PROBE_AGENT = f"{USER_AGENT_PRODUCT}/"
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):  # a tuple: a busy log makes 50 000 of them a second
     at: float
     key: str  # "503 UF"
     status: int | None
@@ -40,6 +39,7 @@ class _Entry:
         bool  # the response came from the backend (no flag, service time or via_upstream)
     )
     path: str  # without the query string; "" when the format has no path
+    flags: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +106,7 @@ class AccessWindow:
 
     def __init__(self, window_s: float = WINDOW_S, clock: Callable[[], float] = time.time) -> None:
         self.window_s, self.clock = window_s, clock
+        self.max_kept = MAX_KEPT
         self._entries: deque[_Entry] = deque()
         self._unparsed: deque[float] = deque()
         self._probes: deque[float] = deque()
@@ -121,30 +122,51 @@ class AccessWindow:
 
     def add(self, fields: Mapping[str, Any], observed_at: float | None = None) -> None:
         """One record's parsed fields (`AccessRecord.to_json()`); empty fields = unparsed."""
+        entry = self._entry(fields, observed_at)
+        if entry is None:
+            return
+        self._count(entry, +1)
+        self._entries.append(entry)
+        if len(self._entries) > self.max_kept:
+            self._count(self._entries.popleft(), -1)
+
+    def add_many(self, records: Iterable[tuple[Mapping[str, Any], float | None]]) -> None:
+        """`add` for each (fields, observed_at), counted per batch (what a busy log needs)."""
+        entry_of = self._entry
+        entries = [e for fields, at in records if (e := entry_of(fields, at)) is not None]
+        self._count_many(entries, +1)
+        self._entries.extend(entries)
+        excess = len(self._entries) - self.max_kept
+        if excess > 0:
+            popleft = self._entries.popleft
+            self._count_many([popleft() for _ in range(excess)], -1)
+
+    def _entry(self, fields: Mapping[str, Any], observed_at: float | None) -> _Entry | None:
+        """The entry a record counts as; None for an unparsed line or a probe request (each
+        noted in its own list)."""
         at = fields.get("timestamp") or observed_at or self.clock()
         if "status" not in fields and "flags" not in fields:
             self._unparsed.append(float(at))
-            return
-        if str(fields.get("user_agent") or "").startswith(_PROBE_AGENT):
+            return None
+        agent = fields.get("user_agent")
+        if agent and str(agent).startswith(_PROBE_AGENT):
             self._probes.append(float(at))
-            return
+            return None
         status = fields.get("status")
-        flags = fields.get("flags") or []
+        flags = tuple(fields.get("flags") or ())
         details = str(fields.get("details") or "")
-        service_time = fields.get("upstream_service_time_ms") is not None
-        entry = _Entry(
+        path = fields.get("path")
+        return _Entry(
             float(at),
             f"{status if status is not None else '-'} {','.join(flags) or '-'}",
             status if isinstance(status, int) else None,
             str(fields.get("upstream_host") or "-"),
             details,
-            not flags and (details == "via_upstream" or service_time),
-            str(fields.get("path") or "").split("?", 1)[0][:PATH_CHARS],
+            not flags
+            and (details == "via_upstream" or fields.get("upstream_service_time_ms") is not None),
+            str(path).split("?", 1)[0][:PATH_CHARS] if path else "",
+            flags,
         )
-        self._count(entry, flags, +1)
-        self._entries.append(entry)
-        if len(self._entries) > MAX_KEPT:
-            self._drop(self._entries.popleft())
 
     def counts(self, now: float | None = None) -> WindowCounts:
         self._expire(self.clock() if now is None else now)
@@ -167,18 +189,37 @@ class AccessWindow:
     def _expire(self, now: float) -> None:
         cutoff = now - self.window_s
         # records arrive roughly in START_TIME order; one that is out of order leaves a little late
-        while self._entries and self._entries[0].at < cutoff:
-            self._drop(self._entries.popleft())
+        entries, gone = self._entries, []
+        while entries and entries[0].at < cutoff:
+            gone.append(entries.popleft())
+        self._count_many(gone, -1)
         for times in (self._unparsed, self._probes):
             while times and times[0] < cutoff:
                 times.popleft()
 
-    def _drop(self, entry: _Entry) -> None:
-        self._count(entry, [f for f in entry.key.split(" ", 1)[1].split(",") if f != "-"], -1)
+    def _count_many(self, entries: list[_Entry], sign: int) -> None:
+        """`_count` of every entry, each counter touched once per distinct key."""
+        if len(entries) < 4:
+            for entry in entries:
+                self._count(entry, sign)
+            return
+        _bump_all(self._keys, Counter([e.key for e in entries]), sign)
+        _bump_all(self._flags, Counter([f for e in entries for f in e.flags]), sign)
+        _bump_all(self._upstreams, Counter([e.upstream for e in entries]), sign)
+        _bump_all(self._details, Counter([e.details for e in entries if e.details]), sign)
+        fives = [e for e in entries if e.status is not None and 500 <= e.status < 600]
+        if not fives:
+            return
+        self._5xx += sign * len(fives)
+        _bump_all(self._upstreams_5xx, Counter([e.upstream for e in fives]), sign)
+        _bump_all(self._paths_5xx, Counter([e.path or "-" for e in fives]), sign)
+        theirs = [e for e in fives if e.from_upstream]
+        self._upstream_5xx += sign * len(theirs)
+        _bump_all(self._paths_upstream_5xx, Counter([e.path or "-" for e in theirs]), sign)
 
-    def _count(self, entry: _Entry, flags: list[str], sign: int) -> None:
+    def _count(self, entry: _Entry, sign: int) -> None:
         _bump(self._keys, entry.key, sign)
-        for flag in flags:
+        for flag in entry.flags:
             _bump(self._flags, flag, sign)
         _bump(self._upstreams, entry.upstream, sign)
         if entry.details:
@@ -197,6 +238,14 @@ def _bump(counter: Counter[str], key: str, sign: int) -> None:
     counter[key] += sign
     if counter[key] <= 0:
         del counter[key]
+
+
+def _bump_all(counter: Counter[str], counts: Counter[str], sign: int) -> None:
+    """`_bump` each key of `counts` by its count."""
+    for key, n in counts.items():
+        counter[key] += sign * n
+        if counter[key] <= 0:
+            del counter[key]
 
 
 def _positive(counter: Counter[str], top: int | None = None) -> dict[str, int]:

@@ -1,0 +1,76 @@
+"""The one-regex lead match and the generated field builder give exactly what the slot-by-slot
+match and `_fields` give, on recorded lines, mangled lines and formats with repeated fields."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from darc_tui.parse.access_log import DEFAULT, AccessLogFormat, _fields, compile_format
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "logs"
+RECORDED = [
+    line
+    for name in ("envoy-1.40-default.log", "envoy-1.40-probe-traffic.log", "envoy-1.40-custom.log")
+    for line in (DATA / name).read_bytes().decode("utf-8", "replace").splitlines()
+]
+FORMATS = {
+    "default": DEFAULT,
+    "custom": compile_format((DATA / "envoy-1.40-custom.format").read_text()),
+    "no_free_text": compile_format("%RESPONSE_CODE% %RESPONSE_FLAGS% %DURATION%\n"),
+    "repeated": compile_format('%RESPONSE_CODE% %RESPONSE_CODE% "%REQ(USER-AGENT)%" %PROTOCOL%'),
+    "labels": compile_format('[%START_TIME%] %CONNECTION_ID% "%REQ(X-A)%" x=%REQ(X-B)% %FOO%'),
+    "time_format": compile_format("%START_TIME(%s)% %RESPONSE_CODE% %UPSTREAM_HOST%"),
+}
+
+
+def reference(fmt: AccessLogFormat, line: str) -> dict[str, object] | None:
+    """The slot-by-slot match and `_fields`, as before the fast path."""
+    slow = dataclasses.replace(fmt, lead=None, plan=None)
+    line = line.rstrip("\r\n")
+    values = slow._match(line)
+    return None if values is None else _fields(slow.slots, values)
+
+
+def check(fmt: AccessLogFormat, line: str) -> None:
+    fast, slow = fmt.fields(line), reference(fmt, line)
+    assert fast == slow and list(fast or ()) == list(slow or ())
+
+
+def test_the_fast_path_is_on_for_the_default_format() -> None:
+    assert DEFAULT.lead is not None and DEFAULT.plan is not None
+    assert FORMATS["repeated"].plan is None  # a repeated typed field: the general builder
+
+
+@pytest.mark.parametrize("name", FORMATS)
+@pytest.mark.parametrize("line", RECORDED)
+def test_recorded_lines_match_like_the_slot_loop(name: str, line: str) -> None:
+    check(FORMATS[name], line)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(sorted(FORMATS)),
+    st.sampled_from(RECORDED),
+    st.integers(0, 300),
+    st.text(
+        alphabet=st.sampled_from(list(' "-[]:,=0123456789AUFx\x1b\u202e\ufffd\\')), max_size=12
+    ),
+)
+def test_mangled_lines_match_like_the_slot_loop(name: str, line: str, at: int, insert: str) -> None:
+    check(FORMATS[name], line[:at] + insert + line[at:])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(FORMATS)), st.text(max_size=80))
+def test_any_text_matches_like_the_slot_loop(name: str, line: str) -> None:
+    check(FORMATS[name], line)
+
+
+def test_a_quote_heavy_user_agent_stays_linear_and_equal() -> None:
+    line = RECORDED[0].replace("curl/7.88.1", '" "' * 20_000)
+    check(DEFAULT, line)
