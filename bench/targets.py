@@ -11,7 +11,8 @@
 - `darc-tui --help`: wall and CPU (median of 5) vs `python -c pass`;
 - logs: bench/bench_logs_cli.py (`logs access --json` on 200 000 appended lines, local and over
   a loopback sshd) vs `tail -F | grep`;
-- /clusters: bench/scale_clusters.py (10 000 hosts: time vs json.loads; 32 MiB: peak RSS).
+- /clusters: bench/scale_clusters.py (10 000 hosts: bytes → diagnosis → the console's host table
+  drawn, CPU ms vs json.loads of the same payload; 32 MiB: peak RSS).
 CPU is counted in CPU-seconds, not wall time: the machine is shared. Never asserted anywhere.
 """
 
