@@ -171,6 +171,11 @@ def _flags_source(flags: list[int]) -> list[str]:
     """Every RESPONSE_FLAGS text that is there, as one union of ordered codes; [] for none."""
     if not flags:
         return ["    out['flags'] = []"]
+    if len(flags) == 1:
+        return [
+            f"    r = v[{flags[0]}]",
+            "    out['flags'] = list(codes(to_flags, r)) if r != '-' and r != '' else []",
+        ]
     texts = ", ".join(f"v[{i}]" for i in flags)
     return [
         f"    texts = [t for t in ({texts},) if t != '-' and t != '']",
