@@ -101,14 +101,34 @@ _HOST = msgspec.json.Decoder(_Host)
 
 def decode_clusters(data: bytes) -> tuple[ClusterStatus, ...] | None:
     """Every cluster listed (named or not), or None: the schema refused the bytes, or they list
-    no cluster (the caller's own rules word those)."""
+    no cluster (the caller's own rules word those). Raises RecursionError when nested too deeply
+    (msgspec stops at Python's recursion limit, as json.loads does)."""
     try:
         clusters = _DOCUMENT.decode(data).cluster_statuses
         if not clusters:  # UNSET or []
             return None
         return tuple(map(_cluster, clusters))
-    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+    except msgspec.DecodeError:  # ValidationError is a DecodeError
         return None
+
+
+class _Skipped(Struct):
+    """Any object, every field skipped in C: decoding it only walks the text."""
+
+
+_SKIP = msgspec.json.Decoder(_Skipped)
+
+
+def nested_too_deeply(data: bytes) -> bool:
+    """True when the JSON nests deeper than Python's recursion limit before any syntax error
+    (one pass in C, nothing built)."""
+    try:
+        _SKIP.decode(data)
+    except RecursionError:
+        return True
+    except msgspec.DecodeError:
+        return False
+    return False
 
 
 def _cluster(raw: _Cluster) -> ClusterStatus:

@@ -177,6 +177,8 @@ class DarcApp(App[int]):
         """The panes, then the engine: no snapshot can queue up behind the mount and be shown
         after a newer one."""
         await self._mount_panes()
+        if not self.panes_ready:  # quitting (a key, SIGTERM) while the panes were on their way
+            return
         self._apply_palette()
         self._load_log_backlog()
         self._show(self.engine.snapshot())  # before the first round: host states, no evidence
@@ -205,6 +207,8 @@ class DarcApp(App[int]):
             "probes": ProbesPane(id="probes"),
         }
         body = self.query_one("#body", Container)
+        if self._exit:  # Textual's own flag: mount_all mounts nothing once the app is exiting
+            return
         with self.batch_update():
             shells = [self.pane[name] for name in PANES]
             for name, shell in zip(PANES, shells, strict=True):
@@ -212,6 +216,8 @@ class DarcApp(App[int]):
             await body.remove_children(shells)
             await body.mount_all([panes[n] for n in PANES[:3]], before=self.strip)
             await body.mount_all([panes[n] for n in LOWER_PANES], after=self.strip)
+        if self._exit:  # it began while the panes were mounting: some may be missing
+            return
         self.pane = panes
         self.panes_ready = True
 

@@ -263,6 +263,29 @@ def test_documents_without_clusters_keep_their_wording(body, monkeypatch):
     assert parse_clusters(body) == before(body, monkeypatch) == whole_document(body)
 
 
+@pytest.mark.parametrize(
+    "depth, padding, refused", [(2_000, 0, False), (200_000, 0, False), (200_000, 2**21, False),
+                                (200_000, 0, True), (200_000, 2**21, True)],
+)  # fmt: skip
+def test_a_document_nested_too_deeply_gets_the_whole_document_wording_at_once(
+    depth, padding, refused
+):
+    """Deep nesting in a field not read: the stream behind the typed reading crawled through
+    200 000 levels for minutes; the whole-document path refuses it, and so does this one, also
+    for an answer too big to be read again as one document, and one the schema refuses first
+    (a cluster that is not an object)."""
+    deep = b"[" * depth + b"]" * depth
+    pad = b', "pad": "' + b"x" * padding + b'"'
+    body = _raw_variant(b'"locality": {}', b'"locality": ' + deep + pad)
+    if refused:  # before the deep part: msgspec stops there, the stream would go on
+        body = body.replace(b'"cluster_statuses": [', b'"cluster_statuses": ["x", ', 1)
+        assert decode_clusters(body) is None
+    assert (len(body) > clusters_module.WHOLE_DOCUMENT_LIMIT) == (padding > 0)
+    report = parse_clusters(body)
+    assert report == whole_document(body)
+    assert report.error == "not JSON: nested too deeply"
+
+
 def test_a_64_mib_answer_cut_short_is_the_error_it_was():
     body = big_answer(200)
     inner = body[body.index(b"[") + 1 : body.rindex(b"]")]
