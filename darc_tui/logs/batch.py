@@ -11,7 +11,6 @@ and only the lines the scan points at take the general path:
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
@@ -25,12 +24,12 @@ from darc_tui.logs.common import (
     make_record,
 )
 from darc_tui.model import LogRecord
-from darc_tui.redact import ascii_trigger_positions
+from darc_tui.redact import TRIGGER_BYTES
 from darc_tui.sinks import RecordBatch
 
-# anything but printable ASCII and the newline separator (CR included: the general path strips
-# a trailing one, and tab: `str.isprintable` refuses it)
-_NOT_PRINTABLE = re.compile(rb"[^\n\x20-\x7e]+")
+# every byte but printable ASCII and the newline separator → 1, the rest → 0 (CR counts: the
+# general path strips a trailing one; so does tab: `str.isprintable` refuses it)
+_NOT_PRINTABLE = bytes(0 if byte == 0x0A or 0x20 <= byte <= 0x7E else 1 for byte in range(256))
 
 
 def batch_records(
@@ -39,7 +38,7 @@ def batch_records(
     """The records of `batch`, equal one for one to `make_record` of each line."""
     body, lines = batch.body, batch.lines
     ends: list[int] = []  # where each line ends (its newline + 1), computed once if needed
-    general = _lines_at(lines, ends, [m.start() for m in _NOT_PRINTABLE.finditer(body)])
+    general = _lines_with(body.translate(_NOT_PRINTABLE), (b"\x01",), lines, ends)
     # one decode for the chunk; a printable-ASCII line decodes to the same text on its own
     texts = body.decode("utf-8", "replace").split("\n")
     if general:
@@ -53,7 +52,8 @@ def batch_records(
         records = _clean_all(source, texts, parse, now)
     suspects: frozenset[int] | None = None
     if parse is None or getattr(parse, "from_line", False):
-        suspects = frozenset(general | _lines_at(lines, ends, ascii_trigger_positions(body)))
+        triggers = _lines_with(body.lower(), TRIGGER_BYTES, lines, ends)
+        suspects = frozenset(general | triggers)
     return RecordBatch(records, suspects=suspects)
 
 
@@ -79,10 +79,18 @@ def _shorten(text: str) -> str:
     return text if len(text) <= DISPLAY_LIMIT else text[: DISPLAY_LIMIT - 1] + "…"
 
 
-def _lines_at(lines: Sequence[bytes], ends: list[int], positions: list[int]) -> set[int]:
-    """The indexes of the lines holding these byte positions of the joined lines."""
-    if not positions:
-        return set()
-    if not ends:
-        ends.extend(accumulate(len(line) + 1 for line in lines))
-    return {bisect_right(ends, at) for at in positions}
+def _lines_with(
+    data: bytes, words: tuple[bytes, ...], lines: Sequence[bytes], ends: list[int]
+) -> set[int]:
+    """The indexes of the lines of `data` (the lines joined) in which any of `words` occurs:
+    one C-level find per word and per line found, none per line that has none."""
+    found: set[int] = set()
+    for word in words:
+        at = data.find(word)
+        while at >= 0:
+            if not ends:
+                ends.extend(accumulate(len(line) + 1 for line in lines))
+            i = bisect_right(ends, at)
+            found.add(i)
+            at = data.find(word, ends[i]) if i < len(ends) else -1
+    return found

@@ -44,7 +44,10 @@ async def follow_command(
         positions.set_file(follower.key, FilePosition(-1, 0))
         follower.position = FilePosition(-1, 0)  # from the first byte
     sink = PrintSink(args.source, as_json=args.json, since=since_epoch, redact=config.ui.redact)
-    await source.follow(sink)
+    if isinstance(source, AccessLogSource):
+        await source.follow_records(sink)  # PrintSink prints no window evidence
+    else:
+        await source.follow(sink)
     return 0
 
 
@@ -103,13 +106,13 @@ class PrintSink:
 
 def json_lines(records: Sequence[LogRecord]) -> bytes:
     """One JSON object per record, each followed by a newline, encoded in one go when it can."""
-    dumps = orjson.dumps
+    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     try:
         # a record that is no gap and whose line has as many characters as its size in bytes
         # (less the newline) was not cut: its object is the source, the line and the fields
         return b"".join(
             [
-                dumps({"source": rec.source, "line": rec.line, **rec.fields}, default=str) + b"\n"
+                dumps({"source": rec.source, "line": rec.line, **rec.fields}, str, newline)
                 if not rec.gap and rec.size == len(rec.line) + 1
                 else record_json(rec) + b"\n"
                 for rec in records

@@ -24,6 +24,8 @@ from typing import Any, Protocol
 
 class _SlotLike(Protocol):
     @property
+    def before(self) -> str: ...
+    @property
     def after(self) -> str: ...
     @property
     def value(self) -> re.Pattern[str]: ...
@@ -45,6 +47,55 @@ def lead_pattern(head: str, slots: Sequence[_SlotLike], anchor: int) -> re.Patte
     except re.error:
         return None
     return pattern if pattern.groups == anchor else None
+
+
+# a value pattern that is one character class repeated: `\S*`, `[^"\s]*`
+_CLASS_STAR = re.compile(r"(\\[SsDdWw]|\[\^?\]?(?:[^\]\\]|\\.)*\])\*")
+
+
+def whole_pattern(
+    lead: re.Pattern[str] | None, slots: Sequence[_SlotLike], anchor: int
+) -> re.Pattern[str] | None:
+    """The whole line in one regex (group i = slot i, for `fullmatch`), or None.
+
+    After the lead, the linear match takes each right-hand value from the LAST occurrence of the
+    literal before it. Here the free text is `(.*?)` and each right-hand slot is `B(X*)` (its
+    literal, then its character class; the free text lazy, so a usual line is matched without
+    backtracking over its right-hand part). Any split this regex finds is that one when every
+    literal B holds a character outside its slot's class X, in the whole of B and in each tail of
+    B that a second, overlapping B could push into the value (B's borders): then no later B fits
+    in a value, which is what "last occurrence" asks. A literal in a class, an empty literal or a
+    value that is not one class → None, and the linear match stays.
+    """
+    if lead is None:
+        return None
+    parts = [lead.pattern]
+    if anchor < len(slots):
+        parts.append("(.*?)")
+        for slot in slots[anchor + 1 :]:
+            m = _CLASS_STAR.fullmatch(slot.value.pattern)
+            if m is None or not slot.before or not _fenced(slot.before, m.group(1)):
+                return None
+            parts.append(f"{re.escape(slot.before)}({m.group(1)}*)")
+        parts.append(re.escape(slots[-1].after))
+    try:
+        pattern = re.compile("".join(parts), re.DOTALL)
+    except re.error:
+        return None
+    return pattern if pattern.groups == len(slots) else None
+
+
+def _fenced(literal: str, char_class: str) -> bool:
+    """True when `literal`, and each tail of it a border overlap would put in the value, holds
+    a character that `char_class` does not match."""
+    inside = re.compile(char_class, re.DOTALL)
+
+    def fence(text: str) -> bool:
+        return any(inside.fullmatch(c) is None for c in text)
+
+    n = len(literal)
+    shifts = [d for d in range(1, n) if literal[d:] == literal[: n - d]]
+    return fence(literal) and all(fence(literal[n - d :]) for d in shifts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +171,11 @@ def _flags_source(flags: list[int]) -> list[str]:
     """Every RESPONSE_FLAGS text that is there, as one union of ordered codes; [] for none."""
     if not flags:
         return ["    out['flags'] = []"]
+    if len(flags) == 1:
+        return [
+            f"    r = v[{flags[0]}]",
+            "    out['flags'] = list(codes(to_flags, r)) if r != '-' and r != '' else []",
+        ]
     texts = ", ".join(f"v[{i}]" for i in flags)
     return [
         f"    texts = [t for t in ({texts},) if t != '-' and t != '']",

@@ -1,11 +1,12 @@
 """/clusters?format=json decoded by msgspec into Structs of only the fields darc-tui reads.
 
-Every other field (locality, metadata, …) is skipped in C without building a Python object, and each
-host is decoded from its own slice of the answer (`msgspec.Raw`, no copy) and dropped once
-converted: memory follows the hosts kept, whatever the size of one cluster. The schema is strict
-where a loose reading would need Python per value: a document it refuses (a wrong type, not JSON,
-a cut answer, NaN) gets None, and the caller reads it the way it always did, for the same wording.
-What it accepts reads exactly as the whole-document path (`parse_clusters_json`) reads it.
+Every other field (locality, metadata, …) is skipped in C without building a Python object, and
+each cluster's host list is decoded from its own slice of the answer (`msgspec.Raw`, no copy),
+host by host when it is big, and dropped once converted: memory follows the hosts kept, whatever
+the size of one cluster. The schema is strict where a loose reading would need Python per value:
+a document it refuses (a wrong type, not JSON, a cut answer, NaN) gets None, and the caller reads
+it the way it always did, for the same wording. What it accepts reads exactly as the
+whole-document path (`parse_clusters_json`) reads it.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class _Breakers(Struct, gc=False):
 
 class _Cluster(Struct, gc=False):
     name: Any = None
-    host_statuses: list[Raw] = []  # decoded one at a time
+    host_statuses: Raw = Raw(b"[]")  # decoded by `_hosts`
     added_via_api: Any = None
     circuit_breakers: _Breakers | None = None
     observability_name: Any = None
@@ -96,19 +97,44 @@ class _Document(Struct, gc=False):
 
 
 _DOCUMENT = msgspec.json.Decoder(_Document)
+_HOSTS = msgspec.json.Decoder(list[_Host])
+_SLICES = msgspec.json.Decoder(list[Raw])
 _HOST = msgspec.json.Decoder(_Host)
+# A host list over this much text is decoded host by host (each host's Structs dropped once
+# converted: one EDS cluster of 40 000 hosts is a 32 MiB answer); up to it, in one call.
+AT_ONCE = 2 * 1024 * 1024
 
 
 def decode_clusters(data: bytes) -> tuple[ClusterStatus, ...] | None:
     """Every cluster listed (named or not), or None: the schema refused the bytes, or they list
-    no cluster (the caller's own rules word those)."""
+    no cluster (the caller's own rules word those). Raises RecursionError when nested too deeply
+    (msgspec stops at Python's recursion limit, as json.loads does)."""
     try:
         clusters = _DOCUMENT.decode(data).cluster_statuses
         if not clusters:  # UNSET or []
             return None
         return tuple(map(_cluster, clusters))
-    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+    except msgspec.DecodeError:  # ValidationError is a DecodeError
         return None
+
+
+class _Skipped(Struct):
+    """Any object, every field skipped in C: decoding it only walks the text."""
+
+
+_SKIP = msgspec.json.Decoder(_Skipped)
+
+
+def nested_too_deeply(data: bytes) -> bool:
+    """True when the JSON nests deeper than Python's recursion limit before any syntax error
+    (one pass in C, nothing built)."""
+    try:
+        _SKIP.decode(data)
+    except RecursionError:
+        return True
+    except msgspec.DecodeError:
+        return False
+    return False
 
 
 def _cluster(raw: _Cluster) -> ClusterStatus:
@@ -116,13 +142,19 @@ def _cluster(raw: _Cluster) -> ClusterStatus:
     threshold = raw.success_rate_ejection_threshold
     return ClusterStatus(
         text(raw.name),
-        tuple(map(_host, map(_HOST.decode, raw.host_statuses))),
+        _hosts(raw.host_statuses),
         raw.added_via_api is True,
         tuple([_limits(t) for t in breakers.thresholds]) if breakers else (),
         text(raw.observability_name),
         text(raw.eds_service_name),
         None if threshold is None else to_float(threshold.value),
     )
+
+
+def _hosts(text: Raw) -> tuple[HostStatus, ...]:
+    if len(text) <= AT_ONCE:
+        return tuple(map(_host, _HOSTS.decode(text)))
+    return tuple(map(_host, map(_HOST.decode, _SLICES.decode(text))))
 
 
 def _limits(raw: _Limits) -> CircuitBreakerLimits:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from darc_tui.parse._access_fast import FieldPlan, field_plan, lead_pattern
+from darc_tui.parse._access_fast import FieldPlan, field_plan, lead_pattern, whole_pattern
 
 # Envoy 1.40's built-in format (source/common/formatter/substitution_format_string.cc).
 DEFAULT_FORMAT = (
@@ -165,6 +165,10 @@ def _ordered_flags(flags: frozenset[str]) -> list[str]:
 _JSON_FIELDS = tuple(n for n in AccessRecord.__dataclass_fields__ if n not in ("flags", "extra"))
 FIELD_NAMES = (*_JSON_FIELDS, "flags", "extra")  # every key a record's JSON may have
 
+# Lines up to this long try the one-regex match first. It is linear, but on a hostile line (a
+# user agent of 20 000 `" "`) ~10× slower than the loop: 6 ms instead of 0.6 ms at 60 KiB.
+WHOLE_LIMIT = 2048
+
 # -- compiling a format ----------------------------------------------------------------------
 
 # %OPERATOR%, %OPERATOR(arg)%, %OPERATOR(arg):MAXLEN%; START_TIME's arg may itself contain %.
@@ -255,6 +259,9 @@ class AccessLogFormat:
     head: str  # literal before the first command
     anchor: int  # index of the slot matched last (the first free-text one), len(slots) if none
     lead: re.Pattern[str] | None = None  # the slots before the anchor in one regex
+    whole: re.Pattern[str] | None = None  # every slot in one regex, when it splits the same way
+    # the slots after the anchor, last first: (index, literal before it, its value's fullmatch)
+    trail: tuple[tuple[int, str, Callable[[str], re.Match[str] | None]], ...] = ()
     plan: FieldPlan | None = None  # fields built without per-line lookups
 
     def parse(self, line: str) -> AccessRecord | None:
@@ -276,6 +283,10 @@ class AccessLogFormat:
         return tuple(s.command for s in self.slots)
 
     def _match(self, line: str) -> list[str] | None:
+        if self.whole is not None and len(line) <= WHOLE_LIMIT:
+            whole = self.whole.fullmatch(line)
+            if whole is not None:
+                return list(whole.groups())
         if self.lead is not None:
             lead = self.lead.match(line)
             if lead is None:
@@ -299,13 +310,12 @@ class AccessLogFormat:
         if not line.endswith(last.after) or end - len(last.after) < pos:
             return None
         end -= len(last.after)
-        for i in range(len(self.slots) - 1, self.anchor, -1):
-            slot = self.slots[i]
-            start = line.rfind(slot.before, pos, end) if slot.before else end
+        for i, before, fullmatch in self.trail:
+            start = line.rfind(before, pos, end) if before else end
             if start < 0:
                 return None
-            value = line[start + len(slot.before) : end]
-            if not slot.value.fullmatch(value):
+            value = line[start + len(before) : end]
+            if not fullmatch(value):
                 return None
             values[i], end = value, start
         # the anchor is the first free-text slot (`.*?`, DOTALL): it takes whatever is left, so
@@ -338,7 +348,13 @@ def compile_format(text: str) -> AccessLogFormat:
     anchor = next((i for i, s in enumerate(slots) if s.value.pattern == _FREE), len(slots))
     plan = field_plan(slots, _JSON_FIELDS, _INT_FIELDS, _cached_start_time, _flag_list)
     lead = lead_pattern(str(head), slots, anchor)
-    return AccessLogFormat(text, tuple(parts), tuple(slots), str(head), anchor, lead, plan)
+    trail = tuple(
+        (i, slots[i].before, slots[i].value.fullmatch) for i in range(len(slots) - 1, anchor, -1)
+    )
+    whole = whole_pattern(lead, slots, anchor)
+    return AccessLogFormat(
+        text, tuple(parts), tuple(slots), str(head), anchor, lead, whole, trail, plan
+    )
 
 
 def _split(text: str) -> list[str | Command]:

@@ -102,7 +102,7 @@ class DarcApp(App[int]):
         self.loaded_themes = themes if themes is not None else load_themes()
         for theme in self.loaded_themes.themes:
             self.register_theme(theme)
-        self.theme = self._initial_theme()
+        self._use_initial_theme(self._initial_theme())
         self.palette = Palette.from_variables({})
         # widgets are kept by reference: App.query_one searches the *active* screen, which is
         # a modal (help, details, palette) whenever one is open while snapshots keep arriving
@@ -177,6 +177,8 @@ class DarcApp(App[int]):
         """The panes, then the engine: no snapshot can queue up behind the mount and be shown
         after a newer one."""
         await self._mount_panes()
+        if not self.panes_ready:  # quitting (a key, SIGTERM) while the panes were on their way
+            return
         self._apply_palette()
         self._load_log_backlog()
         self._show(self.engine.snapshot())  # before the first round: host states, no evidence
@@ -205,6 +207,8 @@ class DarcApp(App[int]):
             "probes": ProbesPane(id="probes"),
         }
         body = self.query_one("#body", Container)
+        if self._exit:  # Textual's own flag: mount_all mounts nothing once the app is exiting
+            return
         with self.batch_update():
             shells = [self.pane[name] for name in PANES]
             for name, shell in zip(PANES, shells, strict=True):
@@ -212,6 +216,8 @@ class DarcApp(App[int]):
             await body.remove_children(shells)
             await body.mount_all([panes[n] for n in PANES[:3]], before=self.strip)
             await body.mount_all([panes[n] for n in LOWER_PANES], after=self.strip)
+        if self._exit:  # it began while the panes were mounting: some may be missing
+            return
         self.pane = panes
         self.panes_ready = True
 
@@ -293,6 +299,18 @@ class DarcApp(App[int]):
         fallback = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else FALLBACK_THEME
         self._theme_notice = f"theme {wanted!r} not found; using {fallback!r}"
         return fallback
+
+    def _use_initial_theme(self, name: str) -> None:
+        """What App.theme's watcher does, minus the stylesheet re-parse it queues (refresh_css):
+        before the first frame nothing is parsed yet, and that re-parse was a sixth of the time
+        to the first frame. tests/ui/test_themes.py holds the result equal to the watcher's."""
+        self.set_reactive(App.theme, name)
+        dark = self.current_theme.dark
+        self.set_class(dark, "-dark-mode", update=False)
+        self.set_class(not dark, "-light-mode", update=False)
+        self.set_class(True, f"-theme-{name}", update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     def _theme_changed(self, theme: Theme) -> None:
         # published after refresh_css, so theme_variables already hold the new colours

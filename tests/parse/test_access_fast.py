@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from darc_tui.parse._access_fast import _fenced
 from darc_tui.parse.access_log import DEFAULT, AccessLogFormat, _fields, compile_format
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "logs"
@@ -30,7 +31,7 @@ FORMATS = {
 
 def reference(fmt: AccessLogFormat, line: str) -> dict[str, object] | None:
     """The slot-by-slot match and `_fields`, as before the fast path."""
-    slow = dataclasses.replace(fmt, lead=None, plan=None)
+    slow = dataclasses.replace(fmt, lead=None, whole=None, plan=None)
     line = line.rstrip("\r\n")
     values = slow._match(line)
     return None if values is None else _fields(slow.slots, values)
@@ -42,7 +43,7 @@ def check(fmt: AccessLogFormat, line: str) -> None:
 
 
 def test_the_fast_path_is_on_for_the_default_format() -> None:
-    assert DEFAULT.lead is not None and DEFAULT.plan is not None
+    assert DEFAULT.lead is not None and DEFAULT.whole is not None and DEFAULT.plan is not None
     assert FORMATS["repeated"].plan is None  # a repeated typed field: the general builder
 
 
@@ -71,6 +72,24 @@ def test_any_text_matches_like_the_slot_loop(name: str, line: str) -> None:
     check(FORMATS[name], line)
 
 
-def test_a_quote_heavy_user_agent_stays_linear_and_equal() -> None:
-    line = RECORDED[0].replace("curl/7.88.1", '" "' * 20_000)
+@pytest.mark.parametrize("times", [1, 3, 300, 20_000])  # the one-regex match, then the loop
+@pytest.mark.parametrize("unit", ['" "', '"', " ", 'a" "', '" "a', '"x" "y'])
+@pytest.mark.parametrize("where", ["curl/7.88.1", "example.test", "127.0.0.1:56011"])
+def test_quote_heavy_values_split_the_same(times: int, unit: str, where: str) -> None:
+    line = RECORDED[0].replace(where, unit * times)
     check(DEFAULT, line)
+    check(DEFAULT, line[:-1])  # and when the line does not parse
+
+
+@pytest.mark.parametrize(
+    ("literal", "char_class", "fenced"),
+    [
+        ('" "', r"\S", True),  # the space is outside \S, in B and in the tail " a border leaves
+        ('" "', r"[^\"\s]", True),
+        ('"', r"\S", False),  # a value of \S may hold the literal: no last-occurrence proof
+        ("aXa", r"[^X]", True),  # a second "aXa" two further pushes "Xa" into the value
+        ("aa", r"[^b]", False),
+    ],
+)
+def test_a_literal_must_fence_its_value(literal: str, char_class: str, fenced: bool) -> None:
+    assert _fenced(literal, char_class) is fenced

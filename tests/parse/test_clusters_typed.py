@@ -14,11 +14,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from darc_tui.parse import _clusters_typed as typed_module
 from darc_tui.parse import clusters as clusters_module
 from darc_tui.parse._clusters_typed import decode_clusters
 from darc_tui.parse.clusters import ClustersReport, parse_clusters, parse_clusters_json
 from tests.parse.envoy_data import STATES, recorded, recorded_json
 from tests.parse.test_clusters_stream import big_answer
+
+
+@pytest.fixture
+def at_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Each host list decoded in one call (the default), or host by host (a list over AT_ONCE)."""
+    budget: int = request.param
+    monkeypatch.setattr(typed_module, "AT_ONCE", budget)
+    return budget
 
 
 def whole_document(body: bytes) -> ClustersReport:
@@ -41,7 +50,8 @@ def typed(body: bytes) -> ClustersReport | None:
 
 
 @pytest.mark.parametrize("state", STATES)
-def test_each_recorded_answer_is_read_typed_into_the_whole_document_report(state):
+@pytest.mark.parametrize("at_once", [typed_module.AT_ONCE, 0], indirect=True)
+def test_each_recorded_answer_is_read_typed_into_the_whole_document_report(state, at_once):
     body = recorded(state, "clusters.json")
     expected = whole_document(body)
     assert expected.error == "" and expected.clusters
@@ -49,7 +59,8 @@ def test_each_recorded_answer_is_read_typed_into_the_whole_document_report(state
     assert parse_clusters(body) == expected
 
 
-def test_a_big_answer_is_read_typed_into_the_whole_document_report():
+@pytest.mark.parametrize("at_once", [typed_module.AT_ONCE, 0], indirect=True)
+def test_a_big_answer_is_read_typed_into_the_whole_document_report(at_once):
     body = big_answer(200)
     expected = whole_document(body)
     assert expected.error == "" and len(expected.clusters) > 1000
@@ -175,7 +186,8 @@ READ_TYPED: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
 
 
 @pytest.mark.parametrize("change", [c for _, c in READ_TYPED], ids=[i for i, _ in READ_TYPED])
-def test_a_hostile_variant_read_typed_gives_the_whole_document_report(change):
+@pytest.mark.parametrize("at_once", [typed_module.AT_ONCE, 0], indirect=True)
+def test_a_hostile_variant_read_typed_gives_the_whole_document_report(change, at_once):
     doc = _healthy()
     change(doc)
     body = json.dumps(doc, indent=1).encode()
@@ -214,7 +226,8 @@ RAW_READ_TYPED = [
 @pytest.mark.parametrize(
     "old, new", [(o, n) for _, o, n in RAW_READ_TYPED], ids=[i for i, _, _ in RAW_READ_TYPED]
 )
-def test_raw_bytes_read_typed_give_the_whole_document_report(old, new):
+@pytest.mark.parametrize("at_once", [typed_module.AT_ONCE, 0], indirect=True)
+def test_raw_bytes_read_typed_give_the_whole_document_report(old, new, at_once):
     body = _raw_variant(old, new)
     expected = whole_document(body)
     assert typed(body) == expected
@@ -261,6 +274,29 @@ def test_what_the_schema_refuses_is_read_as_before(old, new, monkeypatch):
 def test_documents_without_clusters_keep_their_wording(body, monkeypatch):
     assert typed(body) is None
     assert parse_clusters(body) == before(body, monkeypatch) == whole_document(body)
+
+
+@pytest.mark.parametrize(
+    "depth, padding, refused", [(2_000, 0, False), (200_000, 0, False), (200_000, 2**21, False),
+                                (200_000, 0, True), (200_000, 2**21, True)],
+)  # fmt: skip
+def test_a_document_nested_too_deeply_gets_the_whole_document_wording_at_once(
+    depth, padding, refused
+):
+    """Deep nesting in a field not read: the stream behind the typed reading crawled through
+    200 000 levels for minutes; the whole-document path refuses it, and so does this one, also
+    for an answer too big to be read again as one document, and one the schema refuses first
+    (a cluster that is not an object)."""
+    deep = b"[" * depth + b"]" * depth
+    pad = b', "pad": "' + b"x" * padding + b'"'
+    body = _raw_variant(b'"locality": {}', b'"locality": ' + deep + pad)
+    if refused:  # before the deep part: msgspec stops there, the stream would go on
+        body = body.replace(b'"cluster_statuses": [', b'"cluster_statuses": ["x", ', 1)
+        assert decode_clusters(body) is None
+    assert (len(body) > clusters_module.WHOLE_DOCUMENT_LIMIT) == (padding > 0)
+    report = parse_clusters(body)
+    assert report == whole_document(body)
+    assert report.error == "not JSON: nested too deeply"
 
 
 def test_a_64_mib_answer_cut_short_is_the_error_it_was():
@@ -324,18 +360,21 @@ def _child(node: Any, key: str | int) -> Any:
 @given(
     changes=st.lists(st.tuples(st.sampled_from(_PLACES), _VALUES), min_size=1, max_size=3),
     ascii_only=st.booleans(),
+    host_by_host=st.booleans(),
 )
 def test_any_value_anywhere_read_typed_is_the_whole_document_report_else_as_before(
-    changes, ascii_only
+    changes, ascii_only, host_by_host
 ):
     doc = _healthy()
     for (where, path), value in changes:
         _put(doc, where, path, value)
     body = json.dumps(doc, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
-    read = typed(body)
-    if read is not None:
-        assert read == whole_document(body)
-        assert parse_clusters(body) == read
-    else:
-        with pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch:
+        if host_by_host:
+            patch.setattr(typed_module, "AT_ONCE", 0)
+        read = typed(body)
+        if read is not None:
+            assert read == whole_document(body)
+            assert parse_clusters(body) == read
+        else:
             assert parse_clusters(body) == before(body, patch)

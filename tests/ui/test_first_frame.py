@@ -12,6 +12,7 @@ import json
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -114,6 +115,57 @@ def test_no_heavy_module_before_the_first_frame(tmp_path: Path) -> None:
     assert "darc_tui.ui.app" in modules  # the frame came from the console, not something else
     early = sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
     assert early == []
+
+
+def test_sigterm_at_the_first_frame_exits_cleanly(tmp_path: Path) -> None:
+    """SIGTERM while the panes replace the shells: exit 143, no traceback on the terminal."""
+    config = tmp_path / "darc-tui.toml"
+    config.write_text(CONFIG.format(dir=tmp_path))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24",
+           "DARC_TUI_STATE_DIR": str(tmp_path)}  # fmt: skip
+    argv = [sys.executable, "-m", "darc_tui", "-c", str(config)]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(sys.executable, argv, env)
+    seen, end = b"", time.monotonic() + DEADLINE
+    try:
+        while b"Causes" not in seen and time.monotonic() < end:
+            if select.select([fd], [], [], 0.1)[0]:
+                seen += os.read(fd, 65536)
+        assert b"Causes" in seen, "the console drew no frame holding the Causes pane"
+        os.kill(pid, signal.SIGTERM)  # at once: the panes are on their way in
+        after = _read_until_closed(fd, end)
+    finally:
+        status = _reap(pid, time.monotonic() + 10)
+        os.close(fd)
+    assert b"Traceback" not in after and b"Error" not in after, after.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 128 + signal.SIGTERM
+
+
+def _reap(pid: int, end: float) -> int:
+    """The child's wait status; SIGKILL when it is still there at `end` (a hang fails the test,
+    never blocks the suite)."""
+    while time.monotonic() < end:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
+
+
+def _read_until_closed(fd: int, end: float) -> bytes:
+    out = b""
+    while time.monotonic() < end:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: every end of the terminal is closed, the console is gone
+                break
+            if not chunk:
+                break
+            out += chunk
+    return out
 
 
 def test_shell_titles_are_the_panes_titles() -> None:
