@@ -91,6 +91,7 @@ class Engine:
             timeline=tuple(s.timeline),
             rounds=s.rounds,
             deploys=tuple(s.deploys),
+            calm=self.cadence.calm(),
         )
         self._snapshot, self._published_version = snap, s.version
         return snap
