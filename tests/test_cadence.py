@@ -136,3 +136,21 @@ async def test_while_calm_only_the_sentinel_runs_and_a_change_wakes_every_probe(
         assert not engine.cadence.calm()
     finally:
         await engine.stop()
+
+
+async def test_the_first_live_runs_after_a_round_are_no_change() -> None:
+    """`check --watch` runs a round, then the live loops: their first runs repeat what the
+    round saw and must not end (or delay) the calm."""
+    clock = Clock()
+    config = dataclasses.replace(Config(), probes=ProbesConfig(interval=0.01, calm_interval=3600))
+    probes = [Flipping("site", sentinel=True), Flipping("backend")]
+    engine = Engine(config, {}, probes, clock=clock)
+    await engine.run_round()
+    clock.now += CALM_AFTER
+    assert engine.cadence.calm()
+    await engine.start(after_round=True)
+    try:
+        await until(lambda: probes[0].calls >= 5, "the sentinel's live runs")
+        assert engine.cadence.calm()
+    finally:
+        await engine.stop()

@@ -188,6 +188,7 @@ class Engine:
         for found in results:
             for ev in found:
                 self._add(ev)
+            self.cadence.evidence(found)  # the live loops that follow compare with this round
         self.state.rounds += 1
         self._rediagnose()
         return self.snapshot()
