@@ -55,7 +55,8 @@ FIRST_TITLES = {
     "logs": "5 Logs",
     "probes": "6 Probes",
 }
-LOGS_EVERY = 0.1  # seconds between two drawings of arriving log lines (at most)
+LOGS_EVERY = 0.1  # seconds between two drawings of a flood of log lines (at most)
+FLOOD = 200  # log lines waiting that make a flood (a follower hands over ≤ 200 at a time)
 WHILE_MODAL = {"quit", "pause", "probe_now", "next_theme", "command_palette"}
 TOO_SMALL = (
     "terminal too small: darc-tui needs at least {}x{} (now {}x{})\nresize, or press q to quit"
@@ -261,10 +262,10 @@ class DarcApp(App[int]):
             self.logs_pane.paused_waiting = len(self.link.inbox)
             self.logs_pane.update_rate()
             return
-        # a flood of lines is drawn LOGS_EVERY apart, not once per chunk read: each drawing
-        # costs the same whatever its size, and keys wait behind it (≥ 1 s at 50 000 lines/s)
+        # a few lines are drawn at once; a flood LOGS_EVERY apart, not once per chunk read:
+        # each drawing costs about the same whatever its size, and keys wait behind it
         wait = self._logs_drained_at + LOGS_EVERY - time.monotonic()
-        if wait > 0:
+        if wait > 0 and len(self.link.inbox) >= FLOOD:
             if self._logs_timer is None:
                 self._logs_timer = self.set_timer(wait, self._drain_logs)
             return
