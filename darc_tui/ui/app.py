@@ -132,6 +132,8 @@ class DarcApp(App[int]):
             yield self.strip
             for name in LOWER_PANES:
                 yield self.pane[name].add_class("lower")
+        # before the mount, not in on_mount: styles are worked out once, not again for the class
+        self.pane[LOWER_PANES[0]].add_class("-current")
         yield self.too_small
         yield Footer(compact=True)
 
@@ -141,7 +143,6 @@ class DarcApp(App[int]):
 
     async def on_mount(self) -> None:
         self.signals.install()
-        self.pane[LOWER_PANES[0]].add_class("-current")
         for error in self.loaded_themes.errors:
             self.notify(
                 f"{error}; using theme {self.theme!r}",
