@@ -107,7 +107,7 @@ class DarcApp(App[int]):
         self.loaded_themes = themes if themes is not None else load_themes()
         for theme in self.loaded_themes.themes:
             self.register_theme(theme)
-        self.theme = self._initial_theme()
+        self._use_initial_theme(self._initial_theme())
         self.palette = Palette.from_variables({})
         # widgets are kept by reference: App.query_one searches the *active* screen, which is
         # a modal (help, details, palette) whenever one is open while snapshots keep arriving
@@ -137,6 +137,8 @@ class DarcApp(App[int]):
             yield self.strip
             for name in LOWER_PANES:
                 yield self.pane[name].add_class("lower")
+        # before the mount, not in on_mount: styles are worked out once, not again for the class
+        self.pane[LOWER_PANES[0]].add_class("-current")
         yield self.too_small
         yield Footer(compact=True)
 
@@ -146,7 +148,6 @@ class DarcApp(App[int]):
 
     async def on_mount(self) -> None:
         self.signals.install()
-        self.pane[LOWER_PANES[0]].add_class("-current")
         for error in self.loaded_themes.errors:
             self.notify(
                 f"{error}; using theme {self.theme!r}",
@@ -320,6 +321,18 @@ class DarcApp(App[int]):
         fallback = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else FALLBACK_THEME
         self._theme_notice = f"theme {wanted!r} not found; using {fallback!r}"
         return fallback
+
+    def _use_initial_theme(self, name: str) -> None:
+        """What App.theme's watcher does, minus the stylesheet re-parse it queues (refresh_css):
+        before the first frame nothing is parsed yet, and that re-parse was a sixth of the time
+        to the first frame. tests/ui/test_themes.py holds the result equal to the watcher's."""
+        self.set_reactive(App.theme, name)
+        dark = self.current_theme.dark
+        self.set_class(dark, "-dark-mode", update=False)
+        self.set_class(not dark, "-light-mode", update=False)
+        self.set_class(True, f"-theme-{name}", update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     def _theme_changed(self, theme: Theme) -> None:
         # published after refresh_css, so theme_variables already hold the new colours

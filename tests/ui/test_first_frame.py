@@ -245,3 +245,26 @@ def test_console_help_stays_light() -> None:
                          cwd=REPO, check=True, timeout=DEADLINE)  # fmt: skip
     assert "usage: darc-tui" in out.stdout
     assert out.stderr.strip() == "[]"
+
+
+async def test_the_first_frame_is_the_console_layout_with_waiting_panes() -> None:
+    """What the shells draw (the swap held back): header, every pane's title and 'waiting', the
+    pane strip and the footer's keys, where the panes will be."""
+    engine = FakeEngine(scenarios.config())
+    app = DarcApp(engine, clock=scenarios.clock, defer_panes=True)
+
+    async def held_back() -> None:
+        return None
+
+    app._start_panes = held_back  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not app.panes_ready
+        lines = screen_text(app).splitlines()
+    assert "waiting for first probe" in lines[0] and "▸ Envoy on edge" in lines[0]
+    assert "● LIVE" in lines[1]
+    assert lines[2].startswith("─1 Envoy") and "2 Health · connect/ttfb" in lines[2]
+    assert lines[3].split() == ["waiting", "for", "first", "probe…"] * 2
+    assert lines[7].startswith("─3 Causes") and "waiting for first probe" in lines[8]
+    assert "▸ 4 Clusters" in lines[13] and "waiting for first probe" in lines[14]
+    assert "q Quit" in lines[23]

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from rich.color import Color as RichColor
 from rich.color import ColorSystem
 
@@ -142,3 +143,34 @@ def test_an_installed_wheel_ships_the_themes(tmp_path: Path) -> None:
     where, found = proc.stdout.splitlines()
     assert Path(where) == site / "darc_tui" / "themes"
     assert found == "['darc', 'high-contrast'] ()"
+
+
+async def _themed_state(app: DarcApp) -> tuple[object, ...]:
+    return (
+        app.theme,
+        sorted(app.classes),
+        dict(app.theme_variables),
+        dict(app.stylesheet._variables),
+        [
+            (type(f).__name__, f.enabled, id(getattr(f, "_terminal_theme", None)))
+            for f in app.get_line_filters()
+        ],
+        app.export_screenshot(),
+    )
+
+
+@pytest.mark.parametrize("theme", ["darc", "high-contrast", "textual-light"])
+async def test_the_initial_theme_is_what_assigning_it_gives(theme: str) -> None:
+    """The app sets its first theme without App.theme's watcher (that re-parses the whole
+    stylesheet before the first frame); the result must be what the watcher produces."""
+    app = DarcApp(FakeEngine(scenarios.config(theme=theme)), clock=scenarios.clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        initial = await _themed_state(app)
+        other = "textual-dark" if theme != "textual-dark" else "darc"
+        app.theme = other  # through the watcher, away and back
+        await pilot.pause()
+        app.theme = theme
+        await pilot.pause()
+        assigned = await _themed_state(app)
+    assert initial == assigned
