@@ -217,6 +217,14 @@ def help_time(runs: int) -> dict[str, Any]:
     }
 
 
+def logs_pane(presses: int) -> dict[str, Any]:
+    """Key latency of the Logs pane in tmux while 50 000 lines/s arrive, vs the same keys idle
+    (bench/bench_logs_pane.py; its own demo lab)."""
+    from bench import bench_logs_pane
+
+    return bench_logs_pane.run(50_000, presses)
+
+
 def measure(results: dict[str, Any], name: str, run: Callable[[], Any]) -> None:
     """One metric into `results`; a failure is recorded, the other metrics still run."""
     try:
@@ -244,6 +252,8 @@ def main() -> None:
     with_ssh = os.geteuid() == 0 and os.path.exists("/usr/sbin/sshd")
     lines = 50_000 if quick else 200_000
     measure(results, "logs", lambda: bench_logs_cli.run(lines, with_ssh))
+    if shutil.which("tmux"):
+        measure(results, "logs_pane_keys", lambda: logs_pane(5 if quick else 10))
     payload = scale_clusters.payload(100, 100)
     measure(results, "clusters_10k_hosts", lambda: scale_clusters.timings(payload, 5))
     measure(results, "clusters_32mib", scale_clusters.peak_rss)
