@@ -28,10 +28,11 @@ from tests.ui.fakes import FakeEngine
 
 REPO = Path(__file__).resolve().parents[2]
 DEADLINE = 60.0  # seconds for the console to draw at all: a hang fails, never a slowness
-# none of these may be imported before the first frame (each costs 10-250 ms of start-up)
+# none of these may be imported before the first frame (each costs 5-250 ms of start-up)
 HEAVY = (
     "darc_tui.engine", "darc_tui.probes", "darc_tui.diagnosis", "darc_tui.hosts", "darc_tui.logs",
-    "darc_tui.model", "darc_tui.parse", "darc_tui.redact", "darc_tui.state", "darc_tui.deploy",
+    "darc_tui.ids", "darc_tui.model", "darc_tui.parse", "darc_tui.redact", "darc_tui.state",
+    "darc_tui.deploy",
     "darc_tui.ui.panes.clusters", "darc_tui.ui.panes.logs", "darc_tui.ui.panes.health",
     "darc_tui.ui.panes.causes", "darc_tui.ui.screens.details",
     "httpx", "asyncssh", "yaml", "psutil", "textual.widgets._data_table",
