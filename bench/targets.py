@@ -6,8 +6,8 @@
   CPU % of one core over a window (process + its waited-for children, from /proc/PID/stat)
   vs a bash loop running the runbook's commands once a second for the same window;
 - `check --watch 30`: CPU seconds (with children) vs the same loop for 30 s;
-- first frame: start → the console's first full frame in a pseudo-terminal vs a Textual app
-  showing one Static (median of 3 each);
+- first frame: start → the console's first frame ("Causes" drawn) in a pseudo-terminal vs a
+  Textual app showing one Static, alternated, median of 7 each (3 with --quick);
 - `darc-tui --help`: wall and CPU (median of 5) vs `python -c pass`;
 - logs: bench/bench_logs_cli.py (`logs access --json` on 200 000 appended lines, local and over
   a loopback sshd) vs `tail -F | grep`;
@@ -223,6 +223,14 @@ def help_time(runs: int) -> dict[str, Any]:
     }
 
 
+def logs_pane(presses: int) -> dict[str, Any]:
+    """Key latency of the Logs pane in tmux while 50 000 lines/s arrive, vs the same keys idle
+    (bench/bench_logs_pane.py; its own demo lab)."""
+    from bench import bench_logs_pane
+
+    return bench_logs_pane.run(50_000, presses)
+
+
 def measure(results: dict[str, Any], name: str, run: Callable[[], Any]) -> None:
     """One metric into `results`; a failure is recorded, the other metrics still run."""
     if ONLY and name not in ONLY:
@@ -250,12 +258,14 @@ def main() -> None:
         if shutil.which("tmux"):
             measure(results, "idle_console", lambda: idle_console(lab, 10 if quick else 30))
         measure(results, "check_watch", lambda: check_watch(lab, 10 if quick else 30))
-        measure(results, "first_frame", lambda: first_frame(lab, 1 if quick else 3))
+        measure(results, "first_frame", lambda: first_frame(lab, 3 if quick else 7))
     finally:
         lab.close()
     with_ssh = os.geteuid() == 0 and os.path.exists("/usr/sbin/sshd")
     lines = 50_000 if quick else 200_000
     measure(results, "logs", lambda: bench_logs_cli.run(lines, with_ssh))
+    if shutil.which("tmux"):
+        measure(results, "logs_pane_keys", lambda: logs_pane(5 if quick else 10))
     payload = scale_clusters.payload(100, 100)
     measure(results, "clusters_10k_hosts", lambda: scale_clusters.timings(payload, 5))
     measure(results, "clusters_32mib", scale_clusters.peak_rss)

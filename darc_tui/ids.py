@@ -1,5 +1,4 @@
-"""The two id registries: what a probe is called, and what a cause is called; and the two closed
-sets every outcome is told in (Status of a check, Verdict of the site).
+"""The two id registries: what a probe is called, and what a cause is called.
 
 Both are `StrEnum`s, so they serialise (JSON, reports, `check` tables) as their plain dotted
 values, and both are referenced everywhere instead of string literals. They are separate types on
@@ -100,19 +99,3 @@ def log_probe(source: str) -> ProbeId:
 
     Raises ValueError for a source that has no id (a programming error, not bad input)."""
     return ProbeId(f"logs.{source}")
-
-
-class Status(StrEnum):
-    """A probe's outcome. UNKNOWN is "no data yet" and is never counted as healthy."""
-
-    OK = "ok"
-    WARN = "warn"
-    FAIL = "fail"  # the check ran and found a problem
-    ERROR = "error"  # the check could not run (host down, no permission, garbage output)
-    UNKNOWN = "unknown"
-
-
-class Verdict(StrEnum):
-    OK = "ok"
-    DEGRADED = "degraded"
-    DOWN = "down"

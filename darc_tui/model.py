@@ -10,8 +10,8 @@ from typing import Any
 
 from darc_tui.errors import ErrorKind
 from darc_tui.ids import CauseId, ProbeId
-from darc_tui.ids import Status as Status  # defined in the leaf ids: the console's first frame
-from darc_tui.ids import Verdict as Verdict  # draws statuses before this module loads
+from darc_tui.outcome import Status as Status  # a leaf: the console's first frame draws
+from darc_tui.outcome import Verdict as Verdict  # statuses before this module loads
 from darc_tui.sanitize import clean, clean_mapping
 
 # one value of Evidence.facts: what JSON can hold (mostly scalars; a few facts list endpoints)

@@ -61,6 +61,9 @@ _TRUNCATED = b"tail: /dev/fd/3: file truncated"
 RECOVER_LIMIT = 16 * 1024 * 1024  # bytes read back from a rotated file in one go
 ROTATE_GRACE = 30.0  # seconds we keep draining the old file while the new one already has data
 OPEN_FAILED = 66
+# lines handed over at once from a chunk of a flood: ≈ 5 ms of work between two turns of the
+# event loop, so a key pressed in the console waits that long, not a chunk's 30 ms (or more)
+SLICE_LINES = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,13 +189,18 @@ class FileFollower:
             if chunk:
                 whole = None if skip_partial else splitter.feed_whole(chunk)
                 if whole is not None and _TRUNCATED not in whole.body:
-                    self._hand_over_batch(sink, whole)
+                    for piece in whole.pieces(SLICE_LINES):
+                        self._hand_over_batch(sink, piece)
+                        # a queue that is never empty never suspends `pump.get`: let keys and
+                        # drawing (the console shares this loop) run between two slices
+                        await asyncio.sleep(0)
                 else:
                     lines = splitter.feed(chunk) if whole is None else whole.split()
                     if skip_partial and lines:
                         self._advance(lines[0])
                         lines, skip_partial = lines[1:], False
                     await self._deliver(sink, lines)
+                    await asyncio.sleep(0)
                 progressed = True
             if time.monotonic() >= next_poll:
                 next_poll = time.monotonic() + self.poll_interval

@@ -36,6 +36,7 @@ from darc_tui.ui.themes import DEFAULT_THEME, FALLBACK_THEME, LoadedThemes, load
 if TYPE_CHECKING:
     from textual.actions import ActionParseResult
     from textual.dom import DOMNode
+    from textual.timer import Timer
 
     from darc_tui.config import Config
     from darc_tui.model import LogRecord, Snapshot
@@ -54,6 +55,8 @@ FIRST_TITLES = {
     "logs": "5 Logs",
     "probes": "6 Probes",
 }
+LOGS_EVERY = 0.1  # seconds between two drawings of a flood of log lines (at most)
+FLOOD = 200  # log lines waiting that make a flood (a follower hands over ≤ 200 at a time)
 WHILE_MODAL = {"quit", "pause", "probe_now", "next_theme", "command_palette"}
 TOO_SMALL = (
     "terminal too small: darc-tui needs at least {}x{} (now {}x{})\nresize, or press q to quit"
@@ -93,7 +96,9 @@ class DarcApp(App[int]):
         # opened from another screen (the fleet): esc with nothing else to undo goes back there
         self.back = back
         self.went_back = False
-        self.link = EngineLink(engine, self)
+        self.link = EngineLink(engine, self, redact=self.config.ui.redact)
+        self._logs_drained_at = 0.0  # monotonic time of the last drain of the log inbox
+        self._logs_timer: Timer | None = None  # a drain scheduled for later
         self.paused = False
         self.snapshot: Snapshot | None = None  # the newest one received (shown unless paused)
         self._shown: Snapshot | None = None  # the one on screen
@@ -132,6 +137,8 @@ class DarcApp(App[int]):
             yield self.strip
             for name in LOWER_PANES:
                 yield self.pane[name].add_class("lower")
+        # before the mount, not in on_mount: styles are worked out once, not again for the class
+        self.pane[LOWER_PANES[0]].add_class("-current")
         yield self.too_small
         yield Footer(compact=True)
 
@@ -141,7 +148,6 @@ class DarcApp(App[int]):
 
     async def on_mount(self) -> None:
         self.signals.install()
-        self.pane[LOWER_PANES[0]].add_class("-current")
         for error in self.loaded_themes.errors:
             self.notify(
                 f"{error}; using theme {self.theme!r}",
@@ -183,7 +189,7 @@ class DarcApp(App[int]):
         self._load_log_backlog()
         self._show(self.engine.snapshot())  # before the first round: host states, no evidence
         if self.link.inbox:  # an engine started by someone else may have sent some already
-            self._add_logs(*self.link.drain())
+            self._add_logs(*self.link.drain(), redacted=True)
         self.panes[2].focus_target().focus()
         if self.manage_engine:
             await self.engine.start()
@@ -257,8 +263,22 @@ class DarcApp(App[int]):
             self.logs_pane.paused_waiting = len(self.link.inbox)
             self.logs_pane.update_rate()
             return
+        # a few lines are drawn at once; a flood LOGS_EVERY apart, not once per chunk read:
+        # each drawing costs about the same whatever its size, and keys wait behind it
+        wait = self._logs_drained_at + LOGS_EVERY - time.monotonic()
+        if wait > 0 and len(self.link.inbox) >= FLOOD:
+            if self._logs_timer is None:
+                self._logs_timer = self.set_timer(wait, self._drain_logs)
+            return
+        self._drain_logs()
+
+    def _drain_logs(self) -> None:
+        self._logs_timer = None
+        self._logs_drained_at = time.monotonic()
+        if self.paused or not self.link.inbox:
+            return
         records, dropped = self.link.drain()
-        self._add_logs(records, dropped)
+        self._add_logs(records, dropped, redacted=True)
 
     def _show(self, snapshot: Snapshot | None) -> None:
         self._shown = snapshot
@@ -267,7 +287,9 @@ class DarcApp(App[int]):
             for pane in self.panes:
                 pane.show_snapshot(snapshot)
 
-    def _add_logs(self, records: Sequence[LogRecord], dropped: int = 0) -> None:
+    def _add_logs(
+        self, records: Sequence[LogRecord], dropped: int = 0, *, redacted: bool = False
+    ) -> None:
         from darc_tui.model import LogRecord
         from darc_tui.redact import redact_records
         from darc_tui.ui.panes.logs import SOURCES
@@ -281,7 +303,7 @@ class DarcApp(App[int]):
                 for s in sorted(sources)
             ]
             records = [*gaps, *records]
-        if self.config.ui.redact:
+        if self.config.ui.redact and not (redacted and self.link.redact):
             records = redact_records(records)
         self.logs_pane.add_records(records, self.clock())
 
@@ -372,7 +394,7 @@ class DarcApp(App[int]):
         logs.paused_waiting = None
         self.held = 0
         records, dropped = self.link.drain()
-        self._add_logs(records, dropped)
+        self._add_logs(records, dropped, redacted=True)
         self._show(self.snapshot)
 
     def action_filter(self) -> None:

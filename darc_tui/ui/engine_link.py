@@ -44,9 +44,12 @@ class EngineLink:
     LogsArrived message announces a burst, so a flood of lines costs one repaint, not thousands.
     """
 
-    def __init__(self, engine: EngineApi, target: MessagePump) -> None:
+    def __init__(self, engine: EngineApi, target: MessagePump, *, redact: bool = False) -> None:
         self.engine = engine
         self.target = target
+        # records are masked as they arrive, while each batch still carries what was proven about
+        # it (darc_tui.sinks.RecordBatch): only its suspect records are redacted one by one
+        self.redact = redact
         self.inbox: deque[LogRecord] = deque(maxlen=INBOX)
         self.dropped = 0
         self._announced = False
@@ -62,6 +65,10 @@ class EngineLink:
         self.target.post_message(SnapshotArrived(snapshot))
 
     def _on_logs(self, records: Sequence[LogRecord]) -> None:
+        if self.redact:
+            from darc_tui.redact import redact_records
+
+            records = redact_records(records)
         overflow = len(self.inbox) + len(records) - INBOX
         if overflow > 0:
             self.dropped += overflow

@@ -9,7 +9,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.content import Content
 
-from darc_tui.ids import Status, Verdict
+from darc_tui.outcome import Status, Verdict
 
 GLYPH = {
     Status.OK: "✓",

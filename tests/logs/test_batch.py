@@ -229,3 +229,12 @@ def test_window_add_many_counts_like_add(
         at += n
     assert one.counts(now) == many.counts(now)
     assert one.counts(now + 30) == many.counts(now + 30)
+
+
+@given(lines_st, st.integers(1, 7))
+def test_slices_of_a_batch_hold_its_lines_in_order(lines: list[bytes], most: int) -> None:
+    batch = LineBatch(b"\n".join(lines), lines)
+    pieces = batch.pieces(most)
+    assert [line for piece in pieces for line in piece.lines] == lines
+    assert all(p.body == b"\n".join(p.lines) and len(p.lines) <= most for p in pieces)
+    assert sum(p.size for p in pieces) == batch.size  # the position moves by the same bytes

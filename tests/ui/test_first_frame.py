@@ -28,10 +28,11 @@ from tests.ui.fakes import FakeEngine
 
 REPO = Path(__file__).resolve().parents[2]
 DEADLINE = 60.0  # seconds for the console to draw at all: a hang fails, never a slowness
-# none of these may be imported before the first frame (each costs 10-250 ms of start-up)
+# none of these may be imported before the first frame (each costs 5-250 ms of start-up)
 HEAVY = (
     "darc_tui.engine", "darc_tui.probes", "darc_tui.diagnosis", "darc_tui.hosts", "darc_tui.logs",
-    "darc_tui.model", "darc_tui.parse", "darc_tui.redact", "darc_tui.state", "darc_tui.deploy",
+    "darc_tui.ids", "darc_tui.model", "darc_tui.parse", "darc_tui.redact", "darc_tui.state",
+    "darc_tui.deploy",
     "darc_tui.ui.panes.clusters", "darc_tui.ui.panes.logs", "darc_tui.ui.panes.health",
     "darc_tui.ui.panes.causes", "darc_tui.ui.screens.details",
     "httpx", "asyncssh", "yaml", "psutil", "textual.widgets._data_table",
@@ -245,3 +246,26 @@ def test_console_help_stays_light() -> None:
                          cwd=REPO, check=True, timeout=DEADLINE)  # fmt: skip
     assert "usage: darc-tui" in out.stdout
     assert out.stderr.strip() == "[]"
+
+
+async def test_the_first_frame_is_the_console_layout_with_waiting_panes() -> None:
+    """What the shells draw (the swap held back): header, every pane's title and 'waiting', the
+    pane strip and the footer's keys, where the panes will be."""
+    engine = FakeEngine(scenarios.config())
+    app = DarcApp(engine, clock=scenarios.clock, defer_panes=True)
+
+    async def held_back() -> None:
+        return None
+
+    app._start_panes = held_back  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not app.panes_ready
+        lines = screen_text(app).splitlines()
+    assert "waiting for first probe" in lines[0] and "▸ Envoy on edge" in lines[0]
+    assert "● LIVE" in lines[1]
+    assert lines[2].startswith("─1 Envoy") and "2 Health · connect/ttfb" in lines[2]
+    assert lines[3].split() == ["waiting", "for", "first", "probe…"] * 2
+    assert lines[7].startswith("─3 Causes") and "waiting for first probe" in lines[8]
+    assert "▸ 4 Clusters" in lines[13] and "waiting for first probe" in lines[14]
+    assert "q Quit" in lines[23]

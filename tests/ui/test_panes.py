@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+import pytest
 from textual.widgets import DataTable, Static
 
 from darc_tui.model import Evidence, HostState, LogRecord, Status, Vantage
@@ -213,3 +214,33 @@ async def test_a_consequence_is_shown_indented_under_its_cause(make_app: MakeApp
         under = next(i for i, line in enumerate(lines) if "Envoy is in panic mode" in line)
         assert under > cause and "↳" in lines[under]
         assert "envoy.panic_mode ← backend.down" in lines[under]
+
+
+async def test_a_flood_keeps_the_newest_lines_and_counts_every_one(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bursts bigger than the view and than the rate line's memory: the view ends with the
+    newest MAX_LINES records (as if each had been written), the picked line stays picked, the
+    "new" count and the ✗ count take every record."""
+    from darc_tui.ui.panes import logs
+
+    monkeypatch.setattr(logs, "ARRIVALS", 1000)
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        engine.publish_logs([scenarios.access_line(i, 200, "-") for i in range(30)])
+        await pilot.press("5", "up")
+        await pilot.pause()
+        pane = app.logs_pane
+        view = pane.active_view
+        burst = [scenarios.access_line(i, 503 if i % 3 else 200, "UF") for i in range(30, 2530)]
+        for start in range(0, len(burst), 500):
+            engine.publish_logs(burst[start : start + 500])
+        await pilot.pause(0.3)  # the drawing waits LOGS_EVERY at most
+        await pilot.pause()
+        assert [r.line for r in view.shown] == [r.line for r in [*burst][-logs.MAX_LINES :]]
+        assert view.line_count == logs.MAX_LINES
+        assert view.unseen == len(burst) and view.selected == 0
+        kept = pane.arrivals["access"]
+        assert len(kept) == 1000
+        assert pane.bad_arrivals["access"] == sum(bad for _, bad in kept)
+        assert f"✗ {pane.bad_arrivals['access']}/min" in rate_line(app)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
-from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Static
 
 from darc_tui.ui.status import WAITING
 
@@ -103,5 +102,5 @@ class PaneShell(Pane):
         super().__init__(id=id)
         self.border_title = title
 
-    def compose(self) -> ComposeResult:
-        yield Static(WAITING, markup=False)
+    def render(self) -> Content:
+        return Content(WAITING)  # itself, not a child Static: one node less to style per pane

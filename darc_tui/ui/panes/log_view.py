@@ -102,13 +102,22 @@ class LogView(Log):
         self.markers.styles = {BAD: styles[Status.FAIL], ODD: styles[Status.WARN], GAP: muted}
         self.refresh()
 
-    def append(self, records: Sequence[LogRecord], marks: Sequence[str] | None = None) -> None:
+    def append(
+        self,
+        records: Sequence[LogRecord],
+        marks: Sequence[str] | None = None,
+        *,
+        arrived: int | None = None,
+    ) -> None:
+        """Show `records` below the others. `arrived`: how many came, when only the newest
+        (the view's max_lines) are passed in: the rest would be pushed out at once anyway."""
         if not records:
             return
+        arrived = len(records) if arrived is None else arrived
         following = self.selected is None and self.is_vertical_scroll_end
         if marks is None:
             marks = [marker(r) for r in records]
-        dropped = max(0, len(self.shown) + len(records) - (self.shown.maxlen or 0))
+        dropped = max(0, len(self.shown) + arrived - (self.shown.maxlen or 0))
         lines = [display_line(r, m) for r, m in zip(records, marks, strict=True)]
         if self.is_on_screen:
             self._write_pending()
@@ -120,7 +129,7 @@ class LogView(Log):
             # Log drops its oldest lines past max_lines: the selection moves with its record
             self.selected = max(0, self.selected - dropped)
         if not following:
-            self.unseen += len(records)
+            self.unseen += arrived
 
     def on_show(self, event: events.Show) -> None:
         self._write_pending()

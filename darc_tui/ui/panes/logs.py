@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import islice
 
 from textual.app import ComposeResult
 from textual.content import Content
@@ -23,6 +24,7 @@ SOURCES = ("access", "error", "journal")
 MAX_LINES = 2000  # per view: Log keeps it fast; the engine keeps its own longer history
 STORE = 5000  # per source, for re-filtering
 RATE_WINDOW = 60.0  # seconds
+ARRIVALS = 100_000  # arrival times kept per source for the rate line
 ACCESS_PROBE = ProbeId.ENVOY_ACCESS_LOG
 
 
@@ -45,8 +47,9 @@ class LogsPane(Pane):
         super().__init__(id=id)
         self.store: dict[str, deque[LogRecord]] = {s: deque(maxlen=STORE) for s in SOURCES}
         self.arrivals: dict[str, deque[tuple[float, bool]]] = {
-            s: deque(maxlen=100_000) for s in SOURCES
+            s: deque(maxlen=ARRIVALS) for s in SOURCES
         }
+        self.bad_arrivals = dict.fromkeys(SOURCES, 0)  # how many of `arrivals` are bad lines
         self.query_text = ""
         self.paused_waiting: int | None = None  # None = live; else records held back by pause
 
@@ -93,11 +96,23 @@ class LogsPane(Pane):
         for source, recs in by_source.items():
             self.store[source].extend(recs)
             marks = [marker(r) for r in recs]
-            self.arrivals[source].extend((now, m == BAD) for m in marks)
+            self._arrive(source, [(now, m == BAD) for m in marks])
             shown = [(r, m) for r, m in zip(recs, marks, strict=True) if self.matches(r)]
-            self.view(source).append([r for r, _ in shown], [m for _, m in shown])
+            newest = shown[-MAX_LINES:]  # a view keeps MAX_LINES: older ones need no drawing
+            self.view(source).append(
+                [r for r, _ in newest], [m for _, m in newest], arrived=len(shown)
+            )
         if self.display:  # a hidden pane's status line is drawn when it shows (render_snapshot)
             self.update_rate(now)
+
+    def _arrive(self, source: str, marks: list[tuple[float, bool]]) -> None:
+        arrivals = self.arrivals[source]
+        marks = marks[-ARRIVALS:]
+        over = len(arrivals) + len(marks) - ARRIVALS  # the oldest fall out of the bounded deque
+        if over > 0:
+            self.bad_arrivals[source] -= sum(bad for _, bad in islice(arrivals, over))
+        self.bad_arrivals[source] += sum(bad for _, bad in marks)
+        arrivals.extend(marks)
 
     def matches(self, rec: LogRecord) -> bool:
         return not self.query_text or self.query_text in rec.line.lower()
@@ -149,14 +164,15 @@ class LogsPane(Pane):
         now = self.darc.clock() if now is None else now
         arrivals = self.arrivals[view.source]
         while arrivals and now - arrivals[0][0] > RATE_WINDOW:
-            arrivals.popleft()
+            self.bad_arrivals[view.source] -= arrivals.popleft()[1]
         unset = self._unconfigured(view.source)
         if unset:
             # an empty tab that says "following" would read as "no lines logged"
             text = f"{view.source}: not followed — {unset} is not set in the configuration"
             show(self.query_one("#log-rate", Static), Content(text))
             return
-        bad = sum(1 for _, is_bad in arrivals if is_bad)
+        bad = self.bad_arrivals[view.source]  # counted as they come and go: a flood fills
+        # `arrivals`, and summing it on every drawing cost more than the drawing
         parts = [f"{view.source}: {len(arrivals)}/min", f"{BAD} {bad}/min"]
         if self.query_text:
             parts.append(f"filter “{self.query_text}”: {len(view.shown)} shown")
