@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from dataclasses import dataclass, replace
 
@@ -304,10 +305,7 @@ class FileFollower:
         self, pid: int, pending: int, rotated_at: float | None
     ) -> tuple[bool, float | None]:
         """Stat the path and our fd: (switch to the new file now?, when the rotation was seen)."""
-        result = await self.host.run(
-            ("sh", "-c", _POLL, "darc-poll", self.path, str(pid)), timeout=10.0
-        )
-        stats = _stat_lines(result.text()) if result.ran else {}
+        stats = await self._stats(pid)
         pos = self.position
         assert pos is not None
         if "fd" in stats and stats["fd"][0] == pos.inode and stats["fd"][1] > pos.seen_size:
@@ -320,6 +318,17 @@ class FileFollower:
         received = pos.offset + pending
         drained = "fd" in stats and received >= stats["fd"][1]
         return path[1] > 0 and (drained or now - rotated_at > ROTATE_GRACE), rotated_at
+
+    async def _stats(self, pid: int) -> dict[str, tuple[int, int]]:
+        """{"path": (inode, size), "fd": (inode, size)}, each when it could be stat'ed. Locally
+        with os.stat in a thread: a `sh` and two `stat` processes every poll cost more CPU than
+        the rest of an idle follower."""
+        if self.host.kind == "local":
+            return await asyncio.to_thread(_stat_local, self.path, pid)
+        result = await self.host.run(
+            ("sh", "-c", _POLL, "darc-poll", self.path, str(pid)), timeout=10.0
+        )
+        return _stat_lines(result.text()) if result.ran else {}
 
     async def _recover(self, old: FilePosition) -> tuple[list[LogRecord], bool]:
         """Read what followed `old` from PATH.1 (renamed, or copied by copytruncate)."""
@@ -346,6 +355,18 @@ class FileFollower:
         if len(body) >= RECOVER_LIMIT:
             records.append(gap_record(self.name, f"{self.path}.1: skipped after 16 MiB"))
         return records, True
+
+
+def _stat_local(path: str, pid: int) -> dict[str, tuple[int, int]]:
+    """What _POLL prints, read in-process: `stat -L` of the path and of /proc/PID/fd/3."""
+    out: dict[str, tuple[int, int]] = {}
+    for name, where in (("path", path), ("fd", f"/proc/{pid}/fd/3")):
+        try:
+            st = os.stat(where)
+        except (OSError, ValueError):  # gone, no permission, a NUL in the name
+            continue
+        out[name] = (st.st_ino, st.st_size)
+    return out
 
 
 def _stat_lines(text: str) -> dict[str, tuple[int, int]]:
