@@ -305,13 +305,7 @@ class FileFollower:
         self, pid: int, pending: int, rotated_at: float | None
     ) -> tuple[bool, float | None]:
         """Stat the path and our fd: (switch to the new file now?, when the rotation was seen)."""
-        if self.host.kind == "local":  # two stat calls in-process, not sh + 2 stat forks a poll
-            stats = await asyncio.to_thread(_local_stats, self.path, pid)
-        else:
-            result = await self.host.run(
-                ("sh", "-c", _POLL, "darc-poll", self.path, str(pid)), timeout=10.0
-            )
-            stats = _stat_lines(result.text()) if result.ran else {}
+        stats = await self._stats(pid)
         pos = self.position
         assert pos is not None
         if "fd" in stats and stats["fd"][0] == pos.inode and stats["fd"][1] > pos.seen_size:
@@ -324,6 +318,17 @@ class FileFollower:
         received = pos.offset + pending
         drained = "fd" in stats and received >= stats["fd"][1]
         return path[1] > 0 and (drained or now - rotated_at > ROTATE_GRACE), rotated_at
+
+    async def _stats(self, pid: int) -> dict[str, tuple[int, int]]:
+        """{"path": (inode, size), "fd": (inode, size)}, each when it could be stat'ed. Locally
+        with os.stat in a thread: a `sh` and two `stat` processes every poll cost more CPU than
+        the rest of an idle follower."""
+        if self.host.kind == "local":
+            return await asyncio.to_thread(_stat_local, self.path, pid)
+        result = await self.host.run(
+            ("sh", "-c", _POLL, "darc-poll", self.path, str(pid)), timeout=10.0
+        )
+        return _stat_lines(result.text()) if result.ran else {}
 
     async def _recover(self, old: FilePosition) -> tuple[list[LogRecord], bool]:
         """Read what followed `old` from PATH.1 (renamed, or copied by copytruncate)."""
@@ -352,15 +357,15 @@ class FileFollower:
         return records, True
 
 
-def _local_stats(path: str, pid: int) -> dict[str, tuple[int, int]]:
-    """What _POLL prints, from os.stat on this machine: {"path"|"fd": (inode, size)}."""
+def _stat_local(path: str, pid: int) -> dict[str, tuple[int, int]]:
+    """What _POLL prints, read in-process: `stat -L` of the path and of /proc/PID/fd/3."""
     out: dict[str, tuple[int, int]] = {}
-    for key, name in (("path", path), ("fd", f"/proc/{pid}/fd/3")):
+    for name, where in (("path", path), ("fd", f"/proc/{pid}/fd/3")):
         try:
-            st = os.stat(name)
-        except (OSError, ValueError):
+            st = os.stat(where)
+        except (OSError, ValueError):  # gone, no permission, a NUL in the name
             continue
-        out[key] = (st.st_ino, st.st_size)
+        out[name] = (st.st_ino, st.st_size)
     return out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from darc_tui.hosts.base import Host
@@ -247,34 +246,3 @@ async def test_no_tail_is_left_running_after_cancel(host: Host, tmp_path: Path) 
         await until(lambda: len(sink.got) == 1, "a line")
         assert tails_reading(log)
     await until(lambda: not tails_reading(log), "tail to exit", timeout=10)
-
-
-async def test_the_local_poll_reads_what_the_shell_poll_prints(tmp_path: Path) -> None:
-    """Locally the rotation poll is two os.stat calls, not `sh` + two `stat` forks; both must see
-    the same (inode, size) of the path and of the follower's open descriptor."""
-    from darc_tui.hosts.local import LocalHost
-    from darc_tui.logs.file_follower import _POLL, _local_stats, _stat_lines
-
-    log = tmp_path / "access.log"
-    log.write_bytes(b"one\ntwo\n")
-    holder = await asyncio.create_subprocess_exec(
-        "sh", "-c", 'exec 3<"$1"; exec sleep 30', "hold", str(log)
-    )  # fmt: skip
-    try:
-        fd = Path(f"/proc/{holder.pid}/fd/3")
-        for _ in range(200):
-            if await asyncio.to_thread(fd.exists):
-                break
-            await asyncio.sleep(0.01)
-        log.rename(tmp_path / "access.log.1")  # rotated: the path is a new file, the fd the old
-        log.write_bytes(b"three\n")
-        shell = await LocalHost().run(
-            ("sh", "-c", _POLL, "darc-poll", str(log), str(holder.pid)), timeout=10.0
-        )
-        local = _local_stats(str(log), holder.pid)
-        assert local == _stat_lines(shell.text())
-        assert local["path"][1] == 6 and local["fd"][1] == 8 and local["path"][0] != local["fd"][0]
-        assert _local_stats(str(tmp_path / "gone.log"), 999_999_999) == {}
-    finally:
-        holder.kill()
-        await holder.wait()
