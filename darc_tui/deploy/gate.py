@@ -8,6 +8,7 @@ worse and no cause is left, "regressed" otherwise.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sys
 import time
@@ -52,7 +53,13 @@ async def watch(
     engine: Engine | None = None,
     live: list[tuple[float, list[str]]] | None = None,
 ) -> int:
-    """Run the gate; `live` (tests) collects (seconds from start, cause ids) per change."""
+    """Run the gate; `live` (tests) collects (seconds from start, cause ids) per change.
+
+    No calm cadence here: a gate watches for a deploy, and its markers (a new process, epoch or
+    config) come from the slower checks, which must keep their own interval."""
+    if engine is None:
+        probes = dataclasses.replace(config.probes, calm_interval=0.0)
+        config = dataclasses.replace(config, probes=probes)
     monitor = engine or build_engine(config)
     recorder = None
     if record:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from darc_tui.config import Config, SiteConfig
 from darc_tui.deploy.compare import Comparison, WindowStats
 from darc_tui.deploy.gate import GateResult, format_text, to_json
+from darc_tui.engine import Engine
 from darc_tui.ids import CauseId
 from darc_tui.model import DeployKind, DeployMarker, Finding, Snapshot, Verdict
 
@@ -43,3 +46,24 @@ def test_a_deploy_that_held_is_held_in_json() -> None:
     assert (deploy["kind"], deploy["host"], deploy["t"]) == ("envoy.restarted", "edge", 10.0)
     (comparison,) = doc["comparisons"]
     assert comparison["regressed"] is False and comparison["after"]["rate_5xx"] == 0.0
+
+
+async def test_the_gate_keeps_every_check_at_its_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deploy's markers come from the slower checks: the gate never lets them go calm."""
+    from darc_tui.deploy import gate
+
+    built: list[Config] = []
+
+    def build_engine(config: Config) -> Engine:
+        built.append(config)
+        return Engine(config, {}, [])
+
+    async def run_gate(*args: object, **kw: object) -> object:
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(gate, "build_engine", build_engine)
+    monkeypatch.setattr(gate, "run_gate", run_gate)
+    with pytest.raises(RuntimeError, match="stop here"):
+        await gate.watch(Config(), 1.0)
+    assert built[0].probes.calm_interval == 0 and Config().probes.calm_interval > 0
+    assert not Engine(built[0], {}, []).cadence.enabled
