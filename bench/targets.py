@@ -105,7 +105,7 @@ def idle_console(lab: DemoLab, seconds: int) -> dict[str, Any]:
     )
     try:
         # start-up and the first rounds are not "idle": a healthy, unchanged site turns calm
-        # 5 s after its first clean diagnosis (darc_tui/engine/cadence.py); idle is after that
+        # 3 s after its first clean diagnosis (darc_tui/engine/cadence.py); idle is after that
         time.sleep(IDLE_SETTLE)
         panes = subprocess.run(
             ["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"],

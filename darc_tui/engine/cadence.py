@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from darc_tui.model import Evidence, LogRecord, Status
 
-CALM_AFTER = 5.0  # seconds without any change before the cadence relaxes
+CALM_AFTER = 3.0  # seconds without any change (three rounds at 1 s) before the cadence relaxes
 CALM_PUBLISH = 3.0  # while calm, one snapshot per three publish periods (the screen, the diagnosis)
 CALM_STRETCH = 4.0  # a slow check (every 5 s) waits four times its interval while calm
 _ERROR_LEVELS = frozenset({"emerg", "alert", "crit", "critical", "err", "error", "fatal"})

@@ -10,8 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import psutil
-
 from darc_tui.config import Config
 from darc_tui.hosts.base import CommandResult, Host
 from darc_tui.ids import ProbeId
@@ -47,6 +45,8 @@ def uptime_text(seconds: float | None) -> str:
 
 def _psutil_rows() -> tuple[ProcessRow, ...]:
     """Every process via psutil (blocking: call it in a thread). Unreadable ones are skipped."""
+    import psutil  # only where /proc cannot be read (its import costs every start ~10 ms)
+
     now = time.time()
     rows = []
     for proc in psutil.process_iter(_PSUTIL_ATTRS, ad_value=None):
