@@ -93,6 +93,10 @@ def runbook_loop(lab: DemoLab, seconds: int) -> float:
     return _children_cpu() - before
 
 
+IDLE_SETTLE = 15.0
+ONLY: set[str] = set()  # --only: the metrics to run
+
+
 def idle_console(lab: DemoLab, seconds: int) -> dict[str, Any]:
     session = f"darc-bench-{os.getpid()}"
     cmd = f"{PY} -m darc_tui -c {lab.config_path}"
@@ -100,7 +104,9 @@ def idle_console(lab: DemoLab, seconds: int) -> dict[str, Any]:
         ["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", cmd], check=True
     )
     try:
-        time.sleep(6)  # start-up and the first rounds are not "idle"
+        # start-up and the first rounds are not "idle": a healthy, unchanged site turns calm
+        # 5 s after its first clean diagnosis (darc_tui/engine/cadence.py); idle is after that
+        time.sleep(IDLE_SETTLE)
         panes = subprocess.run(
             ["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"],
             capture_output=True,
@@ -227,6 +233,8 @@ def logs_pane(presses: int) -> dict[str, Any]:
 
 def measure(results: dict[str, Any], name: str, run: Callable[[], Any]) -> None:
     """One metric into `results`; a failure is recorded, the other metrics still run."""
+    if ONLY and name not in ONLY:
+        return
     try:
         results[name] = run()
     except Exception as exc:  # a broken metric must not lose the others
@@ -237,14 +245,18 @@ def measure(results: dict[str, Any], name: str, run: Callable[[], Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter windows, fewer lines")
-    quick = parser.parse_args().quick
+    parser.add_argument("--only", default="", help="comma-separated metric names (default: all)")
+    args = parser.parse_args()
+    quick = args.quick
+    ONLY.update(filter(None, args.only.split(",")))
     started = time.monotonic()
     results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load": os.getloadavg()}}
+    results["bytecode"] = compile_bytecode()  # every process below starts as an install would
     measure(results, "help", lambda: help_time(5))
     lab = DemoLab(probe_interval=1.0).start()
     try:
         if shutil.which("tmux"):
-            measure(results, "idle_console", lambda: idle_console(lab, 10 if quick else 20))
+            measure(results, "idle_console", lambda: idle_console(lab, 10 if quick else 30))
         measure(results, "check_watch", lambda: check_watch(lab, 10 if quick else 30))
         measure(results, "first_frame", lambda: first_frame(lab, 3 if quick else 7))
     finally:

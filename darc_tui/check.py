@@ -137,7 +137,7 @@ async def _watch(engine: Engine, config: Config, seconds: float, as_json: bool, 
     # state at most once per round instead of one full report per probe.
     settle = max(config.probes.interval, MIN_SETTLE)
     await engine.run_round()
-    await engine.start()
+    await engine.start(after_round=True)
     last_emit = -math.inf
     while True:
         snap = engine.snapshot()

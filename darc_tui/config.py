@@ -99,7 +99,7 @@ class ProbesConfig:
     timeout: float = 2.0
     # while the site is healthy and nothing changes, probes other than the site's own URL run at
     # most this often (0 = always at `interval`); any change restores `interval` at once
-    calm_interval: float = 5.0
+    calm_interval: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)

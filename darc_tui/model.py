@@ -255,6 +255,7 @@ class Snapshot:
     timeline: tuple[TimelineEvent, ...] = ()
     rounds: int = 0  # completed probe rounds
     deploys: tuple[DeployMarker, ...] = ()  # oldest first
+    calm: bool = False  # healthy and unchanged: most probes wait longer (engine/cadence.py)
 
     def get(self, probe: ProbeId, target: str | None = None) -> Evidence | None:
         for ev in self.evidence:

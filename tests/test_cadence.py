@@ -45,7 +45,10 @@ def test_a_healthy_unchanged_site_turns_calm_and_only_sentinels_keep_the_interva
     assert cadence.calm()
     assert cadence.wait(1.0, sentinel=False) == 5.0
     assert cadence.wait(1.0, sentinel=True) == 1.0
-    assert cadence.wait(5.0, sentinel=False) == 10.0  # slow checks stretch too
+    assert cadence.wait(5.0, sentinel=False) == 20.0  # slow checks stretch too
+    assert cadence.publish_every(1.0) == 3.0
+    cadence.poke()
+    assert cadence.publish_every(1.0) == 1.0
 
 
 def test_a_status_change_a_new_finding_or_a_5xx_line_ends_the_calm() -> None:
@@ -131,5 +134,23 @@ async def test_while_calm_only_the_sentinel_runs_and_a_change_wakes_every_probe(
         sentinel.status = Status.FAIL  # the site breaks: the sentinel sees it first
         await until(lambda: other.calls > before + 1, "every probe to look again")
         assert not engine.cadence.calm()
+    finally:
+        await engine.stop()
+
+
+async def test_the_first_live_runs_after_a_round_are_no_change() -> None:
+    """`check --watch` runs a round, then the live loops: their first runs repeat what the
+    round saw and must not end (or delay) the calm."""
+    clock = Clock()
+    config = dataclasses.replace(Config(), probes=ProbesConfig(interval=0.01, calm_interval=3600))
+    probes = [Flipping("site", sentinel=True), Flipping("backend")]
+    engine = Engine(config, {}, probes, clock=clock)
+    await engine.run_round()
+    clock.now += CALM_AFTER
+    assert engine.cadence.calm()
+    await engine.start(after_round=True)
+    try:
+        await until(lambda: probes[0].calls >= 5, "the sentinel's live runs")
+        assert engine.cadence.calm()
     finally:
         await engine.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from pathlib import Path
 
 from darc_tui.config import Config
 from darc_tui.engine.core import Engine
@@ -201,3 +202,26 @@ async def test_probe_now_runs_each_probe_once_more_not_a_burst() -> None:
         assert [p.calls for p in probes] == [3, 3]
     finally:
         await engine.stop()
+
+
+def test_with_log_followers_the_access_log_is_counted_once_not_reread_by_a_probe(
+    tmp_path: Path,
+) -> None:
+    """The console follows the access log and counts its window from every line; the probe that
+    re-reads the file's tail (for `check`) would only repeat that evidence, at a cost."""
+    from darc_tui.config import parse_config
+    from darc_tui.engine import build_engine
+    from darc_tui.ids import ProbeId
+    from darc_tui.logs.sources import AccessLogSource
+
+    log = tmp_path / "access.log"
+    log.write_text("")
+    config = parse_config(
+        '[envoy]\nadmin_url = "http://127.0.0.1:9"\n'
+        f'access_log = "{log}"\n[backend]\nurl = "http://127.0.0.1:9"\n'
+    )
+    console = build_engine(config, with_logs=True)
+    check = build_engine(config, with_logs=False)
+    assert any(isinstance(s, AccessLogSource) for s in console.sources)
+    assert ProbeId.ENVOY_ACCESS_LOG not in {p.name for p in console.probes}
+    assert ProbeId.ENVOY_ACCESS_LOG in {p.name for p in check.probes} and not check.sources

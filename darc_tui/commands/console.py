@@ -52,13 +52,9 @@ def run_console_for(
     def build() -> Any:
         # the hosts too: darc_tui.hosts imports httpx (a tenth of a second). A bad [hosts] table
         # (unknown or looping jump host) is already one line and exit 2 from load_config.
-        from darc_tui.engine import Engine
-        from darc_tui.hosts import build_hosts
-        from darc_tui.logs import build_sources
-        from darc_tui.probes import build_probes
+        from darc_tui.engine import build_engine
 
-        hosts = build_hosts(config)
-        return Engine(config, hosts, build_probes(config, hosts), build_sources(config, hosts))
+        return build_engine(config, with_logs=True)
 
     engine = DeferredEngine(config, build)
     on_reload = None if read_only else _reload_key(config, engine.hosts)

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from darc_tui.model import Evidence, LogRecord, Status
 
 CALM_AFTER = 5.0  # seconds without any change before the cadence relaxes
-CALM_STRETCH = 2.0  # a slow probe (every 5 s) waits at least twice its interval while calm
+CALM_PUBLISH = 3.0  # while calm, one snapshot per three publish periods (the screen, the diagnosis)
+CALM_STRETCH = 4.0  # a slow check (every 5 s) waits four times its interval while calm
 _ERROR_LEVELS = frozenset({"emerg", "alert", "crit", "critical", "err", "error", "fatal"})
 
 
@@ -66,6 +67,11 @@ class Cadence:
         if sentinel or not self.calm():
             return interval
         return max(self.calm_interval, interval * CALM_STRETCH)
+
+    def publish_every(self, period: float) -> float:
+        """Seconds between snapshots: CALM_PUBLISH × `period` while calm (the sentinel still runs at the
+        interval; a change publishes at once)."""
+        return period * CALM_PUBLISH if self.calm() else period
 
     def evidence(self, found: Iterable[Evidence]) -> bool:
         """Note a probe run; True when a status changed (or a check reported for the first time)

@@ -52,6 +52,7 @@ class Engine:
         self._tasks: list[asyncio.Task[None]] = []
         self._wakes: list[asyncio.Event] = []  # one per probe loop: ctrl+r runs each once more
         self._dirty = asyncio.Event()
+        self._urgent = asyncio.Event()  # a change ended the calm: publish without waiting
         self._published_version = -1
         self._snapshot: Snapshot | None = None
         self._stale = False  # evidence arrived since the last diagnosis
@@ -90,6 +91,7 @@ class Engine:
             timeline=tuple(s.timeline),
             rounds=s.rounds,
             deploys=tuple(s.deploys),
+            calm=self.cadence.calm(),
         )
         self._snapshot, self._published_version = snap, s.version
         return snap
@@ -186,19 +188,21 @@ class Engine:
         for found in results:
             for ev in found:
                 self._add(ev)
+            self.cadence.evidence(found)  # the live loops that follow compare with this round
         self.state.rounds += 1
         self._rediagnose()
         return self.snapshot()
 
     # -- live mode ----------------------------------------------------------------------------
-    async def start(self) -> None:
-        """Start probe loops, log followers and the publisher; returns at once."""
+    async def start(self, *, after_round: bool = False) -> None:
+        """Start probe loops, log followers and the publisher; returns at once. `after_round`:
+        a round just ran (`check --watch`), so each probe first waits its interval."""
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self._publisher(), name="publisher"))
         self._tasks.append(loop.create_task(self._round_counter(), name="rounds"))
         for probe in self.probes:
             self._tasks.append(
-                loop.create_task(self._probe_loop(probe), name=f"probe:{probe.name}")
+                loop.create_task(self._probe_loop(probe, after_round), name=f"probe:{probe.name}")
             )
         for source in self.sources:
             self._tasks.append(
@@ -214,16 +218,19 @@ class Engine:
         self._wake_all()
 
     def _wake_all(self) -> None:
+        self._urgent.set()
         for wake in self._wakes:
             wake.set()
 
-    async def _probe_loop(self, probe: AnyProbe) -> None:
+    async def _probe_loop(self, probe: AnyProbe, wait_first: bool = False) -> None:
         wake = asyncio.Event()
         self._wakes.append(wake)
         try:
             while True:
                 wake.clear()
-                self.feed_all(await self.run_probe_all(probe))
+                if not wait_first:
+                    self.feed_all(await self.run_probe_all(probe))
+                wait_first = False
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.cadence.wait(probe.interval, probe.sentinel)):
                         await wake.wait()
@@ -250,8 +257,11 @@ class Engine:
         while True:
             await self._dirty.wait()
             self._dirty.clear()
+            self._urgent.clear()
             self._publish()
-            await asyncio.sleep(self.publish_every)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.cadence.publish_every(self.publish_every)):
+                    await self._urgent.wait()
 
     async def stop(self) -> None:
         for task in self._tasks:

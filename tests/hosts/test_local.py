@@ -106,3 +106,20 @@ async def test_concurrent_requests_are_independent(http_server: str) -> None:
         )
     )
     assert [r.status for r in results] == [200, 503]
+
+
+def test_the_shared_context_verifies_and_loads_its_ca_bundle_at_the_first_tls_use() -> None:
+    """Loading the CA bundle took 50–70 ms of every start, for plain-HTTP sites too: it is now
+    loaded when a TLS connection first needs it — and verification is as strict as httpx's."""
+    import ssl
+
+    import certifi
+
+    from darc_tui.hosts.local import LazyCaContext
+
+    context = LazyCaContext(ssl.PROTOCOL_TLS_CLIENT)
+    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == 0
+    context.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname="www.darc.kr")
+    expected = ssl.create_default_context(cafile=certifi.where()).cert_store_stats()
+    assert context.cert_store_stats() == expected

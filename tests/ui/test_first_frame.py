@@ -200,6 +200,7 @@ async def _screens(defer: bool, kind: str, size: tuple[int, int]) -> list[str]:
         await publish(pilot, engine)
         await pilot.press("5")  # keys act on the real panes
         await pilot.pause()
+        await pilot.pause()  # the shown log view writes its waiting lines on Show: one more turn
         shots += [screen_text(app), app.export_screenshot()]
     return shots
 

@@ -20,7 +20,9 @@ if TYPE_CHECKING:  # the header is in the first frame, drawn before these module
 
 HEADER_LIMITS = 2  # missing tools named per host in the header (more: "+N"), to fit 80 columns
 STALE_AFTER = 10.0  # seconds without new evidence before the age turns into a warning
-TICK_AFTER = 0.9  # the age ticks on its own only when no snapshot redrew the header meanwhile
+CALM_AGE_STEP = 3.0  # a calm site publishes every 3 s: its age is shown in steps of that
+# the age ticks on its own only when no snapshot redrew it for a while (stalled, paused)
+TICK_AFTER = 1.5
 
 
 class HeaderBar(Static):
@@ -91,7 +93,10 @@ class HeaderBar(Static):
         if self.paused:
             waiting = f" (collecting; {self.waiting} update{'s' * (self.waiting != 1)} waiting)"
             return Content.styled("⏸ PAUSED", "bold reverse $warning") + Content(waiting)
-        return Content.styled("● LIVE", "bold $success")
+        live = Content.styled("● LIVE", "bold $success")
+        if self.snapshot is not None and self.snapshot.calm:
+            return live + Content.styled(" calm", "$text-muted")  # most probes wait longer
+        return live
 
     def _deploy(self) -> Content | None:
         """ "deploy 2 min ago: envoy restarted, config changed" (the latest deploy)."""
@@ -111,6 +116,8 @@ class HeaderBar(Static):
             return Content("no evidence yet")
         newest = max(ev.observed_at for ev in snap.evidence)
         age = self.clock() - newest
+        if snap.calm and age < STALE_AFTER:  # snapshots come every few seconds: no tick between
+            age = age // CALM_AGE_STEP * CALM_AGE_STEP
         text = f"newest evidence {duration(age)} ago"
         if age > STALE_AFTER:
             return Content.styled(f"▲ stale: {text}", "bold $warning")
