@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -118,6 +119,25 @@ def _wait_for(session: str, what: str, timeout: float = 60.0) -> None:
     raise RuntimeError(f"the console never showed {what!r}")
 
 
+def _stop(pid: int) -> None:
+    """SIGTERM, then SIGKILL 5 s later, to a console that outlived its tmux session."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if not _alive(pid):
+            return
+        os.kill(pid, sig)
+        end = time.monotonic() + 5
+        while _alive(pid) and time.monotonic() < end:
+            time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return pid > 0
+
+
 def run(rate: int, presses: int) -> dict[str, Any]:
     lab = DemoLab(probe_interval=1.0).start()
     session = f"darc-bench-pane-{os.getpid()}"
@@ -125,7 +145,7 @@ def run(rate: int, presses: int) -> dict[str, Any]:
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", cmd], check=True
     )
-    writer = None
+    writer, pid = None, 0
     try:
         pid = int(tmux("list-panes", "-t", session, "-F", "#{pane_pid}").split()[0])
         _wait_for(session, "round 2")  # start-up done: the panes and two probe rounds
@@ -150,6 +170,7 @@ def run(rate: int, presses: int) -> dict[str, Any]:
         if writer is not None and writer.poll() is None:
             writer.kill()
         subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+        _stop(pid)  # a console busy with a flood may outlive its terminal's hang-up
         lab.close()
     return {
         "keys": KEYS,

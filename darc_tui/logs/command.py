@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 import orjson
 
+from darc_tui.collector import quiet_collector
 from darc_tui.config import Config
 from darc_tui.hosts.base import Host
 from darc_tui.logs.file_follower import FileFollower
@@ -44,6 +45,7 @@ async def follow_command(
         positions.set_file(follower.key, FilePosition(-1, 0))
         follower.position = FilePosition(-1, 0)  # from the first byte
     sink = PrintSink(args.source, as_json=args.json, since=since_epoch, redact=config.ui.redact)
+    quiet_collector()
     if isinstance(source, AccessLogSource):
         await source.follow_records(sink)  # PrintSink prints no window evidence
     else:

@@ -193,6 +193,10 @@ class DarcApp(App[int]):
         self.panes[2].focus_target().focus()
         if self.manage_engine:
             await self.engine.start()
+        if not self.is_headless:  # a real terminal's console; tests run many apps in a process
+            from darc_tui.collector import quiet_collector
+
+            quiet_collector()
 
     async def _mount_panes(self) -> None:
         """Replace the first frame's shells with the panes (same ids, classes and places)."""
