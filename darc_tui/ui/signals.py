@@ -6,7 +6,7 @@ the event loop is busy, where `loop.add_signal_handler` waits for the loop), it 
 exit from the loop's side, and it arms a watchdog thread that ends the process if the orderly exit
 has not finished within EXIT_GRACE (a pty that is gone, an engine that does not stop). Consoles
 stayed alive 6–23 minutes after their tmux session was killed before this. A second signal ends
-the process at once.
+the process at once. Once signalled, the watchdog stays armed until the process is gone.
 """
 
 from __future__ import annotations
@@ -52,10 +52,10 @@ class ExitOnSignals:
             self._previous[sig] = previous
 
     def remove(self) -> None:
-        """The orderly exit is done (or the app ends normally): restore handlers, disarm."""
-        for timer in self._watchdogs:
-            timer.cancel()
-        self._watchdogs.clear()
+        """The app is gone: restore the handlers. After a signal the watchdog stays armed — the
+        process must still end, and it can hang after the app (a thread that never returns is
+        joined at interpreter exit): a console outlived its killed tmux session for an hour.
+        The timers are daemon threads, so a process that ends sooner is not held by them."""
         for sig, previous in self._previous.items():
             with contextlib.suppress(ValueError, OSError):
                 signal.signal(sig, previous)

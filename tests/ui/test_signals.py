@@ -53,3 +53,42 @@ def test_a_second_signal_ends_it_at_once() -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+HANGS_AFTER_THE_APP = """
+import asyncio, threading
+from darc_tui.ui.signals import ExitOnSignals
+
+class App:
+    def __init__(self):
+        self.done = asyncio.Event()
+    def exit(self, return_code=0):
+        self.done.set()
+
+async def main():
+    app = App()
+    signals = ExitOnSignals(app, grace=0.5)
+    signals.install()
+    # a worker that never returns (a blocked read in a thread): interpreter exit joins it
+    threading.Thread(target=threading.Event().wait).start()
+    print("ready", flush=True)
+    await app.done.wait()
+    signals.remove()  # the app's orderly exit is done; the process is not
+
+asyncio.run(main())
+"""
+
+
+def test_a_signal_ends_the_process_even_when_it_hangs_after_the_app_is_gone() -> None:
+    """A console outlived its killed tmux session for over an hour: the app exited on SIGHUP,
+    unmounting disarmed the watchdog, and the process then hung on its way out."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HANGS_AFTER_THE_APP], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        proc.send_signal(signal.SIGHUP)
+        assert proc.wait(timeout=30) == 128 + signal.SIGHUP
+    finally:
+        proc.kill()
+        proc.wait()
