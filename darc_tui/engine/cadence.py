@@ -69,8 +69,8 @@ class Cadence:
         return max(self.calm_interval, interval * CALM_STRETCH)
 
     def publish_every(self, period: float) -> float:
-        """Seconds between snapshots: CALM_PUBLISH × `period` while calm (the sentinel still runs at the
-        interval; a change publishes at once)."""
+        """Seconds between snapshots: CALM_PUBLISH × `period` while calm (the sentinel still
+        runs at the interval; a change publishes at once)."""
         return period * CALM_PUBLISH if self.calm() else period
 
     def evidence(self, found: Iterable[Evidence]) -> bool:
