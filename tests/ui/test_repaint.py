@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from textual.app import App, ComposeResult
@@ -82,3 +83,16 @@ async def test_log_lines_for_a_hidden_logs_pane_wait_without_a_layout_pass(
         await pilot.pause()
         assert view.lines == [display_line(r) for r in view.shown]
         assert not view.pending and "req-0004" in view.lines[-1]
+
+
+async def test_envoy_uptime_is_shown_as_of_the_snapshot_not_of_an_old_reading(
+    make_app: MakeApp,
+) -> None:
+    """A calm site reads server_info every 20 s: "up 7s" from a 25-second-old reading of a
+    long-running Envoy read like a restart. The uptime is carried forward to the snapshot."""
+    app, engine = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        snap = scenarios.healthy(at=scenarios.T0 - 1)  # server_info: up 11 520 s at T0 - 1
+        await publish(pilot, engine, dataclasses.replace(snap, taken_at=scenarios.T0 + 59))
+        body = str(app.query_one("#envoy-body", Static).content)
+        assert "up 3h13m" in body  # 11 520 s + 60 s = 3h13m, not the reading's 3h12m

@@ -43,18 +43,18 @@ class EnvoyPane(Pane, can_focus=True):
         if snapshot is None or not self.evidence(*PROBES):
             show(body, WAITING)
             return
-        lines = [self._row(label, probes) for label, probes in ROWS]
+        lines = [self._row(label, probes, snapshot.taken_at) for label, probes in ROWS]
         show(body, Content("\n").join(lines))
 
-    def _row(self, label: str, probes: tuple[ProbeId, ...]) -> Content:
+    def _row(self, label: str, probes: tuple[ProbeId, ...], now: float) -> Content:
         found = self.evidence(*probes)
         head = Content.styled(f"{label:<8}", "$text-muted")
         if not found:
             return head + status_content(Status.UNKNOWN)
-        row = head + _state(found[0])
+        row = head + _state(found[0], now)
         drift = self.evidence(DRIFT)
         if label == "config" and drift:
-            row += Content(" · ") + _state(drift[0])
+            row += Content(" · ") + _state(drift[0], now)
         return row
 
     def details(self) -> DetailView | None:
@@ -77,12 +77,12 @@ class EnvoyPane(Pane, can_focus=True):
         )
 
 
-def _state(ev: Evidence) -> Content:
+def _state(ev: Evidence, now: float) -> Content:
     """`✓ running, pid 4242` when fine; `✗ FAIL no envoy process` otherwise (word + detail)."""
     word = _word(ev)
     if ev.status is Status.OK and word is None:
-        return status_content(ev.status, _summary(ev))
-    return status_content(ev.status, word) + Content(f" {_summary(ev)}")
+        return status_content(ev.status, _summary(ev, now))
+    return status_content(ev.status, word) + Content(f" {_summary(ev, now)}")
 
 
 def _word(ev: Evidence) -> str | None:
@@ -94,12 +94,12 @@ def _word(ev: Evidence) -> str | None:
     return None
 
 
-def _summary(ev: Evidence) -> str:
+def _summary(ev: Evidence, now: float) -> str:
     """A short line for a narrow pane: the probe's facts when fine, its full detail when not."""
     if ev.status is not Status.OK:
         return ev.detail
     short = _SHORT.get(ev.probe)
-    return (short(ev.facts) if short else None) or _server(ev) or ev.detail
+    return (short(ev.facts) if short else None) or _server(ev, now) or ev.detail
 
 
 def _process(facts: Facts) -> str | None:
@@ -123,12 +123,14 @@ _SHORT: dict[ProbeId, Callable[[Facts], str | None]] = {
 }
 
 
-def _server(ev: Evidence) -> str | None:
+def _server(ev: Evidence, now: float) -> str | None:
     if ev.probe == ProbeId.ENVOY_SERVER_INFO:
         parts = []
-        uptime = ev.facts.get("uptime_s", ev.facts.get("uptime"))
+        uptime = _seconds(ev.facts.get("uptime_s", ev.facts.get("uptime")))
         if uptime is not None:
-            parts.append(f"up {duration(_seconds(uptime))}")
+            # as of this snapshot: a calm site reads server_info every 20 s, and "up 7s" on a
+            # 25-second-old reading looked like a restart
+            parts.append(f"up {duration(uptime + max(0.0, now - ev.observed_at))}")
         if "restart_epoch" in ev.facts:
             parts.append(f"epoch {ev.facts['restart_epoch']}")
         if ev.facts.get("version"):
