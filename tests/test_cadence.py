@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 
 from darc_tui.config import Config, ProbesConfig
-from darc_tui.engine.cadence import CALM_AFTER, Cadence, alarming
+from darc_tui.engine.cadence import CALM_AFTER, Cadence
 from darc_tui.engine.core import Engine
 from darc_tui.model import Evidence, LogRecord, Status, Vantage
 from darc_tui.probes.base import Probe
@@ -79,13 +79,13 @@ def test_no_calm_while_a_cause_is_shown_or_when_switched_off() -> None:
     assert not off.enabled and not off.calm()
 
 
-def test_alarming_log_lines() -> None:
+def test_broken_log_lines() -> None:
     def rec(**fields: object) -> LogRecord:
         return LogRecord("error", "x", 0.0, dict(fields))
 
-    assert alarming(rec(status=500)) and alarming(rec(level="ERROR")) and alarming(rec(priority=3))
-    assert not alarming(rec(status=499)) and not alarming(rec(level="warning"))
-    assert not alarming(rec(priority=4)) and not alarming(rec())
+    assert rec(status=500).broken and rec(level="ERROR").broken and rec(priority=3).broken
+    assert not rec(status=499).broken and not rec(level="warning").broken
+    assert not rec(priority=4).broken and not rec().broken
 
 
 class Flipping(Probe):

@@ -2,7 +2,7 @@
 
 A healthy site where nothing changes does not need two dozen checks a second: the console sat at
 10 % of a core repeating them (issue 13). "Calm" = no cause found, and no probe's status, no
-finding and no alarming log line changed for `calm_after` seconds. While calm, every probe runs
+finding and no broken log line (LogRecord.broken) changed for `calm_after` seconds. While calm, every probe runs
 at most every `calm_interval` seconds except the sentinels: the site's own URL as users reach it
 (through Envoy), checked at the configured interval, and the followed logs, which stream every
 real request. A change anywhere — a sentinel's status, a 5xx or error line in a log, a new
@@ -20,21 +20,6 @@ from darc_tui.model import Evidence, LogRecord, Status
 CALM_AFTER = 3.0  # seconds without any change (three rounds at 1 s) before the cadence relaxes
 CALM_PUBLISH = 3.0  # while calm, one snapshot per three publish periods (the screen, the diagnosis)
 CALM_STRETCH = 4.0  # a slow check (every 5 s) waits four times its interval while calm
-_ERROR_LEVELS = frozenset({"emerg", "alert", "crit", "critical", "err", "error", "fatal"})
-
-
-def alarming(rec: LogRecord) -> bool:
-    """A log line that says something broke: a 5xx, an error-level line (4xx and warnings are
-    everyday traffic on a real site and would keep the console from ever calming down)."""
-    fields = rec.fields
-    status = fields.get("status")
-    if isinstance(status, int) and status >= 500:
-        return True
-    level = fields.get("level")
-    if isinstance(level, str) and level.lower() in _ERROR_LEVELS:
-        return True
-    priority = fields.get("priority")
-    return isinstance(priority, int) and priority <= 3
 
 
 @dataclass(slots=True)
@@ -94,8 +79,9 @@ class Cadence:
         return was_calm and not self.calm()
 
     def logs(self, records: Sequence[LogRecord]) -> bool:
-        """Note log lines; True when an alarming one ended a calm (only looked at while calm)."""
-        if self.calm() and any(alarming(r) for r in records):
+        """Note log lines; True when a broken one (LogRecord.broken) ended a calm (only looked at
+        while calm)."""
+        if self.calm() and any(r.broken for r in records):
             return self._changed()
         return False
 

@@ -18,7 +18,6 @@ from textual.widgets import Log
 from darc_tui.model import LogRecord, Status
 
 GAP, BAD, ODD, PLAIN = "≈", "✗", "▲", " "
-_ERROR_LEVELS = {"emerg", "alert", "crit", "critical", "err", "error", "fatal"}
 _WARN_LEVELS = {"warn", "warning"}
 
 
@@ -29,14 +28,12 @@ def marker(rec: LogRecord) -> str:
     """
     if rec.gap:
         return GAP
+    if rec.broken:
+        return BAD
     fields = rec.fields
     status = fields.get("status")
-    if isinstance(status, int) and status >= 500:
-        return BAD
     level = str(fields.get("level", "")).lower()
     priority = fields.get("priority")
-    if level in _ERROR_LEVELS or (isinstance(priority, int) and priority <= 3):
-        return BAD
     flags = fields.get("flags")
     has_flags = bool(flags) and flags not in ("-", ("-",))
     if (isinstance(status, int) and status >= 400) or has_flags:
