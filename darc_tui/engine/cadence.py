@@ -2,10 +2,10 @@
 
 A healthy site where nothing changes does not need two dozen checks a second: the console sat at
 10 % of a core repeating them (issue 13). "Calm" = no cause found, and no probe's status, no
-finding and no broken log line (LogRecord.broken) changed for `calm_after` seconds. While calm, every probe runs
-at most every `calm_interval` seconds except the sentinels: the site's own URL as users reach it
-(through Envoy), checked at the configured interval, and the followed logs, which stream every
-real request. A change anywhere — a sentinel's status, a 5xx or error line in a log, a new
+finding and no broken log line (LogRecord.broken) changed for `calm_after` seconds. While calm,
+every probe runs at most every `calm_interval` seconds except the sentinels: the site's own URL
+as users reach it (through Envoy), checked at the configured interval, and the followed logs,
+which stream every real request. A change anywhere — a sentinel's status, a 5xx or error line in a log, a new
 finding, a deploy, ctrl+r — ends the calm at once: every probe runs now and then at its own
 interval again.
 """
