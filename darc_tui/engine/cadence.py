@@ -5,9 +5,9 @@ A healthy site where nothing changes does not need two dozen checks a second: th
 finding and no broken log line (LogRecord.broken) changed for `calm_after` seconds. While calm,
 every probe runs at most every `calm_interval` seconds except the sentinels: the site's own URL
 as users reach it (through Envoy), checked at the configured interval, and the followed logs,
-which stream every real request. A change anywhere — a sentinel's status, a 5xx or error line in a log, a new
-finding, a deploy, ctrl+r — ends the calm at once: every probe runs now and then at its own
-interval again.
+which stream every real request. A change anywhere — a sentinel's status, a 5xx or error line
+in a log, a new finding, a deploy, ctrl+r — ends the calm at once: every probe runs now and then
+at its own interval again.
 """
 
 from __future__ import annotations
