@@ -141,7 +141,8 @@ def _alive(pid: int) -> bool:
 def run(rate: int, presses: int) -> dict[str, Any]:
     lab = DemoLab(probe_interval=1.0).start()
     session = f"darc-bench-pane-{os.getpid()}"
-    cmd = f"{PY} -m darc_tui -c {lab.config_path}"
+    console = os.environ.get("DARC_BENCH_CONSOLE", "-m darc_tui")  # another entry, for tracing
+    cmd = f"{PY} {console} -c {lab.config_path}"
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", "80", "-y", "24", cmd], check=True
     )
