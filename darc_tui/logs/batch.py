@@ -14,14 +14,16 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
+from typing import Any
 
 from darc_tui.logs.common import (
     DISPLAY_LIMIT,
     FieldParser,
     Line,
     LineBatch,
-    clean_record,
+    clean_records,
     make_record,
+    slices,
 )
 from darc_tui.model import LogRecord
 from darc_tui.redact import TRIGGER_BYTES
@@ -38,18 +40,26 @@ def batch_records(
     """The records of `batch`, equal one for one to `make_record` of each line."""
     body, lines = batch.body, batch.lines
     ends: list[int] = []  # where each line ends (its newline + 1), computed once if needed
-    general = _lines_with(body.translate(_NOT_PRINTABLE), (b"\x01",), lines, ends)
-    # one decode for the chunk; a printable-ASCII line decodes to the same text on its own
-    texts = body.decode("utf-8", "replace").split("\n")
-    if general:
-        records = [
-            make_record(source, Line(lines[i], len(lines[i]) + 1), parse, now)
-            if i in general
-            else _clean(source, text, parse, now)
-            for i, text in enumerate(texts)
-        ]
+    if not slices(parse):  # its fields may need sanitising whatever the line: the general path
+        general = set(range(len(lines)))
     else:
-        records = _clean_all(source, texts, parse, now)
+        general = _lines_with(body.translate(_NOT_PRINTABLE), (b"\x01",), lines, ends)
+    if len(general) == len(lines):
+        records = [make_record(source, Line(data, len(data) + 1), parse, now) for data in lines]
+    else:
+        # one decode for the chunk; a printable-ASCII line decodes to the same text on its own
+        texts = body.decode("utf-8", "replace").split("\n")
+        if general:
+            clean = iter(_clean_all(source, [t for i, t in enumerate(texts) if i not in general],
+                                    parse, now))  # fmt: skip
+            records = [
+                make_record(source, Line(lines[i], len(lines[i]) + 1), parse, now)
+                if i in general
+                else next(clean)
+                for i in range(len(texts))
+            ]
+        else:
+            records = _clean_all(source, texts, parse, now)
     suspects: frozenset[int] | None = None
     if parse is None or getattr(parse, "from_line", False):
         triggers = _lines_with(body.lower(), TRIGGER_BYTES, lines, ends)
@@ -60,19 +70,17 @@ def batch_records(
 def _clean_all(
     source: str, texts: list[str], parse: FieldParser | None, now: float
 ) -> list[LogRecord]:
-    fields = [parse(text) for text in texts] if parse is not None else [{} for _ in texts]
+    """The records of lines of printable ASCII (each text its line, decoded)."""
+    if parse is None:
+        fields: list[dict[str, Any]] = [{} for _ in texts]
+    else:
+        many = getattr(parse, "many", None)
+        fields = many(texts) if many is not None else [parse(text) for text in texts]
+    sizes = [n + 1 for n in map(len, texts)]
     shown = texts
-    if max(map(len, texts)) > DISPLAY_LIMIT:
+    if texts and max(map(len, texts)) > DISPLAY_LIMIT:
         shown = [_shorten(text) for text in texts]
-    return [
-        clean_record(source, text, now, found, len(whole) + 1)
-        for text, found, whole in zip(shown, fields, texts, strict=True)
-    ]
-
-
-def _clean(source: str, text: str, parse: FieldParser | None, now: float) -> LogRecord:
-    fields = parse(text) if parse is not None else {}
-    return clean_record(source, _shorten(text), now, fields, len(text) + 1)
+    return clean_records(source, shown, now, fields, sizes)
 
 
 def _shorten(text: str) -> str:
