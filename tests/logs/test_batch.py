@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ from darc_tui.parse.access_log import (
     compile_format,
     compile_json_format,
 )
-from darc_tui.redact import _TRIGGERS, MASK, redact_record, redact_records
+from darc_tui.redact import _TRIGGERS, LOWERS_TO_ASCII, MASK, redact_record, redact_records
 from darc_tui.sinks import RecordBatch
 from tests.hostile import EVERYTHING, HOSTILE, unsafe_in
 
@@ -60,6 +61,7 @@ SECRET_LINES = [
     OK.replace(b"curl/7.88.1", b"Cookie: session=s3cr3t; theme=dark"),
     OK.replace(b"/ok", b"/login?password=hunter2&next=/"),
     OK.replace(b"curl/7.88.1", b"\xe2\x84\xaaey=v4lue"),  # KELVIN SIGN lowers to "k"
+    OK.replace(b"curl/7.88.1", "authorİzation: Bearer abc.def-123".encode()),  # İ lowers to i̇
     OK.replace(b"example.test", b"user:pw@example.test"),
     OK.replace(b"req-1", b"eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl"),
 ]
@@ -146,10 +148,21 @@ def test_batch_redaction_equals_redacting_every_record(parser: str) -> None:
     assert MASK in shown and "hunter2" not in shown and "s3cr3t" not in shown
 
 
-def test_only_lines_with_a_trigger_or_not_printable_ascii_are_suspects() -> None:
-    lines = [OK, SECRET_LINES[0], OK, HOSTILE_LINES[0], OK]
-    assert batched(lines, PARSERS["default"]).suspects == {1, 3}
+def test_only_lines_with_a_trigger_or_a_character_lowering_to_ascii_are_suspects() -> None:
+    kelvin, dotted = SECRET_LINES[4], OK.replace(b"/ok", "/authorİzation".encode())
+    lines = [OK, SECRET_LINES[0], OK, HOSTILE_LINES[0], NON_ASCII_LINES[0], kelvin, dotted]
+    assert batched(lines, PARSERS["default"]).suspects == {1, 5, 6}
     assert batched(lines, lambda text: {}).suspects is None  # a parser not known to slice
+
+
+def test_only_two_characters_lower_to_ascii() -> None:
+    """What leaves a non-ASCII line out of `suspects` (darc_tui.redact.LOWERS_TO_ASCII)."""
+    found = [
+        char
+        for char in map(chr, range(0x80, sys.maxunicode + 1))
+        if any(ord(c) < 0x80 for c in char.lower())
+    ]
+    assert tuple(found) == LOWERS_TO_ASCII
 
 
 def test_no_response_flag_code_holds_a_trigger_word() -> None:
