@@ -19,10 +19,11 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.theme import Theme
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from darc_tui.ui import layout
 from darc_tui.ui.engine_link import EngineApi, EngineLink
+from darc_tui.ui.footer import KeyFooter
 from darc_tui.ui.keys import BINDINGS, PANES, binding_ids
 from darc_tui.ui.messages import LogsArrived, SnapshotArrived
 from darc_tui.ui.palette import ConsoleCommands
@@ -140,7 +141,7 @@ class DarcApp(App[int]):
         # before the mount, not in on_mount: styles are worked out once, not again for the class
         self.pane[LOWER_PANES[0]].add_class("-current")
         yield self.too_small
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     @property
     def panes(self) -> list[Pane]:
@@ -279,7 +280,7 @@ class DarcApp(App[int]):
     def _drain_logs(self) -> None:
         self._logs_timer = None
         self._logs_drained_at = time.monotonic()
-        if self.paused or not self.link.inbox:
+        if self.paused or not self.link.inbox or not self.is_running:
             return
         records, dropped = self.link.drain()
         self._add_logs(records, dropped, redacted=True)

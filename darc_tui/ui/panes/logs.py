@@ -77,7 +77,9 @@ class LogsPane(Pane):
         """Show the next log source's tab (access → error → journal → access) and focus it."""
         following = SOURCES[(SOURCES.index(self.active_view.source) + 1) % len(SOURCES)]
         self.query_one(TabbedContent).active = f"tab-{following}"
-        self.call_after_refresh(lambda: self.active_view.focus())
+        # focus moves straight from view to view: a hidden view that still has the focus blurs
+        # it to nothing first, and each focus change restyles the pane and rebuilds the footer
+        self.screen.set_focus(self.view(following), scroll_visible=False)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         event.stop()
