@@ -87,7 +87,7 @@ def pipeline(body: bytes) -> int:
     from darc_tui.probes.admin import ClustersProbe, _judge_cluster
     from darc_tui.state import State
 
-    report = parse_clusters(body)
+    report = parse_clusters(body, "backend_cluster")  # as ClustersProbe.observe reads it
     status, detail, facts = _judge_cluster(report, "backend_cluster")
     probe = ClustersProbe(LocalHost(), "http://127.0.0.1:9901", "backend_cluster")
     state = State()
@@ -164,7 +164,7 @@ async def to_table(body: bytes, engine: Any, app: Any, pilot: Any) -> None:
     from darc_tui.probes.admin import ClustersProbe, _judge_cluster
     from darc_tui.ui.messages import SnapshotArrived
 
-    report = parse_clusters(body)
+    report = parse_clusters(body, "backend_cluster")  # as ClustersProbe.observe reads it
     status, detail, facts = _judge_cluster(report, "backend_cluster")
     probe = ClustersProbe(LocalHost(), "http://127.0.0.1:9901", "backend_cluster")
     engine.feed(probe.evidence(status, detail, facts=facts, data=report))

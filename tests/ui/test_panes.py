@@ -215,6 +215,25 @@ async def test_a_consequence_is_shown_indented_under_its_cause(make_app: MakeApp
         assert "envoy.panic_mode ← backend.down" in lines[under]
 
 
+async def test_a_flood_marker_counts_the_lines_it_stands_for(make_app: MakeApp) -> None:
+    """Past the display budget the follower hands over the newest lines after a marker saying how
+    many it did not show: the rate line counts those too, the marker draws as what it says."""
+    from darc_tui.logs.flood import skipped_record
+
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        marker = skipped_record("access", 45_000, 4000, scenarios.T0 - 1)
+        engine.publish_logs([marker, *(scenarios.access_line(i, 503, "UF") for i in range(5))])
+        await pilot.press("5")
+        await pilot.pause()
+        assert "access: 45005/min · ✗ 5/min" in rate_line(app)
+        first = app.logs_pane.feed("access").lines[0]
+        assert (
+            first
+            == "≈ -- 45000 lines not shown: more than 4000 lines/s arrive, each of them is counted --"
+        )
+
+
 async def test_a_flood_keeps_the_newest_lines_and_counts_every_one(make_app: MakeApp) -> None:
     """Bursts bigger than the view: the view ends with the newest MAX_LINES records (as if each
     had been written), the picked line stays picked, the "new" count, the rate and the ✗ count

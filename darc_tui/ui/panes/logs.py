@@ -114,9 +114,16 @@ class LogsPane(Pane):
             self.update_rate(now)
 
     def _arrive(self, source: str, now: float, recs: list[LogRecord]) -> None:
-        bad = sum(1 for r in recs if r.broken and not r.gap)  # the lines marked ✗
-        self.arrivals[source].append((now, len(recs), bad))
-        self.arrived[source] += len(recs)
+        count = bad = 0
+        for rec in recs:
+            if rec.gap:  # a marker is no line; a flood's says how many were not shown
+                shown = rec.fields.get("not_shown")
+                count += shown if isinstance(shown, int) else 0
+            else:
+                count += 1
+                bad += rec.broken  # the lines marked ✗
+        self.arrivals[source].append((now, count, bad))
+        self.arrived[source] += count
         self.bad_arrivals[source] += bad
         self._forget(source, now)
 
