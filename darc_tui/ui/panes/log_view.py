@@ -46,7 +46,7 @@ def marker(rec: LogRecord) -> str:
 def display_line(rec: LogRecord, mark: str | None = None) -> str:
     """Exactly one non-empty display line per record (Log splits on any line break)."""
     text = " ⏎ ".join(rec.line.splitlines())
-    if rec.gap:
+    if rec.gap and "not_shown" not in rec.fields:  # a flood's marker says what it is itself
         text = f"── lines were lost here ── {text}".rstrip()
     return f"{marker(rec) if mark is None else mark} {text}"
 
