@@ -57,27 +57,3 @@ async def test_a_read_only_console_lists_no_reload_key(make_app: MakeApp) -> Non
         await pilot.press("5", "l")
         await pilot.pause()
         assert "Reload" not in footer_row(app) and "Quit" in footer_row(app)
-
-
-async def test_next_log_source_hands_the_focus_straight_to_its_view(make_app: MakeApp) -> None:
-    """`l` moves the focus from view to view, never through "nothing focused" (a blur to nothing
-    restyles the pane and rebuilds the footer twice)."""
-    app, _ = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("5")
-        await pilot.pause()
-        seen: list[object] = []
-        screen = app.screen
-        original = screen.set_focus
-
-        def tracking(widget: object, *args: object, **kwargs: object) -> None:
-            seen.append(widget)
-            original(widget, *args, **kwargs)  # type: ignore[arg-type]
-
-        screen.set_focus = tracking  # type: ignore[method-assign]
-        for source in ("error", "journal", "access"):
-            await pilot.press("l")
-            await pilot.pause()
-            assert app.focused is app.logs_pane.active_view
-            assert app.logs_pane.active_view.source == source
-        assert None not in seen and len(seen) == 3
