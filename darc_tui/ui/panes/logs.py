@@ -117,8 +117,9 @@ class LogsPane(Pane):
         count = bad = 0
         for rec in recs:
             if rec.gap:  # a marker is no line; a flood's says how many were not shown
-                shown = rec.fields.get("not_shown")
+                shown, broken = rec.fields.get("not_shown"), rec.fields.get("not_shown_broken")
                 count += shown if isinstance(shown, int) else 0
+                bad += broken if isinstance(broken, int) else 0
             else:
                 count += 1
                 bad += rec.broken  # the lines marked ✗
