@@ -5,7 +5,8 @@
 The payload is a real Envoy 1.40 /clusters?format=json host entry (pretty-printed as Envoy sends
 it) repeated with distinct addresses. Measured in this process, round after round (medians), each
 round beside its baseline, json.loads of the same payload:
-- `to_diagnosis`: parse_clusters → the clusters probe's judgement → state → diagnose();
+- `to_diagnosis`: parse_clusters as ClustersProbe.observe reads it (the configured cluster's hosts
+  in full, the 99 others as counts) → the clusters probe's judgement → state → diagnose();
 - `to_table`: the same fed to a real Engine (no probes), its snapshot posted to the real console
   (DarcApp headless at 80x24 via Textual's Pilot, the Clusters pane shown), until the app is idle
   and the screen has been rendered: redaction, every pane's update, the host table's 100 rows

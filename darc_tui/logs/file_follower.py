@@ -34,7 +34,7 @@ from darc_tui.logs.common import (
 )
 from darc_tui.logs.flood import FloodGate, Held, batch_fields, skipped_record
 from darc_tui.logs.positions import TAIL_BYTES, FilePosition, Positions
-from darc_tui.model import LogRecord, Status
+from darc_tui.model import LogRecord, Status, says_broken
 from darc_tui.retry import Backoff
 from darc_tui.sinks import LogSink
 
@@ -108,6 +108,7 @@ class FileFollower:
         # counts lines no record is made of (the access log's window): (fields, observed_at)
         self.count: Callable[[list[tuple[dict[str, Any], float]]], None] | None = None
         self.count_parse: FieldParser | None = None  # the fields `count` reads; None = parse
+        self._broken_not_shown = 0  # of the lines a flood did not show (LogRecord.broken)
         self.host, self.path, self.parse = host, path, parse
         self.positions = positions or Positions()
         self.key = f"file:{host.name}:{path}"
@@ -272,7 +273,8 @@ class FileFollower:
         out = self.gate.release()
         if out.skipped:
             at = out.held[0].at if out.held else time.time()
-            sink.records([skipped_record(self.name, out.skipped, self.gate.rate, at)])
+            broken, self._broken_not_shown = self._broken_not_shown, 0
+            sink.records([skipped_record(self.name, out.skipped, broken, self.gate.rate, at)])
         await self._hand_over_held(sink, out.held)
 
     async def _hand_over_held(self, sink: LogSink, held: list[Held]) -> None:
@@ -284,13 +286,17 @@ class FileFollower:
                 await asyncio.sleep(0)
 
     async def _count_only(self, held: list[Held]) -> None:
-        """Lines a flood pushed out before they were shown: counted all the same."""
-        if self.count is None:
+        """Lines a flood pushed out before they were shown: counted all the same (in the
+        access window, and in the marker's number of broken lines)."""
+        parse = self.count_parse or self.parse
+        if parse is None:
             return
         for one in held:
             for piece in one.batch.pieces(SLICE_LINES):
-                found = batch_fields(piece, self.count_parse or self.parse)
-                self.count([(fields, one.at) for fields in found])
+                found = batch_fields(piece, parse)
+                self._broken_not_shown += sum(map(says_broken, found))
+                if self.count is not None:
+                    self.count([(fields, one.at) for fields in found])
                 await asyncio.sleep(0)
 
     def _advance_batch(self, batch: LineBatch) -> None:

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from darc_tui.logs.common import FieldParser, Line, LineBatch, make_record
+from darc_tui.logs.common import FieldParser, LineBatch
 from darc_tui.model import LogRecord
+from darc_tui.sanitize import clean_mapping
 
 SHOW_RATE = 4000.0  # lines a second per source shown as they come; above it, the newest
 SHOW_PERIOD = 0.5  # seconds between two lets-through of a flood
@@ -119,12 +120,15 @@ class FloodGate:
         return out
 
 
-def skipped_record(source: str, skipped: int, rate: float, at: float) -> LogRecord:
-    """The marker before the lines a flood let through: it counts as no line (a gap)."""
-    why = f"{skipped} lines not shown: more than {rate:g} lines/s arrive, each of them is counted"
-    return LogRecord(
-        source, f"-- {why} --", at, fields={"gap": why, "not_shown": skipped}, gap=True
+def skipped_record(source: str, skipped: int, broken: int, rate: float, at: float) -> LogRecord:
+    """The marker before the lines a flood let through; it counts as no line (a gap). Its
+    fields say how many lines it stands for and how many of them said something broke."""
+    why = (
+        f"{skipped} lines not shown ({broken} of them broken): more than {rate:g} lines/s "
+        "arrive, each of them is counted"
     )
+    fields = {"gap": why, "not_shown": skipped, "not_shown_broken": broken}
+    return LogRecord(source, f"-- {why} --", at, fields=fields, gap=True)
 
 
 def batch_fields(batch: LineBatch, parse: FieldParser | None) -> list[dict[str, Any]]:
@@ -134,13 +138,21 @@ def batch_fields(batch: LineBatch, parse: FieldParser | None) -> list[dict[str, 
         return [{} for _ in batch.lines]
     if not batch.body.translate(None, _PRINTABLE):  # printable ASCII: the text is the line
         return [parse(text) for text in batch.body.decode("ascii").split("\n")]
-    # a line with anything else is decoded, cut and cleaned as its record would be
+    # a line with anything else: decoded, and its fields cleaned, as make_record does
     return [
         parse(data.decode("ascii"))
         if not data.translate(None, _PRINTABLE)
-        else make_record("", Line(data, len(data) + 1), parse, 0.0).fields
+        else _general(data, parse)
         for data in batch.lines
     ]
+
+
+def _general(data: bytes, parse: FieldParser) -> dict[str, Any]:
+    """The fields make_record gives a line that is not all printable ASCII, without the record
+    (LogRecord's cleaning of its text is most of that cost)."""
+    text = data.decode("utf-8", "replace").rstrip("\r")
+    fields = parse(text)
+    return fields if text.isascii() and text.isprintable() else clean_mapping(fields)
 
 
 # printable ASCII and the newline: what batch_records builds without LogRecord's cleaning

@@ -206,7 +206,7 @@ def parse_clusters(body: str | bytes, hosts_of: str | None = None) -> ClustersRe
         first = data[start.end() : start.end() + 1] if start else b""
         if first != b"{":
             report = parse_clusters_text(data)
-        else:  # the typed reading, else the stream, else the whole document
+        else:  # the typed reading, else the stream, else the whole document (None = refused)
             report = (
                 _decode_typed(data, hosts_of) or _stream_json(data) or parse_clusters_json(data)
             )

@@ -30,7 +30,7 @@ class CellCachedTable(DataTable[Any]):
         self._epoch = 0
         self._versions: dict[_CellKey, int] = {}  # cells updated in this epoch
         self._version_numbers = itertools.count(1)
-        self._drawn: LRUCache[tuple[object, ...], Any] = LRUCache(10000)
+        self._drawn: LRUCache[tuple[object, ...], Any] = LRUCache(4096)  # visible cells × looks
         super().__init__(*args, **kwargs)
 
     def update_cell(

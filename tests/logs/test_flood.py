@@ -181,6 +181,8 @@ async def test_a_file_flood_is_counted_whole_and_shown_newest_last(tmp_path: Pat
     assert len(shown) < 20_000 and markers
     assert sum(int(m.fields["not_shown"]) for m in markers) + len(shown) == 20_000
     assert all("lines not shown" in m.line and "counted" in m.line for m in markers)
+    broken_shown = sum(1 for r in shown if r.broken)
+    assert sum(int(m.fields["not_shown_broken"]) for m in markers) + broken_shown == 2_000
     paths = [int(str(r.fields["path"]).rsplit("/", 1)[1]) for r in shown]
     assert paths == sorted(paths)  # in the file's order
     counts = source.window.counts(now=_stamp_epoch(stamp) + 1)

@@ -116,12 +116,12 @@ class LogsPane(Pane):
             self.update_rate(now)
 
     def _arrive(self, source: str, now: float, recs: list[LogRecord], marks: list[str]) -> None:
-        gaps = marks.count(GAP)  # a marker is no line; a flood's says how many were not shown
-        count = len(recs) - gaps
-        if gaps:
-            stood_for = (r.fields.get("not_shown") for r in recs if r.gap)
-            count += sum(n for n in stood_for if isinstance(n, int))
-        bad = marks.count(BAD)  # the lines marked ✗
+        count, bad = len(recs), marks.count(BAD)  # the lines marked ✗
+        if GAP in marks:  # a marker is no line; a flood's says how many lines it stands for
+            for rec in (r for r in recs if r.gap):
+                shown, broken = rec.fields.get("not_shown"), rec.fields.get("not_shown_broken")
+                count += (shown if isinstance(shown, int) else 0) - 1
+                bad += broken if isinstance(broken, int) else 0
         self.arrivals[source].append((now, count, bad))
         self.arrived[source] += count
         self.bad_arrivals[source] += bad
