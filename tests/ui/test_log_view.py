@@ -260,3 +260,26 @@ async def test_a_click_on_a_source_tab_shows_that_source() -> None:
         await pilot.press("l")  # and l goes on from there
         await pilot.pause()
         assert app.logs_pane.active_view.source == "access"
+
+
+async def test_a_mouse_selection_is_drawn_and_copied_as_textual_log_did() -> None:
+    from textual.geometry import Offset
+    from textual.selection import Selection
+
+    app = Side()
+    async with app.run_test(size=SIZE) as pilot:
+        app.old.write_lines([display_line(r) for r in HOSTILE])
+        app.new.append(HOSTILE)
+        await app.workers.wait_for_complete()
+        for view in (app.old, app.new):
+            view.scroll_to(3, 1, animate=False, immediate=True)
+        selection = Selection(Offset(4, 2), Offset(9, 3))
+        app.screen.selections = {app.old: selection, app.new: selection}
+        await pilot.pause()
+        for row in range(4):
+            assert rows([app.new.render_line(row)]) == rows([app.old.render_line(row)]), row
+        assert app.new.get_selection(selection) == app.old.get_selection(selection)
+        assert app.new.get_selection(selection) == ("T /y 404\n≈ ── line", "\n")
+        app.screen.selections = {}
+        await pilot.pause()
+        assert rows([app.new.render_line(1)]) == rows([app.old.render_line(1)])
