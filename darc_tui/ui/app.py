@@ -58,6 +58,9 @@ FIRST_TITLES = {
 }
 LOGS_EVERY = 0.1  # seconds between two drawings of a flood of log lines (at most)
 FLOOD = 200  # log lines waiting that make a flood (a follower hands over ≤ 200 at a time)
+# records drawn per turn of the loop: a backlog (a resume after a long pause) is drawn in turns
+# of a few milliseconds each, and keys pressed meanwhile are handled between them
+DRAIN_MAX = 4000
 WHILE_MODAL = {"quit", "pause", "probe_now", "next_theme", "command_palette"}
 TOO_SMALL = (
     "terminal too small: darc-tui needs at least {}x{} (now {}x{})\nresize, or press q to quit"
@@ -282,8 +285,10 @@ class DarcApp(App[int]):
         self._logs_drained_at = time.monotonic()
         if self.paused or not self.link.inbox or not self.is_running:
             return
-        records, dropped = self.link.drain()
+        records, dropped = self.link.drain(DRAIN_MAX)
         self._add_logs(records, dropped, redacted=True)
+        if self.link.inbox:
+            self.call_later(self._drain_logs)
 
     def _show(self, snapshot: Snapshot | None) -> None:
         self._shown = snapshot
@@ -398,8 +403,8 @@ class DarcApp(App[int]):
             return
         logs.paused_waiting = None
         self.held = 0
-        records, dropped = self.link.drain()
-        self._add_logs(records, dropped, redacted=True)
+        self._drain_logs()
+        logs.update_rate()  # "paused" goes even when nothing was waiting
         self._show(self.snapshot)
 
     def action_filter(self) -> None:

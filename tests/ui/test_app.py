@@ -361,8 +361,8 @@ async def test_a_log_flood_is_drawn_in_batches_and_capped(make_app: MakeApp) -> 
         handled: list[int] = []
         original = app.link.drain
 
-        def counting() -> tuple[list[LogRecord], int]:
-            records, dropped = original()
+        def counting(limit: int | None = None) -> tuple[list[LogRecord], int]:
+            records, dropped = original(limit)
             handled.append(len(records))
             return records, dropped
 
@@ -377,6 +377,40 @@ async def test_a_log_flood_is_drawn_in_batches_and_capped(make_app: MakeApp) -> 
         assert len(handled) == 1 and handled[0] == 4000  # one message for the whole burst
         assert len(view.feed("access").lines) == 2000  # a feed keeps the newest MAX_LINES
         assert view.feed("access").lines[-1].endswith(f'"{scenarios.BACKEND}"')
+
+
+async def test_a_backlog_is_drawn_in_turns_with_keys_between(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resume after a long pause finds thousands of records waiting: they are drawn
+    DRAIN_MAX at a time, oldest first, each turn a separate callback on the loop, and every
+    record is drawn and counted in the end."""
+    from darc_tui.ui import app as app_module
+
+    monkeypatch.setattr(app_module, "DRAIN_MAX", 100)
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        handled: list[int] = []
+        original = app.link.drain
+
+        def counting(limit: int | None = None) -> tuple[list[LogRecord], int]:
+            records, dropped = original(limit)
+            handled.append(len(records))
+            return records, dropped
+
+        app.link.drain = counting  # type: ignore[method-assign]
+        await pilot.press("5", "p")
+        engine.publish_logs([scenarios.access_line(i, 503, "UF") for i in range(450)])
+        await pilot.pause()
+        assert app.logs_pane.paused_waiting == 450 and handled == []
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.pause()
+        assert handled == [100, 100, 100, 100, 50]
+        feed = app.logs_pane.feed("access")
+        assert [r.line for r in feed.shown] == [scenarios.access_line(i, 503, "UF").line
+                                                for i in range(450)]  # fmt: skip
+        assert "access: 450/min · ✗ 450/min · following" in screen_text(app)
 
 
 async def test_records_dropped_while_paused_leave_a_gap_marker(

@@ -240,3 +240,46 @@ def test_a_feed_drops_its_oldest_lines_and_keeps_ids_unique() -> None:
 def test_a_gap_line_is_marked_as_a_gap_whatever_its_fields() -> None:
     rec = LogRecord("access", "3 lines dropped", 1.0, {"status": 503}, gap=True)
     assert marker(rec) == GAP and display_line(rec).startswith("≈ ── lines were lost here ──")
+
+
+async def test_a_click_on_a_source_tab_shows_that_source() -> None:
+    from darc_tui.ui.app import DarcApp
+    from tests.ui.conftest import screen_text
+    from tests.ui.fakes import FakeEngine
+
+    engine = FakeEngine(scenarios.config())
+    app = DarcApp(engine, clock=scenarios.clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        engine.publish_logs(scenarios.log_records())
+        await pilot.press("5")
+        await pilot.pause()
+        await pilot.click("#tab-journal")
+        await pilot.pause()
+        assert app.logs_pane.active_view.source == "journal"
+        assert "caught SIGHUP" in screen_text(app) and "journal: 1/min" in screen_text(app)
+        await pilot.press("l")  # and l goes on from there
+        await pilot.pause()
+        assert app.logs_pane.active_view.source == "access"
+
+
+async def test_a_mouse_selection_is_drawn_and_copied_as_textual_log_did() -> None:
+    from textual.geometry import Offset
+    from textual.selection import Selection
+
+    app = Side()
+    async with app.run_test(size=SIZE) as pilot:
+        app.old.write_lines([display_line(r) for r in HOSTILE])
+        app.new.append(HOSTILE)
+        await app.workers.wait_for_complete()
+        for view in (app.old, app.new):
+            view.scroll_to(3, 1, animate=False, immediate=True)
+        selection = Selection(Offset(4, 2), Offset(9, 3))
+        app.screen.selections = {app.old: selection, app.new: selection}
+        await pilot.pause()
+        for row in range(4):
+            assert rows([app.new.render_line(row)]) == rows([app.old.render_line(row)]), row
+        assert app.new.get_selection(selection) == app.old.get_selection(selection)
+        assert app.new.get_selection(selection) == ("T /y 404\n≈ ── line", "\n")
+        app.screen.selections = {}
+        await pilot.pause()
+        assert rows([app.new.render_line(1)]) == rows([app.old.render_line(1)])

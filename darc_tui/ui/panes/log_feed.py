@@ -63,6 +63,28 @@ def cells(line: str) -> int:
     return cell_len(line)
 
 
+def _draw_lines(records: Sequence[LogRecord], marks: Sequence[str]) -> tuple[list[str], int]:
+    """`drawable(display_line(rec, mark))` for each record, and the cells of the widest.
+
+    The usual record (a printable line, so no line break, after a one-cell glyph) is just
+    `mark + " " + line`, one cell per character when it is ASCII; any other goes the long way.
+    """
+    lines: list[str] = []
+    width = 0
+    for rec, mark in zip(records, marks, strict=True):
+        text = rec.line
+        if mark in _ONE_CELL and not rec.gap and text.isprintable():
+            line = f"{mark} {text}"
+            size = len(line) if text.isascii() else cell_len(line)
+        else:
+            line = drawable(display_line(rec, mark))
+            size = cells(line)
+        lines.append(line)
+        if size > width:
+            width = size
+    return lines, width
+
+
 class LogFeed:
     """The newest `size` records of one source and the line each is drawn as (1:1).
 
@@ -102,9 +124,9 @@ class LogFeed:
         if marks is None:
             marks = [marker(r) for r in records]
         dropped = max(0, len(self.shown) + arrived - self.size)
-        lines = [drawable(display_line(r, m)) for r, m in zip(records, marks, strict=True)]
+        lines, width = _draw_lines(records, marks)
         self.first_id += max(0, len(self.lines) + len(lines) - self.size)
-        self.width = max(self.width, max(cells(line) for line in lines))
+        self.width = max(self.width, width)
         self.lines.extend(lines)
         self.shown.extend(records)
         if self.selected is not None:

@@ -14,7 +14,7 @@ from textual.widgets import Input, Static, Tab, Tabs
 from darc_tui.ids import ProbeId, log_probe
 from darc_tui.model import LogRecord, Snapshot, Status
 from darc_tui.ui.panes.base import Pane
-from darc_tui.ui.panes.log_feed import BAD, LogFeed, display_line
+from darc_tui.ui.panes.log_feed import BAD, GAP, LogFeed, display_line, marker
 from darc_tui.ui.panes.log_view import LogView
 from darc_tui.ui.repaint import show
 from darc_tui.ui.screens.details import DetailView
@@ -95,34 +95,33 @@ class LogsPane(Pane):
 
     # -- data -------------------------------------------------------------------------------
     def add_records(self, records: Sequence[LogRecord], now: float) -> None:
-        by_source: dict[str, list[LogRecord]] = {}
-        for rec in records:
-            if rec.source in self.store:
-                by_source.setdefault(rec.source, []).append(rec)
-        for source, recs in by_source.items():
+        for source, recs in _by_source(records).items():
+            if source not in self.feeds:
+                continue
+            marks = [marker(r) for r in recs]  # once: the ✗ count and the drawing read them
             self.store[source].extend(recs)
-            self._arrive(source, now, recs)
-            shown = [r for r in recs if self.matches(r)] if self.query_text else recs
-            newest = shown[-MAX_LINES:]  # a feed keeps MAX_LINES: older ones need no drawing
+            self._arrive(source, now, recs, marks)
+            if self.query_text:
+                kept = [(r, m) for r, m in zip(recs, marks, strict=True) if self.matches(r)]
+                recs, marks = [r for r, _ in kept], [m for _, m in kept]
+            # a feed keeps MAX_LINES: older ones need no drawing
+            newest, newest_marks = recs[-MAX_LINES:], marks[-MAX_LINES:]
             if source == self.log_view.source:
-                self.log_view.append(newest, arrived=len(shown))
+                self.log_view.append(newest, newest_marks, arrived=len(recs))
             else:
                 feed = self.feeds[source]
                 following = feed.selected is None and feed.at_end
-                feed.add(newest, arrived=len(shown), following=following)
+                feed.add(newest, newest_marks, arrived=len(recs), following=following)
         if self.display:  # a hidden pane's status line is drawn when it shows (render_snapshot)
             self.update_rate(now)
 
-    def _arrive(self, source: str, now: float, recs: list[LogRecord]) -> None:
-        count = bad = 0
-        for rec in recs:
-            if rec.gap:  # a marker is no line; a flood's says how many were not shown
+    def _arrive(self, source: str, now: float, recs: list[LogRecord], marks: list[str]) -> None:
+        count, bad = len(recs), marks.count(BAD)  # the lines marked ✗
+        if GAP in marks:  # a marker is no line; a flood's says how many lines it stands for
+            for rec in (r for r in recs if r.gap):
                 shown, broken = rec.fields.get("not_shown"), rec.fields.get("not_shown_broken")
-                count += shown if isinstance(shown, int) else 0
+                count += (shown if isinstance(shown, int) else 0) - 1
                 bad += broken if isinstance(broken, int) else 0
-            else:
-                count += 1
-                bad += rec.broken  # the lines marked ✗
         self.arrivals[source].append((now, count, bad))
         self.arrived[source] += count
         self.bad_arrivals[source] += bad
@@ -260,6 +259,17 @@ class LogsPane(Pane):
     def copy_text(self) -> str | None:
         rec = self.active_view.record_in_view()
         return rec.line if rec else None
+
+
+def _by_source(records: Sequence[LogRecord]) -> dict[str, list[LogRecord]]:
+    """`records` by source, in order (a batch mostly comes from one source)."""
+    sources = {r.source for r in records}
+    if len(sources) == 1:
+        return {sources.pop(): list(records)}
+    by_source: dict[str, list[LogRecord]] = {}
+    for rec in records:
+        by_source.setdefault(rec.source, []).append(rec)
+    return by_source
 
 
 def _field(key: str, value: object) -> str:
