@@ -5,7 +5,8 @@
 The payload is a real Envoy 1.40 /clusters?format=json host entry (pretty-printed as Envoy sends
 it) repeated with distinct addresses. Measured in this process, round after round (medians), each
 round beside its baseline, json.loads of the same payload:
-- `to_diagnosis`: parse_clusters → the clusters probe's judgement → state → diagnose();
+- `to_diagnosis`: parse_clusters as ClustersProbe.observe reads it (the configured cluster's hosts
+  in full, the 99 others as counts) → the clusters probe's judgement → state → diagnose();
 - `to_table`: the same fed to a real Engine (no probes), its snapshot posted to the real console
   (DarcApp headless at 80x24 via Textual's Pilot, the Clusters pane shown), until the app is idle
   and the screen has been rendered: redaction, every pane's update, the host table's 100 rows
@@ -87,7 +88,7 @@ def pipeline(body: bytes) -> int:
     from darc_tui.probes.admin import ClustersProbe, _judge_cluster
     from darc_tui.state import State
 
-    report = parse_clusters(body)
+    report = parse_clusters(body, "backend_cluster")  # as ClustersProbe.observe reads it
     status, detail, facts = _judge_cluster(report, "backend_cluster")
     probe = ClustersProbe(LocalHost(), "http://127.0.0.1:9901", "backend_cluster")
     state = State()
@@ -164,7 +165,7 @@ async def to_table(body: bytes, engine: Any, app: Any, pilot: Any) -> None:
     from darc_tui.probes.admin import ClustersProbe, _judge_cluster
     from darc_tui.ui.messages import SnapshotArrived
 
-    report = parse_clusters(body)
+    report = parse_clusters(body, "backend_cluster")  # as ClustersProbe.observe reads it
     status, detail, facts = _judge_cluster(report, "backend_cluster")
     probe = ClustersProbe(LocalHost(), "http://127.0.0.1:9901", "backend_cluster")
     engine.feed(probe.evidence(status, detail, facts=facts, data=report))

@@ -189,14 +189,18 @@ class LogRecord:
     def broken(self) -> bool:
         """The line says something broke: a 5xx, an error-level line or journal priority ≤ 3
         (the console's ✗ marker; what ends a calm cadence). 4xx and warnings do not."""
-        fields = self.fields
-        status = fields.get("status")
-        if isinstance(status, int) and status >= 500:
-            return True
-        priority = fields.get("priority")
-        return str(fields.get("level", "")).lower() in _ERROR_LEVELS or (
-            isinstance(priority, int) and priority <= 3
-        )
+        return says_broken(self.fields)
+
+
+def says_broken(fields: Mapping[str, Any]) -> bool:
+    """LogRecord.broken of a line's parsed fields (also for lines no record is made of)."""
+    status = fields.get("status")
+    if isinstance(status, int) and status >= 500:
+        return True
+    priority = fields.get("priority")
+    return str(fields.get("level", "")).lower() in _ERROR_LEVELS or (
+        isinstance(priority, int) and priority <= 3
+    )
 
 
 _ERROR_LEVELS = frozenset({"emerg", "alert", "crit", "critical", "err", "error", "fatal"})

@@ -14,7 +14,9 @@ import asyncio
 import contextlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from darc_tui.hosts.base import Host, LineStream, shell_join
 from darc_tui.ids import ProbeId, log_probe
@@ -30,8 +32,9 @@ from darc_tui.logs.common import (
     gap_record,
     make_record,
 )
+from darc_tui.logs.flood import FloodGate, Held, batch_fields, skipped_record
 from darc_tui.logs.positions import TAIL_BYTES, FilePosition, Positions
-from darc_tui.model import LogRecord, Status
+from darc_tui.model import LogRecord, Status, says_broken
 from darc_tui.retry import Backoff
 from darc_tui.sinks import LogSink
 
@@ -97,8 +100,15 @@ class FileFollower:
         poll_interval: float = 2.0,
         backoff: Backoff = FOLLOWER_BACKOFF,
         probe: ProbeId | None = None,
+        gate: FloodGate | None = None,
     ) -> None:
         self.name = source
+        # the console's: a flood shows its newest lines (darc_tui.logs.flood); None = every line
+        self.gate = gate
+        # counts lines no record is made of (the access log's window): (fields, observed_at)
+        self.count: Callable[[list[tuple[dict[str, Any], float]]], None] | None = None
+        self.count_parse: FieldParser | None = None  # the fields `count` reads; None = parse
+        self._broken_not_shown = 0  # of the lines a flood did not show (LogRecord.broken)
         self.host, self.path, self.parse = host, path, parse
         self.positions = positions or Positions()
         self.key = f"file:{host.name}:{path}"
@@ -189,12 +199,9 @@ class FileFollower:
             if chunk:
                 whole = None if skip_partial else splitter.feed_whole(chunk)
                 if whole is not None and _TRUNCATED not in whole.body:
-                    for piece in whole.pieces(SLICE_LINES):
-                        self._hand_over_batch(sink, piece)
-                        # a queue that is never empty never suspends `pump.get`: let keys and
-                        # drawing (the console shares this loop) run between two slices
-                        await asyncio.sleep(0)
+                    await self._take(sink, whole)
                 else:
+                    await self._release(sink)  # held lines go first: the order stays
                     lines = splitter.feed(chunk) if whole is None else whole.split()
                     if skip_partial and lines:
                         self._advance(lines[0])
@@ -202,14 +209,20 @@ class FileFollower:
                     await self._deliver(sink, lines)
                     await asyncio.sleep(0)
                 progressed = True
+            if self.gate is not None and self.gate.due():
+                await self._release(sink)
             if time.monotonic() >= next_poll:
                 next_poll = time.monotonic() + self.poll_interval
                 switch, rotated_at = await self._poll(header.pid, splitter.pending, rotated_at)
                 if switch:
+                    await self._release(sink)
                     return _Outcome()  # the name points to a new file and the old one is done
                 await self.positions.maybe_flush()
-            chunk = await pump.get(max(0.0, next_poll - time.monotonic()))
+            wait = next_poll - time.monotonic()
+            held = None if self.gate is None else self.gate.wait()
+            chunk = await pump.get(max(0.0, wait if held is None else min(wait, held)))
             if chunk is None:
+                await self._release(sink)
                 why = pump.stream.error or "the follower stopped"
                 return _Outcome(f"{why} ({self.path} on {self.host.name})", progressed=progressed)
 
@@ -241,9 +254,53 @@ class FileFollower:
         self._advance_all(lines)
         sink.records(records)
 
-    def _hand_over_batch(self, sink: LogSink, batch: LineBatch) -> None:
-        """`_hand_over` for a chunk of whole lines, built and advanced in bulk."""
-        records = batch_records(self.name, batch, self.parse, time.time())
+    async def _take(self, sink: LogSink, batch: LineBatch) -> None:
+        """Whole lines read: records now, or (a flood, through the gate) held for later."""
+        at = time.time()
+        self._advance_batch(batch)
+        if self.gate is None:
+            await self._hand_over_held(sink, [Held(batch, at)])
+            return
+        show, pushed_out = self.gate.admit(batch, at)
+        await self._count_only(pushed_out)
+        if show:
+            await self._hand_over_held(sink, [Held(batch, at)])
+
+    async def _release(self, sink: LogSink) -> None:
+        """A flood's held lines, after a marker saying how many were not shown."""
+        if self.gate is None or not self.gate.flooding:
+            return
+        out = self.gate.release()
+        if out.skipped:
+            at = out.held[0].at if out.held else time.time()
+            broken, self._broken_not_shown = self._broken_not_shown, 0
+            sink.records([skipped_record(self.name, out.skipped, broken, self.gate.rate, at)])
+        await self._hand_over_held(sink, out.held)
+
+    async def _hand_over_held(self, sink: LogSink, held: list[Held]) -> None:
+        for one in held:
+            for piece in one.batch.pieces(SLICE_LINES):
+                sink.records(batch_records(self.name, piece, self.parse, one.at))
+                # a queue that is never empty never suspends `pump.get`: let keys and
+                # drawing (the console shares this loop) run between two slices
+                await asyncio.sleep(0)
+
+    async def _count_only(self, held: list[Held]) -> None:
+        """Lines a flood pushed out before they were shown: counted all the same (in the
+        access window, and in the marker's number of broken lines)."""
+        parse = self.count_parse or self.parse
+        if parse is None:
+            return
+        for one in held:
+            for piece in one.batch.pieces(SLICE_LINES):
+                found = batch_fields(piece, parse)
+                self._broken_not_shown += sum(map(says_broken, found))
+                if self.count is not None:
+                    self.count([(fields, one.at) for fields in found])
+                await asyncio.sleep(0)
+
+    def _advance_batch(self, batch: LineBatch) -> None:
+        """Move the position past a batch of whole lines."""
         pos = self.position
         assert pos is not None
         # every line is complete: the tail is the last TAIL_BYTES of what was read
@@ -252,7 +309,6 @@ class FileFollower:
         self._set(
             replace(pos, offset=offset, tail=self._tail, seen_size=max(pos.seen_size, offset))
         )
-        sink.records(records)
 
     def _advance(self, line: Line) -> None:
         self._advance_all([line])

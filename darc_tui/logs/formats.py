@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -69,6 +69,15 @@ class TextFormatFields:
 
     def _each(self, texts: Sequence[str]) -> list[dict[str, Any]]:
         return [self.fields(text) or {} for text in texts]
+
+
+def count_fields(fmt: AnyFormat, keys: Collection[str]) -> Any:
+    """A FieldParser for a reader of `keys` alone (the access window counting lines no record is
+    made of): for those keys, what access_fields gives."""
+    if isinstance(fmt, AccessLogFormat):
+        only = fmt.fields_only(keys)
+        return lambda text: only(text) or {}
+    return access_fields(fmt)
 
 
 def access_fields(fmt: AnyFormat) -> Any:

@@ -12,10 +12,11 @@ from darc_tui.config import Config
 from darc_tui.hosts.base import Host, shell_join
 from darc_tui.logs.common import FOLLOWER_BACKOFF
 from darc_tui.logs.file_follower import FileFollower
-from darc_tui.logs.formats import access_fields, envoy_log_fields, load_access_format
+from darc_tui.logs.flood import FloodGate
+from darc_tui.logs.formats import access_fields, count_fields, envoy_log_fields, load_access_format
 from darc_tui.logs.journal_follower import JournalFollower
 from darc_tui.logs.positions import Positions
-from darc_tui.logs.window import WINDOW_S, AccessWindow, window_evidence
+from darc_tui.logs.window import ENTRY_FIELDS, WINDOW_S, AccessWindow, window_evidence
 from darc_tui.model import Evidence, LogRecord
 from darc_tui.retry import Backoff
 from darc_tui.sinks import LogSink
@@ -42,6 +43,7 @@ class AccessLogSource:
         poll_interval: float = 2.0,
         backoff: Backoff = FOLLOWER_BACKOFF,
         initial_bytes: int = 64 * 1024,
+        gate: FloodGate | None = None,
     ) -> None:
         self.host, self.path, self.config_path = host, path, config_path
         self.follower = FileFollower(
@@ -52,6 +54,7 @@ class AccessLogSource:
             poll_interval=poll_interval,
             backoff=backoff,
             initial_bytes=initial_bytes,
+            gate=gate,
         )
         self.window = AccessWindow(window_s)
         self.emit_every = emit_every
@@ -62,6 +65,7 @@ class AccessLogSource:
     async def follow(self, sink: LogSink) -> None:
         await self._load_format()
         counting = _CountingSink(sink, self.window)
+        self.follower.count = self.window.add_many  # the lines a flood does not show
         emitter = asyncio.create_task(self._emit(sink))
         try:
             await self.follower.follow(counting)
@@ -79,6 +83,7 @@ class AccessLogSource:
     async def _load_format(self) -> None:
         fmt, self.format_note = await load_access_format(self.host, self.config_path, self.path)
         self.follower.parse = access_fields(fmt)
+        self.follower.count_parse = count_fields(fmt, ENTRY_FIELDS)
 
     def evidence(self, now: float | None = None) -> Evidence:
         counts = self.window.counts(now)
@@ -123,8 +128,10 @@ def build_source(
     *,
     positions: Positions | None = None,
     since: str = "",
+    gated: bool = False,
 ) -> Source | None:
-    """One of "access", "error", "journal" for the configured Envoy host; None when not set up."""
+    """One of "access", "error", "journal" for the configured Envoy host; None when not set up.
+    `gated`: a flood of a file shows its newest lines (darc_tui.logs.flood: the console's)."""
     envoy = config.envoy
     host = hosts.get(envoy.host)
     if host is None:
@@ -132,11 +139,20 @@ def build_source(
     positions = positions or Positions()
     if which == "access" and envoy.access_log:
         return AccessLogSource(
-            host, envoy.access_log, config_path=envoy.config_path, positions=positions
+            host,
+            envoy.access_log,
+            config_path=envoy.config_path,
+            positions=positions,
+            gate=FloodGate() if gated else None,
         )
     if which == "error" and envoy.error_log:
         return FileFollower(
-            host, envoy.error_log, source="error", parse=envoy_log_fields, positions=positions
+            host,
+            envoy.error_log,
+            source="error",
+            parse=envoy_log_fields,
+            positions=positions,
+            gate=FloodGate() if gated else None,
         )
     if which == "journal" and envoy.unit:
         sudo = bool(envoy.host in config.hosts and config.hosts[envoy.host].sudo)
@@ -145,9 +161,16 @@ def build_source(
 
 
 def build_sources(
-    config: Config, hosts: Mapping[str, Host], *, positions: Positions | None = None
+    config: Config,
+    hosts: Mapping[str, Host],
+    *,
+    positions: Positions | None = None,
+    gated: bool = True,
 ) -> list[Source]:
-    """Every log source the configuration names, sharing one position store."""
+    """Every log source the configuration names, sharing one position store; the engine's,
+    so a flood shows its newest lines by default."""
     positions = positions or Positions()
-    found = (build_source(config, hosts, which, positions=positions) for which in SOURCES)
+    found = (
+        build_source(config, hosts, which, positions=positions, gated=gated) for which in SOURCES
+    )
     return [source for source in found if source is not None]

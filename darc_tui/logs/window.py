@@ -29,6 +29,21 @@ PATH_CHARS = 200
 _PROBE_AGENT = f"{USER_AGENT_PRODUCT}/"
 
 
+# every field AccessWindow reads of a record (`_entry`): a line no record is made of is parsed
+# for these alone (darc_tui.logs.flood)
+ENTRY_FIELDS = frozenset(
+    {
+        "timestamp",
+        "status",
+        "flags",
+        "user_agent",
+        "details",
+        "path",
+        "upstream_host",
+        "upstream_service_time_ms",
+    }
+)
+
 # NamedTuple's own __new__ is a Python function; the tuple's is not (a third of an entry's cost)
 _new_entry = tuple.__new__
 

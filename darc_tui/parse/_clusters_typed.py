@@ -11,6 +11,9 @@ whole-document path (`parse_clusters_json`) reads it.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -24,6 +27,7 @@ from darc_tui.parse.clusters import (
     ClusterStatus,
     HealthFlag,
     HostStatus,
+    HostTally,
     text,
 )
 
@@ -36,7 +40,7 @@ class _Stat(Struct, gc=False):
     value: int | str = 0  # proto3 JSON writes uint64 as "200"
 
 
-class _Health(Struct, gc=False):
+class _Health(Struct, frozen=True, gc=False):  # hashable: `_tally` counts them
     failed_active_health_check: bool = False
     failed_outlier_check: bool = False
     failed_active_degraded_check: bool = False
@@ -105,15 +109,17 @@ _HOST = msgspec.json.Decoder(_Host)
 AT_ONCE = 2 * 1024 * 1024
 
 
-def decode_clusters(data: bytes) -> tuple[ClusterStatus, ...] | None:
+def decode_clusters(data: bytes, hosts_of: str | None = None) -> tuple[ClusterStatus, ...] | None:
     """Every cluster listed (named or not), or None: the schema refused the bytes, or they list
     no cluster (the caller's own rules word those). Raises RecursionError when nested too deeply
-    (msgspec stops at Python's recursion limit, as json.loads does)."""
+    (msgspec stops at Python's recursion limit, as json.loads does). `hosts_of`: see
+    `clusters.parse_clusters` (every host is still decoded by the same schema, so the same bytes
+    are refused; only the conversion is skipped)."""
     try:
         clusters = _DOCUMENT.decode(data).cluster_statuses
         if not clusters:  # UNSET or []
             return None
-        return tuple(map(_cluster, clusters))
+        return tuple(_cluster(c, hosts_of) for c in clusters)
     except msgspec.DecodeError:  # ValidationError is a DecodeError
         return None
 
@@ -137,24 +143,50 @@ def nested_too_deeply(data: bytes) -> bool:
     return False
 
 
-def _cluster(raw: _Cluster) -> ClusterStatus:
+def _cluster(raw: _Cluster, hosts_of: str | None) -> ClusterStatus:
     breakers = raw.circuit_breakers
     threshold = raw.success_rate_ejection_threshold
+    name = text(raw.name)
+    keep = hosts_of is None or name == hosts_of
     return ClusterStatus(
-        text(raw.name),
-        _hosts(raw.host_statuses),
+        name,
+        _hosts(raw.host_statuses) if keep else (),
         raw.added_via_api is True,
         tuple([_limits(t) for t in breakers.thresholds]) if breakers else (),
         text(raw.observability_name),
         text(raw.eds_service_name),
         None if threshold is None else to_float(threshold.value),
+        None if keep else _tally(raw.host_statuses),
     )
 
 
-def _hosts(text: Raw) -> tuple[HostStatus, ...]:
+def _decoded(text: Raw) -> Iterator[_Host]:
+    """The hosts of one list as the schema reads them: in one call, or one at a time."""
     if len(text) <= AT_ONCE:
-        return tuple(map(_host, _HOSTS.decode(text)))
-    return tuple(map(_host, map(_HOST.decode, _SLICES.decode(text))))
+        return iter(_HOSTS.decode(text))
+    return map(_HOST.decode, _SLICES.decode(text))
+
+
+def _hosts(text: Raw) -> tuple[HostStatus, ...]:
+    return tuple(map(_host, _decoded(text)))
+
+
+_HEALTH_OF = attrgetter("health_status")
+
+
+def _tally(text: Raw) -> HostTally:
+    """`clusters.tally_of` of the hosts `_hosts` would build, from their health alone: hosts
+    that share a health_status share their flags (counted in C; a handful of distinct ones)."""
+    known: Counter[HealthFlag] = Counter()
+    total = healthy = 0
+    for status, count in Counter(map(_HEALTH_OF, _decoded(text))).items():
+        flags = _NO_FLAGS if status is None else _flags(status)
+        total += count
+        if not flags:
+            healthy += count
+        for flag in flags:
+            known[flag] += count
+    return HostTally(total, healthy, tuple((f.value, known[f]) for f in HealthFlag if known[f]))
 
 
 def _limits(raw: _Limits) -> CircuitBreakerLimits:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -120,7 +121,36 @@ class CircuitBreakerLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class HostTally:
+    """A cluster's hosts as counts: how many, how many healthy, and how many carry each flag (a
+    host with two flags counts under both): known flags in Envoy's order, then unknown tokens in
+    the order first seen."""
+
+    hosts: int = 0
+    healthy: int = 0
+    flags: tuple[tuple[str, int], ...] = ()
+
+
+def tally_of(hosts: Iterable[HostStatus]) -> HostTally:
+    total = healthy = 0
+    known: Counter[HealthFlag] = Counter()
+    unknown: Counter[str] = Counter()
+    for host in hosts:
+        total += 1
+        if host.healthy:
+            healthy += 1
+        known.update(host.flags)
+        unknown.update(dict.fromkeys(host.unknown_flags).keys())  # once per host, first seen first
+    flags = [(f.value, known[f]) for f in HealthFlag if known[f]] + list(unknown.items())
+    return HostTally(total, healthy, tuple(flags))
+
+
+@dataclass(frozen=True, slots=True)
 class ClusterStatus:
+    """One cluster. `tally` is None when `hosts` lists them all; a report read for another
+    cluster (parse_clusters(body, hosts_of=…)) keeps this one's hosts only as counts: `hosts` is
+    () and `tally` says how many there are."""
+
     name: str
     hosts: tuple[HostStatus, ...] = ()
     added_via_api: bool = False
@@ -128,6 +158,7 @@ class ClusterStatus:
     observability_name: str = ""
     eds_service_name: str = ""
     success_rate_ejection_threshold: float | None = None
+    tally: HostTally | None = None
 
     @property
     def healthy_hosts(self) -> tuple[HostStatus, ...]:
@@ -157,28 +188,45 @@ class ClustersReport:
         return tuple(c.name for c in self.clusters)
 
 
-def parse_clusters(body: str | bytes) -> ClustersReport:
+def parse_clusters(body: str | bytes, hosts_of: str | None = None) -> ClustersReport:
     """Either format, told apart by the first character (`{` means JSON).
 
     JSON bytes are decoded by msgspec into only the fields read, host by host (`_decode_typed`);
     what its schema refuses is read one cluster at a time (`_stream_json`). Either way memory
     follows the hosts kept, not the answer's text (a 32 MiB answer as one document was 7.8x its
-    size in objects)."""
+    size in objects).
+
+    `hosts_of`: only the clusters of that name keep their hosts, every other one their counts
+    (`ClusterStatus.tally`): the probe shows and judges the configured cluster alone, and 99
+    other clusters of 100 hosts were 9 900 hosts converted each round for nothing. Anything
+    else reads as `summarized(parse_clusters(body), hosts_of)`."""
     if isinstance(body, bytes | bytearray | memoryview):
         data = bytes(body) if not isinstance(body, bytes) else body
         start = _LEADING_SPACE.match(data)
         first = data[start.end() : start.end() + 1] if start else b""
-        if first == b"{":
-            typed = _decode_typed(data)
-            if typed is not None:
-                return typed
-            streamed = _stream_json(data)
-            return streamed if streamed is not None else parse_clusters_json(data)
-        return parse_clusters_text(data)
-    body = as_text(body)  # once: 30 MiB decoded and checked twice was a third of the time
-    if body.lstrip()[:1] == "{":
-        return parse_clusters_json(body)
-    return parse_clusters_text(body)
+        if first != b"{":
+            report = parse_clusters_text(data)
+        else:  # the typed reading, else the stream, else the whole document (None = refused)
+            report = (
+                _decode_typed(data, hosts_of) or _stream_json(data) or parse_clusters_json(data)
+            )
+    else:
+        body = as_text(body)  # once: 30 MiB decoded and checked twice was a third of the time
+        json_text = body.lstrip()[:1] == "{"
+        report = parse_clusters_json(body) if json_text else parse_clusters_text(body)
+    return report if hosts_of is None else summarized(report, hosts_of)
+
+
+def summarized(report: ClustersReport, hosts_of: str) -> ClustersReport:
+    """The report with every cluster not named `hosts_of` kept as counts (see parse_clusters)."""
+    clusters = tuple(
+        c if c.name == hosts_of or c.tally is not None else _counted(c) for c in report.clusters
+    )
+    return replace(report, clusters=clusters)
+
+
+def _counted(cluster: ClusterStatus) -> ClusterStatus:
+    return replace(cluster, hosts=(), tally=tally_of(cluster.hosts))
 
 
 _LEADING_SPACE = re.compile(rb"[ \t\r\n]*")
@@ -189,14 +237,14 @@ CLUSTER_TEXT_BUDGET = 2 * 1024 * 1024
 WHOLE_DOCUMENT_LIMIT = 1024 * 1024
 
 
-def _decode_typed(data: bytes) -> ClustersReport | None:
+def _decode_typed(data: bytes, hosts_of: str | None) -> ClustersReport | None:
     """msgspec's typed reading (see `_clusters_typed`); None when it leaves the bytes to the
     stream below. Never the stream for deep nesting: its prefixes grow with the depth (200 000
     nested arrays in a 400 KiB answer kept it busy for minutes)."""
     from darc_tui.parse import _clusters_typed as typed
 
     try:
-        built = typed.decode_clusters(data)
+        built = typed.decode_clusters(data, hosts_of)
         deep = built is None and typed.nested_too_deeply(data)  # refused for another reason
     except RecursionError:
         deep = True

@@ -48,7 +48,7 @@ async def list_cluster_hosts(
     if response.problem:
         why = f"admin {response.url}: {response.problem}"
         return ClusterHosts(cluster, error=f"cannot list the hosts of {cluster}: {why}")
-    report = await asyncio.to_thread(parse_clusters, response.body)
+    report = await asyncio.to_thread(parse_clusters, response.body, cluster)
     if report.error:
         return ClusterHosts(cluster, error=f"cannot read /clusters: {report.error}")
     status = report.get(cluster)

@@ -214,8 +214,9 @@ class ClustersProbe(AdminProbe[ClustersReport]):
         response = await self.fetch()
         if response.problem:
             return self.unreachable(response)
-        # an Envoy that ignores ?format=json answers in the text format: parse_clusters reads both
-        report = await asyncio.to_thread(parse_clusters, response.body)
+        # an Envoy that ignores ?format=json answers in the text format: parse_clusters reads both;
+        # only the configured cluster's hosts are kept (shown and judged), the others as counts
+        report = await asyncio.to_thread(parse_clusters, response.body, self.cluster)
         if report.error:
             return self.unparsable(response, report.error)
         status, detail, facts = _judge_cluster(report, self.cluster)

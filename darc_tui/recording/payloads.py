@@ -17,6 +17,7 @@ from darc_tui.parse.clusters import (
     ClusterStatus,
     HealthFlag,
     HostStatus,
+    HostTally,
 )
 
 
@@ -43,6 +44,8 @@ def payload_from_json(probe: str, raw: Any) -> Any:
 def _cluster_to_json(c: ClusterStatus) -> dict[str, Any]:
     doc = asdict(replace(c, hosts=()))  # HostStatus is a msgspec Struct, not a dataclass
     doc["hosts"] = [_host_to_json(h) for h in c.hosts]
+    if c.tally is None:  # hosts listed in full: the shape recordings always had
+        del doc["tally"]
     return doc
 
 
@@ -57,8 +60,17 @@ def _cluster_from_json(raw: dict[str, Any]) -> ClusterStatus:
     limits = tuple(CircuitBreakerLimits(**_known(CircuitBreakerLimits, b))
                    for b in raw.get("circuit_breakers", ()))  # fmt: skip
     rest = _known(ClusterStatus, raw)
-    rest.update(hosts=hosts, circuit_breakers=limits)
+    rest.update(hosts=hosts, circuit_breakers=limits, tally=_tally(raw.get("tally")))
     return ClusterStatus(**rest)
+
+
+def _tally(raw: Any) -> HostTally | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise TypeError("tally is not an object")
+    flags = tuple((str(flag), int(count)) for flag, count in raw.get("flags", ()))
+    return HostTally(int(raw["hosts"]), int(raw["healthy"]), flags)
 
 
 def _host(raw: dict[str, Any]) -> HostStatus:

@@ -19,10 +19,11 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.theme import Theme
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from darc_tui.ui import layout
 from darc_tui.ui.engine_link import EngineApi, EngineLink
+from darc_tui.ui.footer import KeyFooter
 from darc_tui.ui.keys import BINDINGS, PANES, binding_ids
 from darc_tui.ui.messages import LogsArrived, SnapshotArrived
 from darc_tui.ui.palette import ConsoleCommands
@@ -57,6 +58,9 @@ FIRST_TITLES = {
 }
 LOGS_EVERY = 0.1  # seconds between two drawings of a flood of log lines (at most)
 FLOOD = 200  # log lines waiting that make a flood (a follower hands over ≤ 200 at a time)
+# records drawn per turn of the loop: a backlog (a resume after a long pause) is drawn in turns
+# of a few milliseconds each, and keys pressed meanwhile are handled between them
+DRAIN_MAX = 4000
 WHILE_MODAL = {"quit", "pause", "probe_now", "next_theme", "command_palette"}
 TOO_SMALL = (
     "terminal too small: darc-tui needs at least {}x{} (now {}x{})\nresize, or press q to quit"
@@ -140,7 +144,7 @@ class DarcApp(App[int]):
         # before the mount, not in on_mount: styles are worked out once, not again for the class
         self.pane[LOWER_PANES[0]].add_class("-current")
         yield self.too_small
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     @property
     def panes(self) -> list[Pane]:
@@ -279,10 +283,12 @@ class DarcApp(App[int]):
     def _drain_logs(self) -> None:
         self._logs_timer = None
         self._logs_drained_at = time.monotonic()
-        if self.paused or not self.link.inbox:
+        if self.paused or not self.link.inbox or not self.is_running:
             return
-        records, dropped = self.link.drain()
+        records, dropped = self.link.drain(DRAIN_MAX)
         self._add_logs(records, dropped, redacted=True)
+        if self.link.inbox:
+            self.call_later(self._drain_logs)
 
     def _show(self, snapshot: Snapshot | None) -> None:
         self._shown = snapshot
@@ -397,8 +403,8 @@ class DarcApp(App[int]):
             return
         logs.paused_waiting = None
         self.held = 0
-        records, dropped = self.link.drain()
-        self._add_logs(records, dropped, redacted=True)
+        self._drain_logs()
+        logs.update_rate()  # "paused" goes even when nothing was waiting
         self._show(self.snapshot)
 
     def action_filter(self) -> None:

@@ -77,10 +77,15 @@ class EngineLink:
             self._announced = True
             self.target.post_message(LogsArrived())
 
-    def drain(self) -> tuple[list[LogRecord], int]:
-        """Everything waiting, and how many records were dropped since the last drain."""
-        records, dropped = list(self.inbox), self.dropped
-        self.inbox.clear()
-        self.dropped = 0
+    def drain(self, limit: int | None = None) -> tuple[list[LogRecord], int]:
+        """The oldest `limit` records waiting (all of them by default), and how many records
+        were dropped since the last drain."""
+        inbox = self.inbox
+        if limit is None or len(inbox) <= limit:
+            records = list(inbox)
+            inbox.clear()
+        else:
+            records = [inbox.popleft() for _ in range(limit)]
+        dropped, self.dropped = self.dropped, 0
         self._announced = False
         return records, dropped

@@ -11,7 +11,7 @@ from darc_tui.hosts.local import LocalHost
 from darc_tui.logs.file_follower import FileFollower
 from darc_tui.logs.formats import envoy_log_fields
 from darc_tui.logs.journal_follower import JournalFollower
-from darc_tui.logs.sources import AccessLogSource, build_sources
+from darc_tui.logs.sources import AccessLogSource, build_source, build_sources
 from darc_tui.model import Status
 from darc_tui.retry import Backoff
 from tests.lab.envoy import MakeLab
@@ -37,6 +37,11 @@ def test_sources_follow_what_the_configuration_names() -> None:
     assert with_unit[2].match == ("-u", "envoy")
     without = build_sources(parse_config(CONFIG.format(unit="")), hosts)
     assert [s.name for s in without] == ["access", "error"]
+    # the console's sources show a flood's newest lines; `darc-tui logs` (build_source) prints all
+    access, error = with_unit[0], with_unit[1]
+    assert access.follower.gate is not None and error.gate is not None
+    alone = build_source(parse_config(CONFIG.format(unit="")), hosts, "access")
+    assert isinstance(alone, AccessLogSource) and alone.follower.gate is None
 
 
 def test_envoy_error_log_lines_get_level_and_component() -> None:

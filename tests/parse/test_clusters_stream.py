@@ -40,7 +40,7 @@ def whole_document(body: bytes) -> Any:
 
 @pytest.fixture(autouse=True)
 def _stream_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(clusters_module, "_decode_typed", lambda data: None)
+    monkeypatch.setattr(clusters_module, "_decode_typed", lambda data, hosts_of=None: None)
 
 
 # cluster by cluster (the default), or host by host (what a cluster over the budget gets)

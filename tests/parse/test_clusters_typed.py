@@ -39,7 +39,7 @@ def before(body: bytes, monkeypatch: pytest.MonkeyPatch) -> ClustersReport:
     """What parse_clusters gave before the typed reading existed (the stream, then the whole
     document)."""
     with monkeypatch.context() as patch:
-        patch.setattr(clusters_module, "_decode_typed", lambda data: None)
+        patch.setattr(clusters_module, "_decode_typed", lambda data, hosts_of=None: None)
         return parse_clusters(body)
 
 

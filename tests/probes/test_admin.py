@@ -18,7 +18,14 @@ from darc_tui.demo.envoy_process import EnvoyProcess
 from darc_tui.demo.envoy_yaml import Endpoint, EnvoySpec, render
 from darc_tui.hosts.local import LocalHost
 from darc_tui.model import Status, Vantage
-from darc_tui.parse.clusters import ClustersReport, ClusterStatus, HealthFlag, HostStatus
+from darc_tui.parse.clusters import (
+    ClustersReport,
+    ClusterStatus,
+    HealthFlag,
+    HostStatus,
+    parse_clusters,
+    summarized,
+)
 from darc_tui.parse.envoy_summary import EnvoySummary
 from darc_tui.parse.stats import Stats
 from darc_tui.probes import admin
@@ -294,3 +301,21 @@ def test_hosts_only_waiting_for_their_first_health_check_are_a_warning():
     )
     report = ClustersReport((ClusterStatus("c", (waiting, odd)),))
     assert admin._judge_cluster(report, "c")[0] is Status.FAIL
+
+
+@pytest.mark.parametrize("fmt", ["json", "txt"])
+@pytest.mark.parametrize("state", ["healthy", "backend_down", "hc_timeout_degraded"])
+@pytest.mark.parametrize("cluster", ["backend_cluster", "eds_cluster", "nope"])
+async def test_the_probe_keeps_its_clusters_hosts_and_judges_as_the_whole_report(
+    fake_admin, state, fmt, cluster
+):
+    """The probe converts only its cluster's hosts (the others as counts): the same status,
+    detail and facts as judging every host read in full, and the same hosts shown."""
+    body = recorded(state, f"clusters.{fmt}")
+    whole = parse_clusters(body)
+    evidence = await ClustersProbe(HOST, fake_admin(body), cluster).run()
+    assert (evidence.status, evidence.detail, dict(evidence.facts)) == admin._judge_cluster(
+        whole, cluster
+    )
+    assert evidence.data == summarized(whole, cluster)
+    assert evidence.data.get(cluster) == whole.get(cluster)

@@ -190,3 +190,35 @@ def test_the_cluster_hosts_come_back_for_the_clusters_pane(tmp_path: Path, state
     (frame,) = read_frames(path)
     back = frame.snapshot.evidence[0].data
     assert back == ClustersReport((report.get(name),), format=report.format)
+
+
+def _recorded_lines(path: Path, report: ClustersReport, where: dict[str, str]) -> list[bytes]:
+    ev = Evidence(ProbeId.ENVOY_CLUSTERS, "backend_cluster", Vantage.ENVOY_HOST, Status.OK,
+                  "clusters", observed_at=1000.0, data=report)  # fmt: skip
+    rec = Recorder(path, where=where)
+    rec.snapshot(Snapshot(1000.0, (ev,), (), (), Verdict.OK))
+    rec.close()
+    lines = gzip.decompress(path.read_bytes()).splitlines()
+    return [line for line in lines if b'"started_at"' not in line]  # the header's clock
+
+
+@pytest.mark.parametrize("state", ["healthy", "backend_down", "hc_timeout_degraded"])
+def test_a_report_read_for_the_configured_cluster_records_as_the_whole_one(
+    tmp_path: Path, state: str
+) -> None:
+    """The probe keeps only the configured cluster's hosts (the others as counts): the recording
+    of it, which keeps only that cluster, is the very one the whole report gave."""
+    body = (DATA / "envoy-1.40" / state / "clusters.json").read_bytes()
+    where = {"cluster": "backend_cluster"}
+    whole = _recorded_lines(tmp_path / "whole.gz", parse_clusters(body), where)
+    kept = _recorded_lines(tmp_path / "kept.gz", parse_clusters(body, "backend_cluster"), where)
+    assert kept == whole and any(b'"hosts"' in line for line in kept)
+
+
+def test_clusters_kept_as_counts_come_back_as_counts(tmp_path: Path) -> None:
+    body = (DATA / "envoy-1.40" / "hc_timeout_degraded" / "clusters.json").read_bytes()
+    report = parse_clusters(body, "backend_cluster")
+    assert any(c.tally is not None and c.tally.hosts for c in report.clusters)
+    _recorded_lines(tmp_path / "rec.gz", report, {})  # no configured cluster: every cluster
+    (frame,) = read_frames(tmp_path / "rec.gz")
+    assert frame.snapshot.evidence[0].data == report

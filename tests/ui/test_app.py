@@ -101,12 +101,12 @@ async def test_pause_freezes_the_display_and_resume_shows_the_newest(make_app: M
         text = screen_text(app)
         assert "⏸ PAUSED" in text and "1 update waiting" in text
         assert "✓ OK" in text and "Backend is down" not in text
-        assert len(app.logs_pane.view("access").shown) == 0
+        assert len(app.logs_pane.feed("access").shown) == 0
         await pilot.press("p")
         await pilot.pause()
         text = screen_text(app)
         assert "● LIVE" in text and "✗ DOWN" in text
-        assert len(app.logs_pane.view("access").shown) == 12
+        assert len(app.logs_pane.feed("access").shown) == 12
 
 
 async def test_filter_shows_only_matching_log_lines_and_esc_clears_it(make_app: MakeApp) -> None:
@@ -118,10 +118,10 @@ async def test_filter_shows_only_matching_log_lines_and_esc_clears_it(make_app: 
         await pilot.pause()
         assert isinstance(app.focused, Input)
         await pilot.press("5", "0", "3", "enter")
-        view = app.logs_pane.view("access")
+        view = app.logs_pane.feed("access")
         assert len(view.shown) == 6 and all(" 503 " in r.line for r in view.shown)
         assert all(" 503 " in line for line in view.lines)
-        assert app.focused is view
+        assert app.focused is app.logs_pane.active_view
         await pilot.press("escape")
         assert len(view.shown) == 12 and not app.logs_pane.query_text
 
@@ -132,7 +132,7 @@ async def test_log_lines_carry_a_marker_glyph_for_5xx(make_app: MakeApp) -> None
         engine.publish_logs(scenarios.log_records())
         await pilot.press("5")  # a view writes its lines when it is on screen
         await pilot.pause()
-        lines = app.logs_pane.view("access").lines
+        lines = app.logs_pane.feed("access").lines
         assert lines[0].startswith("  [") and lines[-1].startswith("✗ [")
 
 
@@ -142,7 +142,7 @@ async def test_scrolling_up_stops_following_and_f_follows_again(make_app: MakeAp
         engine.publish_logs([scenarios.access_line(i, 200, "-") for i in range(50)])
         await pilot.press("5")
         await pilot.pause()
-        view = app.logs_pane.view("access")
+        view = app.logs_pane.active_view
         view.scroll_home(animate=False, immediate=True)
         await pilot.pause()
         engine.publish_logs([scenarios.access_line(i, 503, "UF") for i in range(50, 53)])
@@ -210,7 +210,7 @@ async def test_snapshots_arriving_under_a_dialog_are_shown_when_it_closes(
         assert isinstance(app.screen, DetailScreen) and app.strip.current == "clusters"
         await pilot.press("escape")
         await pilot.pause()
-        assert "✗ DOWN" in screen_text(app) and len(app.logs_pane.view("access").shown) == 12
+        assert "✗ DOWN" in screen_text(app) and len(app.logs_pane.feed("access").shown) == 12
 
 
 async def test_h_shows_the_timeline_newest_first(make_app: MakeApp) -> None:
@@ -343,7 +343,7 @@ async def test_secrets_are_masked_in_log_lines_and_details(make_app: MakeApp) ->
         text = screen_text(app)
         assert isinstance(app.screen, DetailScreen)
         assert "abc123secret" not in text and "sk-live" not in text and MASK in text
-        assert "sk-live" not in "".join(app.logs_pane.view("access").lines)
+        assert "sk-live" not in "".join(app.logs_pane.feed("access").lines)
 
 
 async def test_redaction_off_shows_lines_verbatim(make_app: MakeApp) -> None:
@@ -352,7 +352,7 @@ async def test_redaction_off_shows_lines_verbatim(make_app: MakeApp) -> None:
         engine.publish_logs([LogRecord("access", "GET /x?token=abc123", scenarios.T0)])
         await pilot.press("5")
         await pilot.pause()
-        assert "token=abc123" in app.logs_pane.view("access").lines[0]
+        assert "token=abc123" in app.logs_pane.feed("access").lines[0]
 
 
 async def test_a_log_flood_is_drawn_in_batches_and_capped(make_app: MakeApp) -> None:
@@ -361,8 +361,8 @@ async def test_a_log_flood_is_drawn_in_batches_and_capped(make_app: MakeApp) -> 
         handled: list[int] = []
         original = app.link.drain
 
-        def counting() -> tuple[list[LogRecord], int]:
-            records, dropped = original()
+        def counting(limit: int | None = None) -> tuple[list[LogRecord], int]:
+            records, dropped = original(limit)
             handled.append(len(records))
             return records, dropped
 
@@ -375,8 +375,42 @@ async def test_a_log_flood_is_drawn_in_batches_and_capped(make_app: MakeApp) -> 
         await pilot.pause()
         view: LogsPane = app.logs_pane
         assert len(handled) == 1 and handled[0] == 4000  # one message for the whole burst
-        assert len(view.view("access").lines) == 2000  # Log(max_lines) keeps the newest
-        assert view.view("access").lines[-1].endswith(f'"{scenarios.BACKEND}"')
+        assert len(view.feed("access").lines) == 2000  # a feed keeps the newest MAX_LINES
+        assert view.feed("access").lines[-1].endswith(f'"{scenarios.BACKEND}"')
+
+
+async def test_a_backlog_is_drawn_in_turns_with_keys_between(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resume after a long pause finds thousands of records waiting: they are drawn
+    DRAIN_MAX at a time, oldest first, each turn a separate callback on the loop, and every
+    record is drawn and counted in the end."""
+    from darc_tui.ui import app as app_module
+
+    monkeypatch.setattr(app_module, "DRAIN_MAX", 100)
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        handled: list[int] = []
+        original = app.link.drain
+
+        def counting(limit: int | None = None) -> tuple[list[LogRecord], int]:
+            records, dropped = original(limit)
+            handled.append(len(records))
+            return records, dropped
+
+        app.link.drain = counting  # type: ignore[method-assign]
+        await pilot.press("5", "p")
+        engine.publish_logs([scenarios.access_line(i, 503, "UF") for i in range(450)])
+        await pilot.pause()
+        assert app.logs_pane.paused_waiting == 450 and handled == []
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.pause()
+        assert handled == [100, 100, 100, 100, 50]
+        feed = app.logs_pane.feed("access")
+        assert [r.line for r in feed.shown] == [scenarios.access_line(i, 503, "UF").line
+                                                for i in range(450)]  # fmt: skip
+        assert "access: 450/min · ✗ 450/min · following" in screen_text(app)
 
 
 async def test_records_dropped_while_paused_leave_a_gap_marker(
@@ -392,7 +426,7 @@ async def test_records_dropped_while_paused_leave_a_gap_marker(
         assert app.logs_pane.paused_waiting == 10
         await pilot.press("p", "5")
         await pilot.pause()
-        lines = app.logs_pane.view("access").lines
+        lines = app.logs_pane.feed("access").lines
         assert len(lines) == 11
         assert lines[0].startswith("≈ ── lines were lost here ── 5 lines dropped")
         assert "req-0005" in lines[1]

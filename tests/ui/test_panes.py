@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-import pytest
 from textual.widgets import DataTable, Static
 
 from darc_tui.model import Evidence, HostState, LogRecord, Status, Vantage
@@ -216,15 +215,31 @@ async def test_a_consequence_is_shown_indented_under_its_cause(make_app: MakeApp
         assert "envoy.panic_mode ← backend.down" in lines[under]
 
 
-async def test_a_flood_keeps_the_newest_lines_and_counts_every_one(
-    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Bursts bigger than the view and than the rate line's memory: the view ends with the
-    newest MAX_LINES records (as if each had been written), the picked line stays picked, the
-    "new" count and the ✗ count take every record."""
+async def test_a_flood_marker_counts_the_lines_it_stands_for(make_app: MakeApp) -> None:
+    """Past the display budget the follower hands over the newest lines after a marker saying how
+    many it did not show: the rate line counts those too, the marker draws as what it says."""
+    from darc_tui.logs.flood import skipped_record
+
+    app, engine = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        marker = skipped_record("access", 45_000, 700, 4000, scenarios.T0 - 1)
+        engine.publish_logs([marker, *(scenarios.access_line(i, 503, "UF") for i in range(5))])
+        await pilot.press("5")
+        await pilot.pause()
+        assert "access: 45005/min · ✗ 705/min" in rate_line(app)  # 700 of them were broken
+        first = app.logs_pane.feed("access").lines[0]
+        assert first == (
+            "≈ -- 45000 lines not shown (700 of them broken): more than 4000 lines/s arrive, "
+            "each of them is counted --"
+        )
+
+
+async def test_a_flood_keeps_the_newest_lines_and_counts_every_one(make_app: MakeApp) -> None:
+    """Bursts bigger than the view: the view ends with the newest MAX_LINES records (as if each
+    had been written), the picked line stays picked, the "new" count, the rate and the ✗ count
+    take every record, and the rate line forgets them a minute later."""
     from darc_tui.ui.panes import logs
 
-    monkeypatch.setattr(logs, "ARRIVALS", 1000)
     app, engine = make_app()
     async with app.run_test(size=SIZE) as pilot:
         engine.publish_logs([scenarios.access_line(i, 200, "-") for i in range(30)])
@@ -240,7 +255,8 @@ async def test_a_flood_keeps_the_newest_lines_and_counts_every_one(
         assert [r.line for r in view.shown] == [r.line for r in [*burst][-logs.MAX_LINES :]]
         assert view.line_count == logs.MAX_LINES
         assert view.unseen == len(burst) and view.selected == 0
-        kept = pane.arrivals["access"]
-        assert len(kept) == 1000
-        assert pane.bad_arrivals["access"] == sum(bad for _, bad in kept)
-        assert f"✗ {pane.bad_arrivals['access']}/min" in rate_line(app)
+        bad = sum(1 for i in range(30, 2530) if i % 3)
+        assert (pane.arrived["access"], pane.bad_arrivals["access"]) == (2530, bad)
+        assert f"access: 2530/min · ✗ {bad}/min" in rate_line(app)
+        pane.update_rate(scenarios.clock() + logs.RATE_WINDOW + 1)
+        assert "access: 0/min · ✗ 0/min" in rate_line(app) and not pane.arrivals["access"]

@@ -68,7 +68,8 @@ async def test_log_lines_for_a_hidden_logs_pane_wait_without_a_layout_pass(
     make_app: MakeApp,
 ) -> None:
     """The probes' own requests log a line a second: while the Logs pane is not shown they are
-    kept for it (Log.write_lines changes its size, which lays out the whole screen)."""
+    kept for it, and a new line count resizes only the view's scrollbars (a layout of the whole
+    screen per line was what Textual's Log asked for)."""
     app, engine = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await publish(pilot, engine, scenarios.healthy(latency=12.0))
@@ -77,12 +78,41 @@ async def test_log_lines_for_a_hidden_logs_pane_wait_without_a_layout_pass(
         for i in range(5):
             engine.publish_logs([scenarios.access_line(i, 200, "-")])
             await pilot.pause()
-        view = app.logs_pane.view("access")
-        assert layouts == [] and len(view.shown) == 5 and len(view.pending) == 5
+        feed = app.logs_pane.feed("access")
+        assert layouts == [] and len(feed.shown) == 5
         await pilot.press("5")
         await pilot.pause()
-        assert view.lines == [display_line(r) for r in view.shown]
-        assert not view.pending and "req-0004" in view.lines[-1]
+        assert list(feed.lines) == [display_line(r) for r in feed.shown]
+        assert "16:00:04.000Z" in screen_text(app)
+        layouts.clear()
+        for i in range(5, 40):  # more lines than the view has rows, on screen this time
+            engine.publish_logs([scenarios.access_line(i, 200, "-")])
+            await pilot.pause()
+        assert layouts == [] and "16:00:39.000Z" in screen_text(app)
+        assert app.logs_pane.active_view.is_vertical_scroll_end
+
+
+async def test_next_log_source_needs_no_layout_and_keeps_the_focus(make_app: MakeApp) -> None:
+    """`l` swaps the lines the Logs view draws: no widget is shown or hidden (a layout of the
+    whole screen) and the focus does not move (a restyle of the pane and a new footer)."""
+    app, engine = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        engine.publish_logs(scenarios.log_records())
+        await pilot.press("5")
+        await pilot.pause()
+        view = app.logs_pane.active_view
+        focused: list[object] = []
+        app.screen.set_focus = focused.append  # type: ignore[assignment,method-assign]
+        layouts = count_layouts(app)
+        for source, seen in (("error", "[debug][pool]"), ("journal", "caught SIGHUP")):
+            await pilot.press("l")
+            await pilot.pause()
+            text = screen_text(app)
+            assert view.source == source and f"{source}: 1/min" in text and seen in text
+        await pilot.press("l")
+        await pilot.pause()
+        assert view.source == "access" and "16:00:11.000Z" in screen_text(app)
+        assert layouts == [] and focused == [] and app.focused is view
 
 
 async def test_envoy_uptime_is_shown_as_of_the_snapshot_not_of_an_old_reading(

@@ -18,7 +18,7 @@ from darc_tui.ui.panes.base import Pane
 from darc_tui.ui.repaint import show
 from darc_tui.ui.screens.details import DetailView
 from darc_tui.ui.status import WAITING, Palette, number, status_content
-from darc_tui.ui.table import DetailsTable, sync_rows
+from darc_tui.ui.table import DetailsTable, ShownValues, sync_values
 
 PROBE = ProbeId.ENVOY_CLUSTERS
 STATS_PROBE = ProbeId.ENVOY_STATS
@@ -58,6 +58,10 @@ class ClustersPane(Pane):
     ClustersPane DataTable { height: 1fr; background: transparent; }
     """
 
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self._shown = ShownValues()
+
     def compose(self) -> ComposeResult:
         yield Static(WAITING, id="clusters-summary", markup=False)
         table: DataTable[Any] = DetailsTable(id="clusters-table", cursor_type="row", cell_padding=0)
@@ -78,14 +82,19 @@ class ClustersPane(Pane):
         summary = self.query_one("#clusters-summary", Static)
         if ev is None:
             show(summary, WAITING if self.waiting else status_content(Status.UNKNOWN))
-            sync_rows(self.app, self.table, {})
+            self._sync_rows({})
             return
         cluster = cluster_of(ev.data, self.darc.config.envoy.cluster)
         hosts = cluster.hosts if cluster else ()
         stats = snapshot.get(STATS_PROBE) if snapshot else None
         show(summary, _summary(ev, stats, cluster, hosts))
-        rows = {h.endpoint: _row(h, self.palette) for h in hosts}
-        sync_rows(self.app, self.table, rows)
+        self._sync_rows({h.endpoint: row_values(h) for h in hosts})
+
+    def _sync_rows(self, rows: dict[str, tuple[object, ...]]) -> None:
+        palette = self.palette
+        sync_values(
+            self.app, self.table, rows, lambda i, v: _CELLS[i](v, palette), self._shown, palette
+        )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -172,20 +181,50 @@ def _panic(clusters: Evidence, stats: Evidence | None) -> Content:
     return Content("")
 
 
-def _row(host: HostStatus, palette: Palette) -> tuple[object, ...]:
-    health = palette.status(Status.OK if host.healthy else Status.FAIL, short_health(host))
-    health.pad_left(1)
+def row_values(host: HostStatus) -> tuple[object, ...]:
+    """What each cell of a host's row shows (its text, and what picks its colour): a cell is
+    built from its value alone (`_CELLS`), so equal values draw the same cell."""
     rate = host.success_rate
     return (
         host.endpoint,
-        health,
-        _right(number(host.cx_active)),
-        _right(number(host.rq_active)),
-        _right(number(host.rq_total)),
-        _counter(host.rq_error, palette),
-        _counter(host.cx_connect_fail, palette),
-        _right("—" if rate is None else f"{rate:.1f}%"),
+        (host.healthy, short_health(host)),
+        number(host.cx_active),
+        number(host.rq_active),
+        number(host.rq_total),
+        _counted(host.rq_error),
+        _counted(host.cx_connect_fail),
+        "—" if rate is None else f"{rate:.1f}%",
     )
+
+
+def _counted(value: int) -> tuple[str, bool]:
+    """A counter's text, and whether it is drawn as a warning (above 0)."""
+    warn = isinstance(value, int) and value > 0
+    return (str(value) if warn else number(value)), warn
+
+
+def _health(value: Any, palette: Palette) -> Text:
+    healthy, words = value
+    health = palette.status(Status.OK if healthy else Status.FAIL, words)
+    health.pad_left(1)
+    return health
+
+
+def _warn(value: Any, palette: Palette) -> Text:
+    text, warn = value
+    return _right(Text(text, style=palette.styles[Status.WARN], end="")) if warn else _right(text)
+
+
+def _host(value: Any, palette: Palette) -> object:
+    return value
+
+
+def _plain(value: Any, palette: Palette) -> Text:
+    return _right(value)
+
+
+# one builder per column of COLUMNS, from the value `row_values` gives it
+_CELLS = (_host, _health, _plain, _plain, _plain, _warn, _warn, _plain)
 
 
 def short_health(host: HostStatus) -> str:
@@ -205,9 +244,3 @@ def _right(value: Text | str) -> Text:
     text = Text(value, end="") if isinstance(value, str) else value
     text.justify = "right"
     return text
-
-
-def _counter(value: int, palette: Palette) -> Text:
-    if isinstance(value, int) and value > 0:
-        return _right(Text(str(value), style=palette.styles[Status.WARN], end=""))
-    return _right(number(value))

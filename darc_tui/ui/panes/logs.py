@@ -5,26 +5,25 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from itertools import islice
 
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Input, Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, Tab, Tabs
 
 from darc_tui.ids import ProbeId, log_probe
 from darc_tui.model import LogRecord, Snapshot, Status
 from darc_tui.ui.panes.base import Pane
-from darc_tui.ui.panes.log_view import BAD, LogView, display_line, marker
+from darc_tui.ui.panes.log_feed import BAD, GAP, LogFeed, display_line, marker
+from darc_tui.ui.panes.log_view import LogView
 from darc_tui.ui.repaint import show
 from darc_tui.ui.screens.details import DetailView
 from darc_tui.ui.status import GLYPH
 
 SOURCES = ("access", "error", "journal")
-MAX_LINES = 2000  # per view: Log keeps it fast; the engine keeps its own longer history
+MAX_LINES = 2000  # per source on screen; the engine keeps its own longer history
 STORE = 5000  # per source, for re-filtering
 RATE_WINDOW = 60.0  # seconds
-ARRIVALS = 100_000  # arrival times kept per source for the rate line
 ACCESS_PROBE = ProbeId.ENVOY_ACCESS_LOG
 
 
@@ -34,54 +33,61 @@ class LogsPane(Pane):
     DEFAULT_CSS = """
     LogsPane #log-filter { display: none; height: 1; border: none; padding: 0 1; }
     LogsPane.-filtering #log-filter { display: block; }
-    LogsPane TabbedContent { height: 1fr; }
+    LogsPane LogView { height: 1fr; }
     LogsPane Tabs { height: 1; }
     LogsPane Tabs Underline { display: none; }
     LogsPane Tab { padding: 0 1; height: 1; }
     LogsPane Tab.-active { text-style: bold reverse; }
-    LogsPane TabPane { padding: 0; }
     LogsPane #log-rate { height: 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
         self.store: dict[str, deque[LogRecord]] = {s: deque(maxlen=STORE) for s in SOURCES}
-        self.arrivals: dict[str, deque[tuple[float, bool]]] = {
-            s: deque(maxlen=ARRIVALS) for s in SOURCES
-        }
-        self.bad_arrivals = dict.fromkeys(SOURCES, 0)  # how many of `arrivals` are bad lines
+        self.feeds = {s: LogFeed(s, MAX_LINES) for s in SOURCES}
+        # per source, one (time, lines, bad lines) per batch that came in the last RATE_WINDOW,
+        # and the sums of those (a flood brings thousands of lines per batch, not per line)
+        self.arrivals: dict[str, deque[tuple[float, int, int]]] = {s: deque() for s in SOURCES}
+        self.arrived = dict.fromkeys(SOURCES, 0)
+        self.bad_arrivals = dict.fromkeys(SOURCES, 0)
         self.query_text = ""
         self.paused_waiting: int | None = None  # None = live; else records held back by pause
+        self.log_view = LogView(self.feeds[SOURCES[0]], id="log-view")
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter (esc clears)", id="log-filter")
-        with TabbedContent(id="log-tabs"):
-            for source in SOURCES:
-                with TabPane(source, id=f"tab-{source}"):
-                    yield LogView(source, MAX_LINES, id=f"log-{source}")
+        # one view for the three sources: a tab switch swaps the feed it draws, so no widget is
+        # shown or hidden (a layout of the whole screen) and the focus stays where it is
+        yield Tabs(*(Tab(source, id=f"tab-{source}") for source in SOURCES), id="log-tabs")
+        yield self.log_view
         yield Static("", id="log-rate", markup=False)
 
     # -- views ------------------------------------------------------------------------------
-    def view(self, source: str) -> LogView:
-        return self.query_one(f"#log-{source}", LogView)
+    def feed(self, source: str) -> LogFeed:
+        return self.feeds[source]
 
     @property
     def active_view(self) -> LogView:
-        active = self.query_one(TabbedContent).active or f"tab-{SOURCES[0]}"
-        return self.view(active.removeprefix("tab-"))
+        return self.log_view
 
     def focus_target(self) -> Widget:
-        return self.active_view
+        return self.log_view
 
     def next_source(self) -> None:
-        """Show the next log source's tab (access → error → journal → access) and focus it."""
-        following = SOURCES[(SOURCES.index(self.active_view.source) + 1) % len(SOURCES)]
-        self.query_one(TabbedContent).active = f"tab-{following}"
-        self.call_after_refresh(lambda: self.active_view.focus())
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        event.stop()
+        """Show the next log source (access → error → journal → access) and focus the view."""
+        following = SOURCES[(SOURCES.index(self.log_view.source) + 1) % len(SOURCES)]
+        self.query_one(Tabs).active = f"tab-{following}"
+        self.log_view.show_feed(self.feeds[following])
+        if self.screen.focused is not self.log_view:
+            self.screen.set_focus(self.log_view, scroll_visible=False)
         self.update_rate()
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        source = (event.tab.id or "").removeprefix("tab-")
+        if source in self.feeds and source != self.log_view.source:  # a click on a tab
+            self.log_view.show_feed(self.feeds[source])
+            self.update_rate()
 
     def on_log_view_picked(self, event: LogView.Picked) -> None:
         event.stop()
@@ -89,30 +95,45 @@ class LogsPane(Pane):
 
     # -- data -------------------------------------------------------------------------------
     def add_records(self, records: Sequence[LogRecord], now: float) -> None:
-        by_source: dict[str, list[LogRecord]] = {}
-        for rec in records:
-            if rec.source in self.store:
-                by_source.setdefault(rec.source, []).append(rec)
-        for source, recs in by_source.items():
+        for source, recs in _by_source(records).items():
+            if source not in self.feeds:
+                continue
+            marks = [marker(r) for r in recs]  # once: the ✗ count and the drawing read them
             self.store[source].extend(recs)
-            marks = [marker(r) for r in recs]
-            self._arrive(source, [(now, m == BAD) for m in marks])
-            shown = [(r, m) for r, m in zip(recs, marks, strict=True) if self.matches(r)]
-            newest = shown[-MAX_LINES:]  # a view keeps MAX_LINES: older ones need no drawing
-            self.view(source).append(
-                [r for r, _ in newest], [m for _, m in newest], arrived=len(shown)
-            )
+            self._arrive(source, now, recs, marks)
+            if self.query_text:
+                kept = [(r, m) for r, m in zip(recs, marks, strict=True) if self.matches(r)]
+                recs, marks = [r for r, _ in kept], [m for _, m in kept]
+            # a feed keeps MAX_LINES: older ones need no drawing
+            newest, newest_marks = recs[-MAX_LINES:], marks[-MAX_LINES:]
+            if source == self.log_view.source:
+                self.log_view.append(newest, newest_marks, arrived=len(recs))
+            else:
+                feed = self.feeds[source]
+                following = feed.selected is None and feed.at_end
+                feed.add(newest, newest_marks, arrived=len(recs), following=following)
         if self.display:  # a hidden pane's status line is drawn when it shows (render_snapshot)
             self.update_rate(now)
 
-    def _arrive(self, source: str, marks: list[tuple[float, bool]]) -> None:
+    def _arrive(self, source: str, now: float, recs: list[LogRecord], marks: list[str]) -> None:
+        count, bad = len(recs), marks.count(BAD)  # the lines marked ✗
+        if GAP in marks:  # a marker is no line; a flood's says how many lines it stands for
+            for rec in (r for r in recs if r.gap):
+                shown, broken = rec.fields.get("not_shown"), rec.fields.get("not_shown_broken")
+                count += (shown if isinstance(shown, int) else 0) - 1
+                bad += broken if isinstance(broken, int) else 0
+        self.arrivals[source].append((now, count, bad))
+        self.arrived[source] += count
+        self.bad_arrivals[source] += bad
+        self._forget(source, now)
+
+    def _forget(self, source: str, now: float) -> None:
+        """Drop the batches that came more than RATE_WINDOW before `now` from the counts."""
         arrivals = self.arrivals[source]
-        marks = marks[-ARRIVALS:]
-        over = len(arrivals) + len(marks) - ARRIVALS  # the oldest fall out of the bounded deque
-        if over > 0:
-            self.bad_arrivals[source] -= sum(bad for _, bad in islice(arrivals, over))
-        self.bad_arrivals[source] += sum(bad for _, bad in marks)
-        arrivals.extend(marks)
+        while arrivals and now - arrivals[0][0] > RATE_WINDOW:
+            _, count, bad = arrivals.popleft()
+            self.arrived[source] -= count
+            self.bad_arrivals[source] -= bad
 
     def matches(self, rec: LogRecord) -> bool:
         return not self.query_text or self.query_text in rec.line.lower()
@@ -120,7 +141,14 @@ class LogsPane(Pane):
     def set_filter(self, text: str) -> None:
         self.query_text = text.strip().lower()
         for source in SOURCES:
-            self.view(source).replace_all(r for r in self.store[source] if self.matches(r))
+            matching = [r for r in self.store[source] if self.matches(r)][-MAX_LINES:]
+            if source == self.log_view.source:
+                self.log_view.replace_all(matching)
+            else:  # a re-filtered feed shows its end: nothing is waiting below
+                feed = self.feeds[source]
+                feed.clear()
+                feed.add(matching)
+                feed.at_end = True
         self.update_rate()
 
     def open_filter(self) -> None:
@@ -162,18 +190,16 @@ class LogsPane(Pane):
             return
         view = self.active_view
         now = self.darc.clock() if now is None else now
-        arrivals = self.arrivals[view.source]
-        while arrivals and now - arrivals[0][0] > RATE_WINDOW:
-            self.bad_arrivals[view.source] -= arrivals.popleft()[1]
+        self._forget(view.source, now)
         unset = self._unconfigured(view.source)
         if unset:
             # an empty tab that says "following" would read as "no lines logged"
             text = f"{view.source}: not followed — {unset} is not set in the configuration"
             show(self.query_one("#log-rate", Static), Content(text))
             return
-        bad = self.bad_arrivals[view.source]  # counted as they come and go: a flood fills
-        # `arrivals`, and summing it on every drawing cost more than the drawing
-        parts = [f"{view.source}: {len(arrivals)}/min", f"{BAD} {bad}/min"]
+        bad = self.bad_arrivals[view.source]  # counted as batches come and go: summing a
+        # flood's arrivals on every drawing cost more than the drawing
+        parts = [f"{view.source}: {self.arrived[view.source]}/min", f"{BAD} {bad}/min"]
         if self.query_text:
             parts.append(f"filter “{self.query_text}”: {len(view.shown)} shown")
         if self.paused_waiting is not None:
@@ -233,6 +259,17 @@ class LogsPane(Pane):
     def copy_text(self) -> str | None:
         rec = self.active_view.record_in_view()
         return rec.line if rec else None
+
+
+def _by_source(records: Sequence[LogRecord]) -> dict[str, list[LogRecord]]:
+    """`records` by source, in order (a batch mostly comes from one source)."""
+    sources = {r.source for r in records}
+    if len(sources) == 1:
+        return {sources.pop(): list(records)}
+    by_source: dict[str, list[LogRecord]] = {}
+    for rec in records:
+        by_source.setdefault(rec.source, []).append(rec)
+    return by_source
 
 
 def _field(key: str, value: object) -> str:
