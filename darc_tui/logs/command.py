@@ -109,17 +109,27 @@ class PrintSink:
 def json_lines(records: Sequence[LogRecord]) -> bytes:
     """One JSON object per record, each followed by a newline, encoded in one go when it can."""
     dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+    heads: dict[str, bytes] = {}
+    out: list[bytes] = []
+    add = out.append
     try:
-        # a record that is no gap and whose line has as many characters as its size in bytes
-        # (less the newline) was not cut: its object is the source, the line and the fields
-        return b"".join(
-            [
-                dumps({"source": rec.source, "line": rec.line, **rec.fields}, str, newline)
-                if not rec.gap and rec.size == len(rec.line) + 1
-                else record_json(rec) + b"\n"
-                for rec in records
-            ]
-        )
+        for rec in records:
+            fields = rec.fields
+            # a record that is no gap and whose line has as many characters as its size in bytes
+            # (less the newline) was not cut: its object is the source, the line and the fields
+            if rec.gap or rec.size != len(rec.line) + 1:
+                add(record_json(rec) + b"\n")
+            elif not fields or "source" in fields or "line" in fields:
+                add(dumps({"source": rec.source, "line": rec.line, **fields}, str, newline))
+            else:
+                # that object's text without building it (a merged dict cost more than its
+                # encoding): the fields' object, opened by the source and the line instead of
+                # `{` (orjson writes no spaces, and no key of the fields clashes with theirs)
+                head = heads.get(rec.source)
+                if head is None:
+                    head = heads[rec.source] = b'{"source":' + dumps(rec.source) + b',"line":'
+                add(head + dumps(rec.line) + b"," + dumps(fields, str, newline)[1:])
+        return b"".join(out)
     except orjson.JSONEncodeError:  # one of them needs record_json's fallback
         return b"".join([record_json(rec) + b"\n" for rec in records])
 

@@ -194,6 +194,19 @@ def test_json_lines_equal_record_json_including_gaps_cut_lines_and_huge_ints() -
     assert json_lines(records) == b"".join(record_json(r) + b"\n" for r in records)
 
 
+def test_json_lines_equal_record_json_for_clashing_keys_empty_fields_and_mixed_sources() -> None:
+    records = [
+        *per_line(ALL_LINES, PARSERS["default"]),
+        LogRecord("error", "x", 1.0, fields={"line": "from the fields", "a": 1}, size=2),
+        LogRecord("access", "y", 1.0, fields={"b": 2, "source": "shadowed"}, size=2),
+        LogRecord("journal", "z", 1.0, fields={}, size=2),
+        LogRecord('we"ird\u2028', "q", 1.0, fields={"c": [1, "d"], "e": {"f": None}}, size=2),
+        *per_line(ALL_LINES, PARSERS["error"]),
+    ]
+    assert json_lines(records) == b"".join(record_json(r) + b"\n" for r in records)
+    assert json.loads(json_lines(records[-1:])) == json.loads(record_json(records[-1]))
+
+
 lines_st = st.lists(
     st.one_of(
         st.sampled_from(ALL_LINES),
