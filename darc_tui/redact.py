@@ -57,7 +57,6 @@ TRIGGER_BYTES = tuple(word.encode() for word in _TRIGGERS)
 # other character lowers to non-ASCII, and the sanitiser replaces a character by a non-ASCII
 # one, one for one; so a trigger in a record's lowered text is a trigger in its line's bytes
 LOWERS_TO_ASCII = ("\u0130", "\u212a")
-SUSPECT_BYTES = TRIGGER_BYTES + tuple(char.encode() for char in LOWERS_TO_ASCII)
 
 
 def redact_records(records: Sequence[LogRecord]) -> list[LogRecord]:

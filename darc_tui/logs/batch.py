@@ -30,10 +30,12 @@ from darc_tui.logs.common import (
     slices,
 )
 from darc_tui.model import LogRecord
-from darc_tui.redact import SUSPECT_BYTES
+from darc_tui.redact import LOWERS_TO_ASCII, TRIGGER_BYTES
 from darc_tui.sanitize import is_clean
 from darc_tui.sinks import RecordBatch
 
+# the UTF-8 of the characters that lower to ASCII (what makes a line a suspect besides triggers)
+_LOWERING = tuple(char.encode() for char in LOWERS_TO_ASCII)
 # every byte but printable ASCII and the newline separator → 1, the rest → 0 (CR counts: the
 # general path strips a trailing one; so does tab: `str.isprintable` refuses it)
 _NOT_PRINTABLE = bytes(0 if byte == 0x0A or 0x20 <= byte <= 0x7E else 1 for byte in range(256))
@@ -51,7 +53,9 @@ def batch_records(
         records = [make_record(source, Line(data, len(data) + 1), parse, now) for data in lines]
     suspects: frozenset[int] | None = None
     if parse is None or getattr(parse, "from_line", False):
-        suspects = frozenset(_lines_with(body.lower(), SUSPECT_BYTES, lines, ends))
+        # a needle of two or three bytes costs a scan; its first byte alone, a memchr
+        words = TRIGGER_BYTES + tuple(char for char in _LOWERING if char[:1] in body)
+        suspects = frozenset(_lines_with(body.lower(), words, lines, ends))
     return RecordBatch(records, suspects=suspects)
 
 
