@@ -52,6 +52,12 @@ _TRIGGERS = ("authori", "cookie", "key", "token", "secret", "pass", "pwd", "sess
 # the trigger words as bytes: in a line of ASCII text in which none occurs (any case),
 # redact_text has nothing to find, nor in any slice of that line
 TRIGGER_BYTES = tuple(word.encode() for word in _TRIGGERS)
+# ... nor in any line of UTF-8 (valid or not) in which none occurs, unless str.lower() turns one
+# of its characters into ASCII, which only these two do (İ → "i̇", the Kelvin sign → "k"): every
+# other character lowers to non-ASCII, and the sanitiser replaces a character by a non-ASCII
+# one, one for one; so a trigger in a record's lowered text is a trigger in its line's bytes
+LOWERS_TO_ASCII = ("\u0130", "\u212a")
+SUSPECT_BYTES = TRIGGER_BYTES + tuple(char.encode() for char in LOWERS_TO_ASCII)
 
 
 def redact_records(records: Sequence[LogRecord]) -> list[LogRecord]:

@@ -6,6 +6,7 @@ import asyncio
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,9 @@ class Resolved:
     username: str
     proxy_jump: str  # "" when the ssh config names no ProxyJump
     known_hosts_files: tuple[str, ...]  # the first one is where a new key would be added
+    # asyncssh's default ciphers, AES-GCM first when this CPU has AES instructions; () = as the
+    # ssh config (its Ciphers) or asyncssh say
+    ciphers: tuple[str, ...] = ()
 
 
 def _config_paths(settings: SshSettings) -> tuple[str, ...]:
@@ -77,6 +81,39 @@ async def resolve(config: HostConfig, settings: SshSettings) -> Resolved:
         username=options.username,
         proxy_jump=proxy_jump,
         known_hosts_files=_known_hosts_files(config, options.known_hosts),
+        ciphers=preferred_ciphers(options.encryption_algs, _cpu_has_aes()),
+    )
+
+
+# AES-GCM runs on the AES instructions in OpenSSL (sshd) and in `cryptography` (asyncssh):
+# following a busy log over SSH, it cost our process half the CPU of chacha20-poly1305,
+# asyncssh's first choice (30 MiB: 0.06 s against 0.11 s)
+_AES_FIRST = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+
+
+def preferred_ciphers(selected: Sequence[bytes], has_aes: bool) -> tuple[str, ...]:
+    """asyncssh's default list with AES-GCM moved first, when the ssh config chose none (the
+    same ciphers accepted, only the order of preference changes); else () = as selected."""
+    default = asyncssh.encryption.get_default_encryption_algs()
+    if not has_aes or list(selected) != list(default):
+        return ()
+    names = [alg.decode("ascii") for alg in default]
+    first = [name for name in _AES_FIRST if name in names]
+    return (*first, *[name for name in names if name not in first])
+
+
+@cache
+def _cpu_has_aes() -> bool:
+    """True when /proc/cpuinfo lists the AES instructions (x86 `flags`, Arm `Features`)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            info = f.read(256 * 1024)
+    except OSError:
+        return False
+    return any(
+        "aes" in line.split(":", 1)[1].split()
+        for line in info.splitlines()
+        if line.startswith(("flags", "Features")) and ":" in line
     )
 
 
@@ -146,6 +183,7 @@ async def open_connection(
             agent_forwarding=False,
             x11_forwarding=False,
             encoding=None,  # bytes: one stray non-UTF-8 byte must not drop the connection
+            encryption_algs=list(resolved.ciphers) or (),
             client_factory=lambda: client,
         )
     except asyncssh.HostKeyNotVerifiable as exc:

@@ -1,12 +1,16 @@
 """A chunk of a busy log → records in bulk, equal one for one to `make_record` of each line.
 
-What the general path decides per line is decided here with one scan of the chunk (≈ 64 KiB),
-and only the lines the scan points at take the general path:
-- a line of printable ASCII (no control byte, no CR, nothing above 0x7E) needs no sanitising:
-  it is built without LogRecord's cleaning walk, from one decode of the whole chunk;
-- such a line without any trigger word of darc_tui.redact, parsed by a parser whose strings are
-  slices of the line (`from_line`), holds nothing to redact: the batch leaves it out of
-  `suspects`, and redact_records passes it as it is.
+What the general path decides per line is decided here with a few C-level scans of the chunk,
+and only the lines a scan points at take a slower path, for a parser whose strings are slices of
+the line (`slices`; any other parser's fields may need sanitising whatever the line):
+- a line of printable ASCII needs no sanitising: it is built without LogRecord's cleaning walk,
+  from one decode of the whole chunk, its fields from one generated loop over the chunk's lines;
+- so is any other line whose text holds no control character, C1 or bidi code point (é, CJK,
+  U+FFFD of invalid UTF-8), decoded on its own; the rest take `make_record`;
+- a line in which no trigger word of darc_tui.redact occurs (bytes, any case), and no character
+  that lowers to ASCII, parsed by a parser whose strings are slices of the line and whose keys
+  name no secret (`from_line`), holds nothing to redact: the batch leaves it out of `suspects`,
+  and redact_records passes it as it is.
 """
 
 from __future__ import annotations
@@ -14,17 +18,20 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
+from typing import Any
 
 from darc_tui.logs.common import (
     DISPLAY_LIMIT,
     FieldParser,
     Line,
     LineBatch,
-    clean_record,
+    clean_records,
     make_record,
+    slices,
 )
 from darc_tui.model import LogRecord
-from darc_tui.redact import TRIGGER_BYTES
+from darc_tui.redact import SUSPECT_BYTES
+from darc_tui.sanitize import is_clean
 from darc_tui.sinks import RecordBatch
 
 # every byte but printable ASCII and the newline separator → 1, the rest → 0 (CR counts: the
@@ -38,41 +45,56 @@ def batch_records(
     """The records of `batch`, equal one for one to `make_record` of each line."""
     body, lines = batch.body, batch.lines
     ends: list[int] = []  # where each line ends (its newline + 1), computed once if needed
-    general = _lines_with(body.translate(_NOT_PRINTABLE), (b"\x01",), lines, ends)
-    # one decode for the chunk; a printable-ASCII line decodes to the same text on its own
-    texts = body.decode("utf-8", "replace").split("\n")
-    if general:
-        records = [
-            make_record(source, Line(lines[i], len(lines[i]) + 1), parse, now)
-            if i in general
-            else _clean(source, text, parse, now)
-            for i, text in enumerate(texts)
-        ]
-    else:
-        records = _clean_all(source, texts, parse, now)
+    if slices(parse):
+        records = _records(source, batch, parse, now, ends)
+    else:  # its fields may need sanitising whatever the line: the general path for each
+        records = [make_record(source, Line(data, len(data) + 1), parse, now) for data in lines]
     suspects: frozenset[int] | None = None
     if parse is None or getattr(parse, "from_line", False):
-        triggers = _lines_with(body.lower(), TRIGGER_BYTES, lines, ends)
-        suspects = frozenset(general | triggers)
+        suspects = frozenset(_lines_with(body.lower(), SUSPECT_BYTES, lines, ends))
     return RecordBatch(records, suspects=suspects)
 
 
-def _clean_all(
-    source: str, texts: list[str], parse: FieldParser | None, now: float
+def _records(
+    source: str, batch: LineBatch, parse: FieldParser | None, now: float, ends: list[int]
 ) -> list[LogRecord]:
-    fields = [parse(text) for text in texts] if parse is not None else [{} for _ in texts]
-    shown = texts
-    if max(map(len, texts)) > DISPLAY_LIMIT:
-        shown = [_shorten(text) for text in texts]
+    """`batch_records` for a parser that slices: clean lines in one loop, the rest one by one."""
+    body, lines = batch.body, batch.lines
+    # one decode for the chunk; a printable-ASCII line decodes to the same text on its own
+    texts = body.decode("utf-8", "replace").split("\n")
+    sizes = [n + 1 for n in map(len, texts)]
+    unclean: set[int] = set()
+    for i in _lines_with(body.translate(_NOT_PRINTABLE), (b"\x01",), lines, ends):
+        text = lines[i].decode("utf-8", "replace")
+        if is_clean(text):  # no control character (no CR to strip), no bidi: clean as it is
+            texts[i], sizes[i] = text, len(lines[i]) + 1
+        else:
+            unclean.add(i)
+    if not unclean:
+        return _clean_all(source, texts, parse, now, sizes)
+    keep = [i for i in range(len(texts)) if i not in unclean]
+    clean = iter(_clean_all(source, [texts[i] for i in keep], parse, now, [sizes[i] for i in keep]))
     return [
-        clean_record(source, text, now, found, len(whole) + 1)
-        for text, found, whole in zip(shown, fields, texts, strict=True)
+        make_record(source, Line(lines[i], len(lines[i]) + 1), parse, now)
+        if i in unclean
+        else next(clean)
+        for i in range(len(texts))
     ]
 
 
-def _clean(source: str, text: str, parse: FieldParser | None, now: float) -> LogRecord:
-    fields = parse(text) if parse is not None else {}
-    return clean_record(source, _shorten(text), now, fields, len(text) + 1)
+def _clean_all(
+    source: str, texts: list[str], parse: FieldParser | None, now: float, sizes: list[int]
+) -> list[LogRecord]:
+    """The records of lines whose text needs no sanitising (each text its line, decoded)."""
+    if parse is None:
+        fields: list[dict[str, Any]] = [{} for _ in texts]
+    else:
+        many = getattr(parse, "many", None)
+        fields = many(texts) if many is not None else [parse(text) for text in texts]
+    shown = texts
+    if texts and max(map(len, texts)) > DISPLAY_LIMIT:
+        shown = [_shorten(text) for text in texts]
+    return clean_records(source, shown, now, fields, sizes)
 
 
 def _shorten(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from darc_tui.parse.access_log import (
 )
 from darc_tui.parse.safe_yaml import load as load_yaml
 from darc_tui.redact import is_secret_key
+from darc_tui.sanitize import is_clean
 
 CONFIG_LIMIT = 16 * 1024 * 1024
 
@@ -47,20 +48,27 @@ async def load_access_format(host: Host, config_path: str, log_path: str) -> tup
 class TextFormatFields:
     """The FieldParser of a text access-log format: a record's JSON, {} when it does not parse.
 
-    `from_line` is what lets a batch skip redaction when its text holds no trigger word: every
-    string this parser returns is a slice of the line or a response-flag code, and no key it
-    returns is a secret's name (so redact_record, which masks by key and by trigger word in the
-    strings, has nothing to find)."""
+    `slices`: every string this parser returns is a slice of the line or a response-flag code,
+    and every key is clean text (sanitize.is_clean): a line that needs no sanitising gives fields
+    that need none either. `from_line` is what lets a batch skip redaction when its text holds no
+    trigger word: the strings are slices (as above) and no key it returns is a secret's name (so
+    redact_record, which masks by key and by trigger word in the strings, has nothing to find).
+    `many(texts)` = `[self(text) for text in texts]`, in one generated loop when it can be."""
 
-    __slots__ = ("fields", "from_line")
+    __slots__ = ("fields", "from_line", "many", "slices")
 
     def __init__(self, fmt: AccessLogFormat) -> None:
         self.fields = fmt.fields
         keys = [slot.typed or slot.label for slot in fmt.slots]
-        self.from_line = not any(is_secret_key(k) for k in [*keys, *FIELD_NAMES])
+        self.slices = all(is_clean(k) for k in [*keys, *FIELD_NAMES])
+        self.from_line = self.slices and not any(is_secret_key(k) for k in [*keys, *FIELD_NAMES])
+        self.many: Callable[[Sequence[str]], list[dict[str, Any]]] = fmt.fields_many() or self._each
 
     def __call__(self, text: str) -> dict[str, Any]:
         return self.fields(text) or {}
+
+    def _each(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+        return [self.fields(text) or {} for text in texts]
 
 
 def count_fields(fmt: AnyFormat, keys: Collection[str]) -> Any:
@@ -92,21 +100,30 @@ _ENVOY_LOG = re.compile(
 )
 
 
-def envoy_log_fields(text: str) -> dict[str, Any]:
-    """An Envoy error-log line → {timestamp, level, component, where, message}; {} otherwise."""
-    m = _ENVOY_LOG.match(text)
-    if m is None:
-        return {}
-    try:
-        when: float | None = datetime.fromisoformat(m["time"]).timestamp()  # Envoy logs local time
-    except ValueError:
-        when = None
-    out: dict[str, Any] = {
-        "timestamp": when,
-        "level": m["level"],
-        "component": m["component"],
-        "message": m["message"],
-    }
-    if m["where"]:
-        out["where"] = m["where"]
-    return out
+class _EnvoyLogFields:
+    """An Envoy error-log line → {timestamp, level, component, where, message}; {} otherwise.
+    `slices` (see TextFormatFields): its strings are slices of the line, its keys fixed."""
+
+    __slots__ = ()
+    slices = True
+
+    def __call__(self, text: str) -> dict[str, Any]:
+        m = _ENVOY_LOG.match(text)
+        if m is None:
+            return {}
+        try:
+            when: float | None = datetime.fromisoformat(m["time"]).timestamp()  # local time
+        except ValueError:
+            when = None
+        out: dict[str, Any] = {
+            "timestamp": when,
+            "level": m["level"],
+            "component": m["component"],
+            "message": m["message"],
+        }
+        if m["where"]:
+            out["where"] = m["where"]
+        return out
+
+
+envoy_log_fields = _EnvoyLogFields()

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from darc_tui.parse._access_fast import FieldPlan, field_plan, lead_pattern, whole_pattern
+from darc_tui.parse._access_fast import (
+    FieldPlan,
+    field_plan,
+    fields_many,
+    lead_pattern,
+    whole_pattern,
+)
 
 # Envoy 1.40's built-in format (source/common/formatter/substitution_format_string.cc).
 DEFAULT_FORMAT = (
@@ -282,6 +288,13 @@ class AccessLogFormat:
         if values is None:
             return None
         return _fields(self.slots, values) if self.plan is None else self.plan.build(values)
+
+    def fields_many(self) -> Callable[[Sequence[str]], list[dict[str, Any]]] | None:
+        """`[fields(line) or {} for line in lines]` as one generated loop (the whole-line regex
+        and the plan inline); None when this format has no plan or no whole-line regex."""
+        if self.plan is None or self.whole is None:
+            return None
+        return fields_many(self.plan, self.whole.fullmatch, WHOLE_LIMIT, self.fields)
 
     def fields_only(self, keys: Collection[str]) -> Callable[[str], dict[str, Any] | None]:
         """`fields` for a reader of `keys` alone (the access window): each of them has the value

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from asyncssh.encryption import get_default_encryption_algs
 
 from darc_tui.config import HostConfig, parse_config
 from darc_tui.hosts import LocalHost, SshHost, build_hosts
+from darc_tui.hosts.ssh_connect import _cpu_has_aes, preferred_ciphers
 from darc_tui.retry import Backoff
 from tests.hosts._util import marker_seconds, pids_matching, wait_until
 from tests.lab.sshd import TEST_USER, Sshd, without_tools
@@ -280,3 +282,41 @@ async def test_output_beyond_the_cap_is_cut_and_the_helper_keeps_serving(
     link = host.current_link()
     assert link is not None and link.live_mux() is not None
     assert (await host.run(["echo", "still here"], timeout=5)).stdout == b"still here\n"
+
+
+def _cipher(host: SshHost) -> str:
+    link = host.current_link()
+    assert link is not None
+    return str(link.conn.get_extra_info("send_cipher"))  # type: ignore[attr-defined]
+
+
+async def test_aes_gcm_is_preferred_when_the_cpu_has_aes(
+    sshd: Sshd, make_ssh_host: MakeHost
+) -> None:
+    host = make_ssh_host(sshd.host_config())
+    assert (await host.run(["true"], timeout=5)).ok
+    want = "aes128-gcm@openssh.com" if _cpu_has_aes() else "chacha20-poly1305@openssh.com"
+    assert _cipher(host) == want
+
+
+async def test_the_ssh_configs_ciphers_are_kept(
+    sshd: Sshd, make_ssh_host: MakeHost, tmp_path: Path
+) -> None:
+    ssh_config = tmp_path / "ssh_config"
+    ssh_config.write_text(
+        f"Host edge-alias\n  Hostname 127.0.0.1\n  Port {sshd.port}\n  User root\n"
+        f"  IdentityFile {sshd.client_key}\n  Ciphers chacha20-poly1305@openssh.com\n"
+    )
+    config = HostConfig(name="edge", address="edge-alias", known_hosts=str(sshd.known_hosts))
+    host = make_ssh_host(config, ssh_config=[str(ssh_config)])
+    assert (await host.run(["true"], timeout=5)).ok
+    assert _cipher(host) == "chacha20-poly1305@openssh.com"
+
+
+def test_the_preference_only_reorders_the_default_ciphers() -> None:
+    default = get_default_encryption_algs()
+    preferred = preferred_ciphers(default, has_aes=True)
+    assert preferred[:2] == ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com")
+    assert sorted(preferred) == sorted(alg.decode() for alg in default)
+    assert preferred_ciphers(default, has_aes=False) == ()
+    assert preferred_ciphers([b"chacha20-poly1305@openssh.com"], has_aes=True) == ()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,13 @@ from darc_tui.logs.common import (
 from darc_tui.logs.formats import access_fields, envoy_log_fields
 from darc_tui.logs.window import AccessWindow
 from darc_tui.model import LogRecord
-from darc_tui.parse.access_log import DEFAULT, ResponseFlag, compile_format
-from darc_tui.redact import _TRIGGERS, MASK, redact_record, redact_records
+from darc_tui.parse.access_log import (
+    DEFAULT,
+    ResponseFlag,
+    compile_format,
+    compile_json_format,
+)
+from darc_tui.redact import _TRIGGERS, LOWERS_TO_ASCII, MASK, redact_record, redact_records
 from darc_tui.sinks import RecordBatch
 from tests.hostile import EVERYTHING, HOSTILE, unsafe_in
 
@@ -42,12 +48,20 @@ RECORDED = [
 CUSTOM = compile_format((DATA / "envoy-1.40-custom.format").read_text())
 CUSTOM_LINES = [line for line in (DATA / "envoy-1.40-custom.log").read_bytes().split(b"\n") if line]
 OK = RECORDED[0]
+JSON_FORMAT = compile_json_format({"ua": "%REQ(USER-AGENT)%", "code": "%RESPONSE_CODE%"})
+JSON_LINES = [
+    b'{"ua": "\\u001b]52;c;aGk=\\u0007", "code": 200}',  # printable ASCII, escapes inside
+    b'{"ua": "\\u202eevil\\u009b2J", "code": 503}',
+    b'{"ua": "curl/8", "code": 200}',
+    '{"ua": "caf\u00e9 \u2028", "code": 200}'.encode(),
+]
 SECRET_LINES = [
     OK.replace(b"curl/7.88.1", b"authorization: Bearer abc.def-123"),
     OK.replace(b"GET /ok", b'GET /api/token=a"b'),
     OK.replace(b"curl/7.88.1", b"Cookie: session=s3cr3t; theme=dark"),
     OK.replace(b"/ok", b"/login?password=hunter2&next=/"),
     OK.replace(b"curl/7.88.1", b"\xe2\x84\xaaey=v4lue"),  # KELVIN SIGN lowers to "k"
+    OK.replace(b"curl/7.88.1", "authorİzation: Bearer abc.def-123".encode()),  # İ lowers to i̇
     OK.replace(b"example.test", b"user:pw@example.test"),
     OK.replace(b"req-1", b"eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl"),
 ]
@@ -60,7 +74,12 @@ HOSTILE_LINES = [OK.replace(b"curl/7.88.1", text.encode()) for text in (*HOSTILE
     b"plain text that is no access log",
     OK.replace(b"/ok", b"/" + b"x" * (DISPLAY_LIMIT + 10)),  # longer than the display limit
 ]
-ALL_LINES = RECORDED + CUSTOM_LINES + SECRET_LINES + HOSTILE_LINES
+NON_ASCII_LINES = [  # clean text that is not ASCII: é, U+FFFD of invalid UTF-8, a CJK agent
+    OK.replace(b"curl/7.88.1", "café/1.0 ☕ 代理".encode()),
+    OK.replace(b"/ok", b"/\xff\xfe"),
+    OK.replace(b"example.test", "xn--bcher-kva.test/bücher".encode()),
+]
+ALL_LINES = RECORDED + CUSTOM_LINES + SECRET_LINES + HOSTILE_LINES + NON_ASCII_LINES + JSON_LINES
 
 
 def per_line(lines: list[bytes], parse: object, now: float = 7.0) -> list[LogRecord]:
@@ -79,8 +98,38 @@ PARSERS = {
     "default": access_fields(DEFAULT),
     "custom": access_fields(CUSTOM),
     "error": envoy_log_fields,
+    "json": access_fields(JSON_FORMAT),
     "none": None,
 }
+
+
+def sanitised(lines: list[bytes], parse: object, now: float = 7.0) -> list[LogRecord]:
+    """The reference: every record through LogRecord's own sanitising constructor."""
+    out = []
+    for data in lines:
+        text = data.decode("utf-8", "replace").rstrip("\r")
+        fields = parse(text) if parse is not None else {}  # type: ignore[operator]
+        shown = text if len(text) <= DISPLAY_LIMIT else text[: DISPLAY_LIMIT - 1] + "…"
+        out.append(LogRecord("access", shown, now, fields=fields, size=len(data) + 1))
+    return out
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_records_equal_the_sanitising_constructor(parser: str) -> None:
+    """The clean paths (printable ASCII, clean non-ASCII text) skip the walk only when it would
+    change nothing: the same records as LogRecord(...), batched and line by line."""
+    parse = PARSERS[parser]
+    want = as_tuples(sanitised(ALL_LINES, parse))
+    assert as_tuples(per_line(ALL_LINES, parse)) == want
+    assert as_tuples(batched(ALL_LINES, parse)) == want
+
+
+def test_json_format_fields_are_sanitised_even_on_a_printable_ascii_line() -> None:
+    """`\\u001b` in a JSON log decodes to ESC: its line is clean, its fields are not."""
+    parse = PARSERS["json"]
+    for records in (per_line(JSON_LINES, parse), batched(JSON_LINES, parse)):
+        assert records[0].fields["user_agent"] == "␛]52;c;aGk=␇"
+        assert unsafe_in(json.dumps([r.fields for r in records], ensure_ascii=False)) == []
 
 
 @pytest.mark.parametrize("parser", PARSERS)
@@ -99,10 +148,21 @@ def test_batch_redaction_equals_redacting_every_record(parser: str) -> None:
     assert MASK in shown and "hunter2" not in shown and "s3cr3t" not in shown
 
 
-def test_only_lines_with_a_trigger_or_not_printable_ascii_are_suspects() -> None:
-    lines = [OK, SECRET_LINES[0], OK, HOSTILE_LINES[0], OK]
-    assert batched(lines, PARSERS["default"]).suspects == {1, 3}
+def test_only_lines_with_a_trigger_or_a_character_lowering_to_ascii_are_suspects() -> None:
+    kelvin, dotted = SECRET_LINES[4], OK.replace(b"/ok", "/authorİzation".encode())
+    lines = [OK, SECRET_LINES[0], OK, HOSTILE_LINES[0], NON_ASCII_LINES[0], kelvin, dotted]
+    assert batched(lines, PARSERS["default"]).suspects == {1, 5, 6}
     assert batched(lines, lambda text: {}).suspects is None  # a parser not known to slice
+
+
+def test_only_two_characters_lower_to_ascii() -> None:
+    """What leaves a non-ASCII line out of `suspects` (darc_tui.redact.LOWERS_TO_ASCII)."""
+    found = [
+        char
+        for char in map(chr, range(0x80, sys.maxunicode + 1))
+        if any(ord(c) < 0x80 for c in char.lower())
+    ]
+    assert tuple(found) == LOWERS_TO_ASCII
 
 
 def test_no_response_flag_code_holds_a_trigger_word() -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from darc_tui.parse._access_fast import _fenced
+from darc_tui.parse._access_fast import _committed, _fenced
 from darc_tui.parse.access_log import DEFAULT, AccessLogFormat, _fields, compile_format
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "logs"
@@ -40,10 +40,16 @@ def reference(fmt: AccessLogFormat, line: str) -> dict[str, object] | None:
 def check(fmt: AccessLogFormat, line: str) -> None:
     fast, slow = fmt.fields(line), reference(fmt, line)
     assert fast == slow and list(fast or ()) == list(slow or ())
+    many = fmt.fields_many()
+    if many is not None:  # the generated loop over many lines: the same dicts, keys in order
+        got = many([line, line])
+        assert got == [slow or {}] * 2 and [list(d) for d in got] == [list(slow or {})] * 2
 
 
 def test_the_fast_path_is_on_for_the_default_format() -> None:
     assert DEFAULT.lead is not None and DEFAULT.whole is not None and DEFAULT.plan is not None
+    assert DEFAULT.fields_many() is not None
+    assert r"[^\]\"]*+" in DEFAULT.lead.pattern  # START_TIME, committed (see below)
     assert FORMATS["repeated"].plan is None  # a repeated typed field: the general builder
 
 
@@ -93,3 +99,31 @@ def test_quote_heavy_values_split_the_same(times: int, unit: str, where: str) ->
 )
 def test_a_literal_must_fence_its_value(literal: str, char_class: str, fenced: bool) -> None:
     assert _fenced(literal, char_class) is fenced
+
+
+@pytest.mark.parametrize(
+    ("pattern", "after", "committed"),
+    [
+        (r"[^\]\"]*?", '] "', r"[^\]\"]*+"),  # the default START_TIME: `]` ends its run
+        (r"\S*?", " ", r"\S*+"),
+        (r"\S*?", "x", r"\S*?"),  # the literal could start inside the run: stays lazy
+        (r"[^\]\"]*?", "", r"[^\]\"]*?"),  # nothing after it
+        (r".*?", " ", r".*?"),  # not a character class
+        (r"\d{2}", " ", r"\d{2}"),
+    ],
+)
+def test_a_lazy_run_is_committed_only_before_a_literal_it_cannot_start(
+    pattern: str, after: str, committed: str
+) -> None:
+    assert _committed(pattern, after) == committed
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_many_lines_at_once_equal_each_line(name: str) -> None:
+    fmt = FORMATS[name]
+    lines = [*RECORDED, "", "x", RECORDED[0] + "\r\n", RECORDED[0].replace("200", "x" * 3000)]
+    many = fmt.fields_many()
+    if many is None:  # no plan, or no whole-line regex: TextFormatFields loops over `fields`
+        assert fmt.plan is None or fmt.whole is None
+        return
+    assert many(lines) == [fmt.fields(line) or {} for line in lines]
