@@ -198,6 +198,7 @@ def run(rate: int, presses: int) -> dict[str, Any]:
         "keys": KEYS,
         "under_flood": flooded,
         "idle_baseline": baseline,
+        "writer_lines": int(written),
         "writer_lines_per_s": round(int(written) / float(seconds)),
         "appended_mib": round(grown / 2**20, 1),
         "console_cpu_percent_under_flood": round(cpu, 1),

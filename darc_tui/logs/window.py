@@ -13,7 +13,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Final
 
 from darc_tui.hosts.http import USER_AGENT_PRODUCT
 from darc_tui.ids import ProbeId
@@ -44,21 +44,28 @@ ENTRY_FIELDS = frozenset(
     }
 )
 
-# NamedTuple's own __new__ is a Python function; the tuple's is not (a third of an entry's cost)
-_new_entry = tuple.__new__
-
-
-class _Entry(NamedTuple):  # a tuple: a busy log makes 50 000 of them a second
-    at: float
-    key: str  # "503 UF"
-    status: int | None
-    upstream: str
-    details: str
-    from_upstream: (
-        bool  # the response came from the backend (no flag, service time or via_upstream)
-    )
-    path: str  # without the query string; "" when the format has no path
-    flags: tuple[str, ...]
+# One entry per counted line: a plain tuple, not a NamedTuple. A busy log keeps up to MAX_KEPT of
+# them, and the cycle collector stops tracking an exact tuple of atoms but never a subclass's:
+# 500 000 NamedTuples made every collection walk them all (gen2 pauses of 150 ms in a flood).
+_Entry = tuple[
+    float,  # AT: START_TIME, else when the line was read
+    str,  # KEY: "503 UF"
+    int | None,  # STATUS
+    str,  # UPSTREAM
+    str,  # DETAILS
+    bool,  # FROM_UPSTREAM: the response came from the backend (no flag; service time or via_upstream)
+    str,  # PATH: without the query string; "" when the format has no path
+    str,  # FLAGS: "URX,UF", "" for none (a tuple the collector still tracks, e.g. one made
+    # before gc.freeze, would keep the entry tracked for good)
+]
+AT: Final = 0
+KEY: Final = 1
+STATUS: Final = 2
+UPSTREAM: Final = 3
+DETAILS: Final = 4
+FROM_UPSTREAM: Final = 5
+PATH: Final = 6
+FLAGS: Final = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,24 +179,19 @@ class AccessWindow:
             self._probes.append(float(at))
             return None
         status = fields.get("status")
-        flags = tuple(fields.get("flags") or ())
+        flags = ",".join(fields.get("flags") or ())
         details = str(fields.get("details") or "")
         path = fields.get("path")
-        return _new_entry(
-            _Entry,
-            (
-                float(at),
-                f"{status if status is not None else '-'} {','.join(flags) or '-'}",
-                status if isinstance(status, int) else None,
-                str(fields.get("upstream_host") or "-"),
-                details,
-                not flags
-                and (
-                    details == "via_upstream" or fields.get("upstream_service_time_ms") is not None
-                ),
-                str(path).split("?", 1)[0][:PATH_CHARS] if path else "",
-                flags,
-            ),
+        return (
+            float(at),
+            f"{status if status is not None else '-'} {flags or '-'}",
+            status if isinstance(status, int) else None,
+            str(fields.get("upstream_host") or "-"),
+            details,
+            not flags
+            and (details == "via_upstream" or fields.get("upstream_service_time_ms") is not None),
+            str(path).split("?", 1)[0][:PATH_CHARS] if path else "",
+            flags,
         )
 
     def counts(self, now: float | None = None) -> WindowCounts:
@@ -214,7 +216,7 @@ class AccessWindow:
         cutoff = now - self.window_s
         # records arrive roughly in START_TIME order; one that is out of order leaves a little late
         entries, gone = self._entries, []
-        while entries and entries[0].at < cutoff:
+        while entries and entries[0][AT] < cutoff:
             gone.append(entries.popleft())
         self._count_many(gone, -1)
         for times in (self._unparsed, self._probes):
@@ -227,34 +229,35 @@ class AccessWindow:
             for entry in entries:
                 self._count(entry, sign)
             return
-        _bump_all(self._keys, Counter([e.key for e in entries]), sign)
-        _bump_all(self._flags, Counter([f for e in entries for f in e.flags]), sign)
-        _bump_all(self._upstreams, Counter([e.upstream for e in entries]), sign)
-        _bump_all(self._details, Counter([e.details for e in entries if e.details]), sign)
-        fives = [e for e in entries if e.status is not None and 500 <= e.status < 600]
+        _bump_all(self._keys, Counter([e[KEY] for e in entries]), sign)
+        flags = [f for e in entries if e[FLAGS] for f in e[FLAGS].split(",")]
+        _bump_all(self._flags, Counter(flags), sign)
+        _bump_all(self._upstreams, Counter([e[UPSTREAM] for e in entries]), sign)
+        _bump_all(self._details, Counter([e[DETAILS] for e in entries if e[DETAILS]]), sign)
+        fives = [e for e in entries if e[STATUS] is not None and 500 <= e[STATUS] < 600]
         if not fives:
             return
         self._5xx += sign * len(fives)
-        _bump_all(self._upstreams_5xx, Counter([e.upstream for e in fives]), sign)
-        _bump_all(self._paths_5xx, Counter([e.path or "-" for e in fives]), sign)
-        theirs = [e for e in fives if e.from_upstream]
+        _bump_all(self._upstreams_5xx, Counter([e[UPSTREAM] for e in fives]), sign)
+        _bump_all(self._paths_5xx, Counter([e[PATH] or "-" for e in fives]), sign)
+        theirs = [e for e in fives if e[FROM_UPSTREAM]]
         self._upstream_5xx += sign * len(theirs)
-        _bump_all(self._paths_upstream_5xx, Counter([e.path or "-" for e in theirs]), sign)
+        _bump_all(self._paths_upstream_5xx, Counter([e[PATH] or "-" for e in theirs]), sign)
 
     def _count(self, entry: _Entry, sign: int) -> None:
-        _bump(self._keys, entry.key, sign)
-        for flag in entry.flags:
+        _bump(self._keys, entry[KEY], sign)
+        for flag in entry[FLAGS].split(",") if entry[FLAGS] else ():
             _bump(self._flags, flag, sign)
-        _bump(self._upstreams, entry.upstream, sign)
-        if entry.details:
-            _bump(self._details, entry.details, sign)
-        if entry.status is not None and 500 <= entry.status < 600:
+        _bump(self._upstreams, entry[UPSTREAM], sign)
+        if entry[DETAILS]:
+            _bump(self._details, entry[DETAILS], sign)
+        if entry[STATUS] is not None and 500 <= entry[STATUS] < 600:
             self._5xx += sign
-            _bump(self._upstreams_5xx, entry.upstream, sign)
-            _bump(self._paths_5xx, entry.path or "-", sign)
-            if entry.from_upstream:
+            _bump(self._upstreams_5xx, entry[UPSTREAM], sign)
+            _bump(self._paths_5xx, entry[PATH] or "-", sign)
+            if entry[FROM_UPSTREAM]:
                 self._upstream_5xx += sign
-                _bump(self._paths_upstream_5xx, entry.path or "-", sign)
+                _bump(self._paths_upstream_5xx, entry[PATH] or "-", sign)
 
 
 def _bump(counter: Counter[str], key: str, sign: int) -> None:

@@ -131,3 +131,16 @@ def test_per_path_5xx_keeps_the_top_paths_and_forgets_expired_ones() -> None:
     assert next(iter(counts.by_path_5xx.items())) == (f"/p{TOP_PATHS + 4}", TOP_PATHS + 5)
     later = window.counts(now=100.0)
     assert later.by_path_5xx == {"/late": 1} and later.by_path_upstream_5xx == {}
+
+
+def test_the_cycle_collector_stops_walking_counted_entries() -> None:
+    """A busy log keeps up to MAX_KEPT entries: each must be a tuple of atoms the collector
+    untracks (a NamedTuple never is), or every collection walks half a million of them."""
+    import gc
+
+    window = AccessWindow(clock=lambda: 1000.0)
+    fields = {"timestamp": 999.0, "status": 503, "flags": ["UF"], "path": "/api?q=1"}
+    window.add_many([(dict(fields, upstream_host=f"10.0.0.{i}:80"), None) for i in range(50)])
+    gc.collect()
+    assert window._entries and not any(gc.is_tracked(e) for e in window._entries)
+    assert window.counts(now=1000.0).by_status_flag == {"503 UF": 50}
