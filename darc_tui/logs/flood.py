@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from darc_tui.logs.common import FieldParser, LineBatch
+from darc_tui.logs.common import FieldParser, LineBatch, slices
 from darc_tui.model import LogRecord
-from darc_tui.sanitize import clean_mapping
+from darc_tui.sanitize import clean_mapping, is_clean
 
 SHOW_RATE = 4000.0  # lines a second per source shown as they come; above it, the newest
 SHOW_PERIOD = 0.5  # seconds between two lets-through of a flood
@@ -136,23 +136,23 @@ def batch_fields(batch: LineBatch, parse: FieldParser | None) -> list[dict[str, 
     darc_tui.logs.batch.batch_records makes of it (for counting lines no record is made of)."""
     if parse is None:
         return [{} for _ in batch.lines]
-    if not batch.body.translate(None, _PRINTABLE):  # printable ASCII: the text is the line
-        return [parse(text) for text in batch.body.decode("ascii").split("\n")]
-    # a line with anything else: decoded, and its fields cleaned, as make_record does
-    return [
-        parse(data.decode("ascii"))
-        if not data.translate(None, _PRINTABLE)
-        else _general(data, parse)
-        for data in batch.lines
-    ]
+    sliced = slices(parse)
+    if sliced and not batch.body.translate(None, _PRINTABLE):  # printable ASCII: text = line
+        texts = batch.body.decode("ascii").split("\n")
+        many = getattr(parse, "many", None)
+        return many(texts) if many is not None else [parse(text) for text in texts]
+    return [_fields(data, parse, sliced) for data in batch.lines]
 
 
-def _general(data: bytes, parse: FieldParser) -> dict[str, Any]:
-    """The fields make_record gives a line that is not all printable ASCII, without the record
-    (LogRecord's cleaning of its text is most of that cost)."""
+def _fields(data: bytes, parse: FieldParser, sliced: bool) -> dict[str, Any]:
+    """make_record's fields of one line, without the record (LogRecord cleans them when the
+    line's text needed cleaning or the parser does not promise slices of the line)."""
     text = data.decode("utf-8", "replace").rstrip("\r")
     fields = parse(text)
-    return fields if text.isascii() and text.isprintable() else clean_mapping(fields)
+    if sliced and ((text.isascii() and text.isprintable()) or is_clean(text)):
+        return fields
+    cleaned: dict[str, Any] = clean_mapping(fields)
+    return cleaned
 
 
 # printable ASCII and the newline: what batch_records builds without LogRecord's cleaning

@@ -57,12 +57,14 @@ class TextFormatFields:
 
     __slots__ = ("fields", "from_line", "many", "slices")
 
-    def __init__(self, fmt: AccessLogFormat) -> None:
-        self.fields = fmt.fields
+    def __init__(self, fmt: AccessLogFormat, only: Collection[str] | None = None) -> None:
+        # `only`: the fields a reader of these keys alone needs (AccessLogFormat.fields_only)
+        self.fields = fmt.fields if only is None else fmt.fields_only(only)
         keys = [slot.typed or slot.label for slot in fmt.slots]
         self.slices = all(is_clean(k) for k in [*keys, *FIELD_NAMES])
         self.from_line = self.slices and not any(is_secret_key(k) for k in [*keys, *FIELD_NAMES])
-        self.many: Callable[[Sequence[str]], list[dict[str, Any]]] = fmt.fields_many() or self._each
+        many = fmt.fields_many() if only is None else None
+        self.many: Callable[[Sequence[str]], list[dict[str, Any]]] = many or self._each
 
     def __call__(self, text: str) -> dict[str, Any]:
         return self.fields(text) or {}
@@ -75,8 +77,7 @@ def count_fields(fmt: AnyFormat, keys: Collection[str]) -> Any:
     """A FieldParser for a reader of `keys` alone (the access window counting lines no record is
     made of): for those keys, what access_fields gives."""
     if isinstance(fmt, AccessLogFormat):
-        only = fmt.fields_only(keys)
-        return lambda text: only(text) or {}
+        return TextFormatFields(fmt, keys)
     return access_fields(fmt)
 
 

@@ -13,12 +13,20 @@ from darc_tui.hosts.local import LocalHost
 from darc_tui.logs.batch import batch_records
 from darc_tui.logs.common import LineBatch, LineSplitter
 from darc_tui.logs.flood import FloodGate, Held, batch_fields
-from darc_tui.logs.formats import access_fields, count_fields
+from darc_tui.logs.formats import access_fields, count_fields, envoy_log_fields
 from darc_tui.logs.sources import AccessLogSource
 from darc_tui.logs.window import ENTRY_FIELDS, AccessWindow
 from darc_tui.parse.access_log import DEFAULT, compile_format
 from darc_tui.retry import Backoff
 from tests.logs._support import RecordingSink, running, until
+from tests.logs.test_batch import (
+    CUSTOM_LINES,
+    HOSTILE_LINES,
+    JSON_FORMAT,
+    JSON_LINES,
+    RECORDED,
+    SECRET_LINES,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "logs"
 HOSTILE = [
@@ -112,20 +120,26 @@ def test_every_line_is_either_shown_or_handed_back_in_order() -> None:
     assert len(seen) < total  # the flood was real
 
 
-def sample_batches() -> list[LineBatch]:
-    raw = b"".join((DATA / name).read_bytes() for name in ("envoy-1.40-default.log",))
-    raw += b"\n".join(HOSTILE) + b"\n"
-    splitter = LineSplitter()
-    whole = splitter.feed_whole(raw)
+PARSERS = {
+    "default": access_fields(DEFAULT),
+    "custom": access_fields(compile_format((DATA / "envoy-1.40-custom.format").read_text())),
+    "json": access_fields(JSON_FORMAT),  # its fields need cleaning even on a clean line
+    "error log": envoy_log_fields,
+    "none": None,
+}
+
+
+@pytest.mark.parametrize("name", PARSERS)
+def test_counted_lines_get_the_fields_their_records_would_have(name: str) -> None:
+    parse = PARSERS[name]
+    lines = [*RECORDED, *CUSTOM_LINES, *JSON_LINES, *SECRET_LINES, *HOSTILE_LINES, *HOSTILE]
+    whole = LineSplitter().feed_whole(b"\n".join(lines) + b"\n")
     assert whole is not None
-    return whole.pieces(37)
-
-
-@pytest.mark.parametrize("parse", [access_fields(DEFAULT), None], ids=["default", "no parser"])
-def test_counted_lines_get_the_fields_their_records_would_have(parse: object) -> None:
-    for piece in sample_batches():
-        records = batch_records("access", piece, parse, 0.0)  # type: ignore[arg-type]
-        assert batch_fields(piece, parse) == [r.fields for r in records]  # type: ignore[arg-type]
+    for piece in [*whole.pieces(37), LineBatch(b"\n".join(JSON_LINES), list(JSON_LINES))]:
+        records = batch_records("access", piece, parse, 0.0)
+        assert batch_fields(piece, parse) == [r.fields for r in records]
+    clean = LineBatch(b"\n".join(RECORDED[:5]), RECORDED[:5])  # the all-printable-ASCII path
+    assert batch_fields(clean, parse) == [r.fields for r in batch_records("a", clean, parse, 0)]
 
 
 def test_the_window_counts_a_line_alike_from_its_counting_fields() -> None:
