@@ -38,12 +38,8 @@ def sync_rows(app: App[Any], table: DataTable[Any], rows: Mapping[str, Sequence[
     # re-measures the whole column for every updated cell narrower than its widest (or its label),
     # 10 000 measures a round for a 100-host cluster whose counts change.
     measured = {column.key: column.auto_width for column in table.ordered_columns}
-    changed = 0
     with app.batch_update():
-        for row_key in list(table.rows):
-            if row_key.value not in rows:
-                table.remove_row(row_key)
-                changed += len(columns)
+        changed = _drop_stale(table, rows, len(columns))
         for key, raw_cells in rows.items():
             cells = [safe_cell(cell) for cell in raw_cells]
             if key not in table.rows:
@@ -55,6 +51,14 @@ def sync_rows(app: App[Any], table: DataTable[Any], rows: Mapping[str, Sequence[
                     table.update_cell(key, column, cell, update_width=measured[column])
                     changed += 1
     return changed
+
+
+def _drop_stale(table: DataTable[Any], rows: Mapping[str, object], width: int) -> int:
+    """Remove the rows whose key is not in `rows`; the number of cells that went."""
+    stale = [row_key for row_key in table.rows if row_key.value not in rows]
+    for row_key in stale:
+        table.remove_row(row_key)
+    return len(stale) * width
 
 
 @dataclass(slots=True)
@@ -86,12 +90,8 @@ def sync_values(
         return sync_rows(app, table, {})
     columns = [column.key for column in table.ordered_columns]
     measured = {column.key: column.auto_width for column in table.ordered_columns}
-    changed = 0
     with app.batch_update():
-        for row_key in list(table.rows):
-            if row_key.value not in rows:
-                table.remove_row(row_key)
-                changed += len(columns)
+        changed = _drop_stale(table, rows, len(columns))
         for key, values in rows.items():
             old = before.get(key) if key in table.rows else None
             if old == values:

@@ -355,18 +355,24 @@ async def test_redaction_off_shows_lines_verbatim(make_app: MakeApp) -> None:
         assert "token=abc123" in app.logs_pane.feed("access").lines[0]
 
 
+def count_drains(app: DarcApp) -> list[int]:
+    """How many records each drain of the app's log inbox handed over, in order."""
+    handled: list[int] = []
+    original = app.link.drain
+
+    def counting(limit: int | None = None) -> tuple[list[LogRecord], int]:
+        records, dropped = original(limit)
+        handled.append(len(records))
+        return records, dropped
+
+    app.link.drain = counting  # type: ignore[method-assign]
+    return handled
+
+
 async def test_a_log_flood_is_drawn_in_batches_and_capped(make_app: MakeApp) -> None:
     app, engine = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        handled: list[int] = []
-        original = app.link.drain
-
-        def counting(limit: int | None = None) -> tuple[list[LogRecord], int]:
-            records, dropped = original(limit)
-            handled.append(len(records))
-            return records, dropped
-
-        app.link.drain = counting  # type: ignore[method-assign]
+        handled = count_drains(app)
         for batch in range(40):
             engine.publish_logs([scenarios.access_line(batch * 100 + i, 200, "-")
                                  for i in range(100)])  # fmt: skip
@@ -390,15 +396,7 @@ async def test_a_backlog_is_drawn_in_turns_with_keys_between(
     monkeypatch.setattr(app_module, "DRAIN_MAX", 100)
     app, engine = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        handled: list[int] = []
-        original = app.link.drain
-
-        def counting(limit: int | None = None) -> tuple[list[LogRecord], int]:
-            records, dropped = original(limit)
-            handled.append(len(records))
-            return records, dropped
-
-        app.link.drain = counting  # type: ignore[method-assign]
+        handled = count_drains(app)
         await pilot.press("5", "p")
         engine.publish_logs([scenarios.access_line(i, 503, "UF") for i in range(450)])
         await pilot.pause()
