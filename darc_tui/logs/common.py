@@ -139,9 +139,15 @@ def make_record(
     if len(text) > DISPLAY_LIMIT:
         text = text[: DISPLAY_LIMIT - 1] + "…"
     at = time.time() if now is None else now
-    if slices(parse) and ((data_text.isascii() and data_text.isprintable()) or is_clean(data_text)):
+    if fields_are_clean(parse, data_text):
         return clean_record(source, text, at, fields, line.size)
     return LogRecord(source, text, at, fields=fields, size=line.size)
+
+
+def fields_are_clean(parse: FieldParser | None, text: str) -> bool:
+    """True when the fields `parse` gives the line `text` need no sanitising: the parser slices
+    its lines and the text is clean (else LogRecord cleans them when it is made)."""
+    return slices(parse) and ((text.isascii() and text.isprintable()) or is_clean(text))
 
 
 def slices(parse: FieldParser | None) -> bool:
@@ -191,8 +197,10 @@ def clean_records(
     return records
 
 
-def gap_record(source: str, why: str) -> LogRecord:
-    return LogRecord(source, f"-- {why} --", time.time(), fields={"gap": why}, gap=True)
+def gap_record(source: str, why: str, at: float | None = None, **facts: Any) -> LogRecord:
+    """A marker line, no line of the log: `why` in its text and its `gap` field, `facts` beside."""
+    at = time.time() if at is None else at
+    return LogRecord(source, f"-- {why} --", at, fields={"gap": why, **facts}, gap=True)
 
 
 class StatusReporter:

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from darc_tui.logs.common import FieldParser, LineBatch, slices
+from darc_tui.logs.common import FieldParser, LineBatch, fields_are_clean, gap_record, slices
 from darc_tui.model import LogRecord
-from darc_tui.sanitize import clean_mapping, is_clean
+from darc_tui.sanitize import clean_mapping
 
 SHOW_RATE = 4000.0  # lines a second per source shown as they come; above it, the newest
 SHOW_PERIOD = 0.5  # seconds between two lets-through of a flood
@@ -132,8 +132,7 @@ def skipped_record(source: str, skipped: int, broken: int, rate: float, at: floa
         f"{skipped} lines not shown ({broken} of them broken): more than {rate:g} lines/s "
         "arrive, each of them is counted"
     )
-    fields = {"gap": why, "not_shown": skipped, "not_shown_broken": broken}
-    return LogRecord(source, f"-- {why} --", at, fields=fields, gap=True)
+    return gap_record(source, why, at, not_shown=skipped, not_shown_broken=broken)
 
 
 def batch_fields(batch: LineBatch, parse: FieldParser | None) -> list[dict[str, Any]]:
@@ -141,20 +140,19 @@ def batch_fields(batch: LineBatch, parse: FieldParser | None) -> list[dict[str, 
     darc_tui.logs.batch.batch_records makes of it (for counting lines no record is made of)."""
     if parse is None:
         return [{} for _ in batch.lines]
-    sliced = slices(parse)
-    if sliced and not batch.body.translate(None, _PRINTABLE):  # printable ASCII: text = line
+    if slices(parse) and not batch.body.translate(None, _PRINTABLE):  # printable ASCII: text = line
         texts = batch.body.decode("ascii").split("\n")
         many = getattr(parse, "many", None)
         return many(texts) if many is not None else [parse(text) for text in texts]
-    return [_fields(data, parse, sliced) for data in batch.lines]
+    return [_fields(data, parse) for data in batch.lines]
 
 
-def _fields(data: bytes, parse: FieldParser, sliced: bool) -> dict[str, Any]:
+def _fields(data: bytes, parse: FieldParser) -> dict[str, Any]:
     """make_record's fields of one line, without the record (LogRecord cleans them when the
     line's text needed cleaning or the parser does not promise slices of the line)."""
     text = data.decode("utf-8", "replace").rstrip("\r")
     fields = parse(text)
-    if sliced and ((text.isascii() and text.isprintable()) or is_clean(text)):
+    if fields_are_clean(parse, text):
         return fields
     cleaned: dict[str, Any] = clean_mapping(fields)
     return cleaned
