@@ -51,6 +51,22 @@ def test_a_healthy_unchanged_site_turns_calm_and_only_sentinels_keep_the_interva
     assert cadence.publish_every(1.0) == 1.0
 
 
+def test_a_failing_check_no_cause_explains_keeps_every_check_at_its_interval() -> None:
+    """A 5xx flood no rule matches: the access window fails, no finding. Not a healthy site."""
+    clock = Clock()
+    cadence = Cadence(1.0, 5.0, clock)
+    cadence.evidence([ev(Status.OK), ev(Status.FAIL, target="window")])
+    cadence.findings(frozenset(), healthy=True)
+    clock.now += CALM_AFTER * 10
+    assert not cadence.calm() and cadence.wait(1.0, sentinel=False) == 1.0
+    cadence.evidence([ev(Status.ERROR, target="window")])
+    clock.now += CALM_AFTER * 10
+    assert not cadence.calm()
+    cadence.evidence([ev(Status.OK, target="window")])
+    clock.now += CALM_AFTER
+    assert cadence.calm()
+
+
 def test_a_status_change_a_new_finding_or_a_5xx_line_ends_the_calm() -> None:
     clock = Clock()
     cadence = calm_cadence(clock)

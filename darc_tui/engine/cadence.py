@@ -1,7 +1,8 @@
 """When the site is calm, most probes wait longer; the first sign of change restores the cadence.
 
 A healthy site where nothing changes does not need two dozen checks a second: the console sat at
-10 % of a core repeating them (issue 13). "Calm" = no cause found, and no probe's status, no
+10 % of a core repeating them (issue 13). "Calm" = no cause found and no check failing (FAIL or ERROR: a failing check
+the diagnosis cannot explain is no healthy site), and no probe's status, no
 finding and no broken log line (LogRecord.broken) changed for `calm_after` seconds. While calm,
 every probe runs at most every `calm_interval` seconds except the sentinels: the site's own URL
 as users reach it (through Envoy), checked at the configured interval, and the followed logs,
@@ -22,6 +23,9 @@ CALM_PUBLISH = 3.0  # while calm, one snapshot per three publish periods (the sc
 CALM_STRETCH = 4.0  # a slow check (every 5 s) waits four times its interval while calm
 
 
+_FAILING = frozenset({Status.FAIL, Status.ERROR})
+
+
 @dataclass(slots=True)
 class Cadence:
     """Tracks changes; says how long each probe waits. `calm_interval` 0 = never calm."""
@@ -34,6 +38,7 @@ class Cadence:
     trouble: bool = True  # a cause is shown (or nothing is diagnosed yet): never calm
     statuses: dict[tuple[str, str, str], Status] = field(default_factory=dict, repr=False)
     finding_ids: frozenset[str] | None = None
+    failing: set[tuple[str, str, str]] = field(default_factory=set, repr=False)  # FAIL / ERROR
 
     def __post_init__(self) -> None:
         self.last_change = self.clock()
@@ -44,7 +49,10 @@ class Cadence:
 
     def calm(self) -> bool:
         return (
-            self.enabled and not self.trouble and self.clock() - self.last_change >= self.calm_after
+            self.enabled
+            and not self.trouble
+            and not self.failing
+            and self.clock() - self.last_change >= self.calm_after
         )
 
     def wait(self, interval: float, sentinel: bool) -> float:
@@ -61,13 +69,19 @@ class Cadence:
     def evidence(self, found: Iterable[Evidence]) -> bool:
         """Note a probe run; True when a status changed (or a check reported for the first time)
         while calm — the caller then wakes every probe."""
-        changed = False
+        was_calm, changed = self.calm(), False
         for ev in found:
             key = (str(ev.probe), ev.target, str(ev.vantage))
             if self.statuses.get(key) is not ev.status:
                 self.statuses[key] = ev.status
                 changed = True
-        return self._changed() if changed else False
+                if ev.status in _FAILING:
+                    self.failing.add(key)
+                else:
+                    self.failing.discard(key)
+        if changed:
+            self.last_change = self.clock()
+        return was_calm and changed
 
     def findings(self, ids: frozenset[str], healthy: bool) -> bool:
         """Note a diagnosis; True when it ended a calm."""
