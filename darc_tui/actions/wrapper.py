@@ -166,20 +166,35 @@ class Wrapper:
         self._spawn_task(self._stop_all(code))
 
     async def _stop_all(self, code: int) -> None:
-        running = self._running()
-        for epoch in running:
-            epoch.send(signal.SIGTERM)
-        waits = [asyncio.ensure_future(e.proc.wait()) for e in running]
-        if waits:
-            _, late = await asyncio.wait(waits, timeout=self.options.term_wait)
-            if late:
-                for epoch in self._running():
-                    log(f"epoch {epoch.number} (pid {epoch.pid}) ignored SIGTERM: killing it")
-                    epoch.send(signal.SIGKILL)
-                await asyncio.wait(waits)
-                code = code or 1
+        # the newest epochs first, their hot-restart parents after: an Envoy stopping right
+        # after a reload tells its parent so, and with the parent gone it retried that once a
+        # second until killed (seen: SIGTERM 60 ms after a new epoch went LIVE)
+        deadline = time.monotonic() + self.options.term_wait
+        newest = [e for e in (self.pending, self.current) if e is not None and e.running]
+        late = await self._terminate(newest, deadline)
+        late |= await self._terminate(self._running(), deadline)
+        if late:
+            code = code or 1
         if not self._done.done():
             self._done.set_result(code)
+
+    async def _terminate(self, epochs: list[Epoch], deadline: float) -> bool:
+        """SIGTERM `epochs` and wait for them until `deadline`, then SIGKILL the ones left;
+        True when one had to be killed."""
+        for epoch in epochs:
+            epoch.send(signal.SIGTERM)
+        waits = [asyncio.ensure_future(e.proc.wait()) for e in epochs]
+        if not waits:
+            return False
+        _, late = await asyncio.wait(waits, timeout=max(0.0, deadline - time.monotonic()))
+        if not late:
+            return False
+        for epoch in epochs:
+            if epoch.running:
+                log(f"epoch {epoch.number} (pid {epoch.pid}) ignored SIGTERM: killing it")
+                epoch.send(signal.SIGKILL)
+        await asyncio.wait(waits)
+        return True
 
     async def _cleanup(self) -> None:
         for epoch in self._running():  # started while stopping, or run() failed unexpectedly
